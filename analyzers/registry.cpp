@@ -1,0 +1,39 @@
+#include <decant/analyzer/analyzer.hpp>
+
+namespace decant {
+
+const std::vector<std::unique_ptr<Analyzer>>&
+analyzers()
+{
+  static const std::vector<std::unique_ptr<Analyzer>> k_analyzers = [] {
+    std::vector<std::unique_ptr<Analyzer>> list;
+    // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
+    // Tomcat, so it must come before Tomcat).
+    return list;
+  }();
+  return k_analyzers;
+}
+
+const Analyzer*
+find_analyzer(const ProcessInfo& process, const HostRoot& root)
+{
+  for (const auto& analyzer : analyzers()) {
+    if (analyzer->matches(process, root)) {
+      return analyzer.get();
+    }
+  }
+  return nullptr;
+}
+
+std::string
+supported_application_types()
+{
+  std::string out;
+  for (const auto& analyzer : analyzers()) {
+    out += out.empty() ? "" : ", ";
+    out += analyzer->info().id;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+}  // namespace decant

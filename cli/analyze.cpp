@@ -1,0 +1,104 @@
+#include "cli.hpp"
+
+#include <decant/analyzer/inventory.hpp>
+#include <decant/util/fs.hpp>
+
+#include <fmt/format.h>
+
+namespace decant::cli {
+
+namespace {
+
+struct AnalyzeOptions {
+  std::string target;
+  std::string output;
+};
+
+Status
+run_analyze(const Context& ctx, const AnalyzeOptions& options)
+{
+  auto root = ctx.host_root();
+  if (!root) {
+    return fail(root.error());
+  }
+  auto pid = find_target(*root, options.target);
+  if (!pid) {
+    return fail(pid.error());
+  }
+  auto target = select_analyzer(*root, *pid);
+  if (!target) {
+    return fail(target.error());
+  }
+  if (!target->process.environ_readable) {
+    return fail(Error(ErrorCode::permission,
+                      fmt::format("cannot read the environment of PID {} (owned by uid {})",
+                                  *pid,
+                                  target->process.status.uid[0]),
+                      fmt::format("run decant as root: sudo decant analyze {}", options.target)));
+  }
+  const Analyzer& analyzer = *target->analyzer;
+  fmt::print(stderr, "analyzing PID {} with the {} analyzer\n", *pid, analyzer.info().id);
+  auto analysis = analyzer.analyze(target->process, *root);
+  if (!analysis) {
+    return fail(analysis.error().context(analyzer.info().id));
+  }
+  // The source must not have restarted while it was analyzed: a mix of two runs is no analysis.
+  if (auto same = check_same_process(*root, target->process); !same) {
+    return same;
+  }
+  std::string output = options.output;
+  if (output.empty()) {
+    std::string dir = ctx.workspace + "/" + analysis->application_id;
+    if (auto made = make_directories(dir, 0700); !made) {
+      return made;
+    }
+    output = dir + "/analysis.json";
+  } else if (auto slash = output.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (auto made = make_directories(output.substr(0, slash), 0755); !made) {
+      return made;
+    }
+  }
+  if (auto saved = save_analysis(*analysis, output); !saved) {
+    return saved;
+  }
+  for (const auto& warning : analysis->warnings) {
+    fmt::print(stderr, "warning: {}: {}\n", warning.code, warning.message);
+  }
+  fmt::print(stderr,
+             "{} ({}): {} ports, {} files, {} volumes, {} secrets\n",
+             analysis->application_id,
+             analysis->application_type,
+             analysis->ports.size(),
+             analysis->files.size(),
+             analysis->volumes.size(),
+             analysis->secrets.size());
+  fmt::print("{}\n", output);
+  return {};
+}
+
+}  // namespace
+
+void
+add_analyze_command(CLI::App& app, Context& ctx)
+{
+  auto* cmd = app.add_subcommand("analyze", "Analyze a running application into analysis.json");
+  auto options = std::make_shared<AnalyzeOptions>();
+  cmd->add_option("target", options->target, "PID or application id (from `decant inventory`)")
+      ->required();
+  cmd->add_option("-o,--output",
+                  options->output,
+                  "Where to write analysis.json (default <workspace>/<app-id>/analysis.json)");
+  cmd->footer(R"(
+Reads the process through /proc (command line, environment, open files, sockets, mapped
+libraries) and the runtime's configuration, then writes analysis.json: ports, environment,
+start command, and every file the image needs with the reason it is there. Secret values
+(passwords, tokens, keys) go to secrets.json (mode 0600) beside it, never into analysis.json.
+The path written is printed on standard output; a summary and warnings go to standard error.
+
+Examples:
+  decant analyze 1234
+  decant analyze java-tomcat-5924e694 -o ./tomcat/analysis.json)");
+  cmd->callback([&ctx, options] { ctx.run = [&ctx, options] { return run_analyze(ctx, *options); }; });
+}
+
+}  // namespace decant::cli

@@ -1,0 +1,111 @@
+#include "cli.hpp"
+
+#include <decant/version.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+namespace decant::cli {
+
+const char* const k_exit_codes_help = R"(Exit codes:
+  0   success
+  1   failure (I/O error, anything not listed below)
+  2   usage: bad command line
+  3   not found: no such process, application id or file
+  4   unsupported: no analyzer recognizes the application
+  5   permission denied (run as root)
+  6   invalid input: malformed analysis.json or configuration file
+  7   source changed: the process exited or restarted during the work
+  8   output exists: the output directory is not empty (use --force)
+  9   network: registry unreachable, rejected or unauthorized
+  10  verification: the image did not answer like the source
+  11  aborted by the operator)";
+
+namespace {
+
+int
+report(const Error& error)
+{
+  std::fprintf(stderr, "decant: error: %s\n", error.message.c_str());
+  if (!error.hint.empty()) {
+    std::fprintf(stderr, "hint: %s\n", error.hint.c_str());
+  }
+  return exit_code(error.code);
+}
+
+}  // namespace
+
+int
+main(int argc, char** argv)
+{
+  CLI::App app("decant: turn an application running on this Linux server into a minimal, "
+               "verified container image",
+               "decant");
+  app.set_version_flag("--version", std::string("decant ") + k_version);
+  app.require_subcommand(1);
+  app.fallthrough();
+  Context ctx;
+  app.add_option("--root", ctx.root, "Directory where the host's file system is mounted")
+      ->envname("DECANT_ROOT")
+      ->capture_default_str();
+  app.add_option("--workspace",
+                 ctx.workspace,
+                 "Where analyses are kept: <workspace>/<app-id>/analysis.json")
+      ->envname("DECANT_WORKSPACE")
+      ->capture_default_str();
+  app.footer(std::string(R"(
+Workflow:
+  decant inventory                      find the applications running here
+  decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
+
+Examples:
+  decant inventory --json
+  decant analyze java-tomcat-5924e694 -o /tmp/tomcat/analysis.json
+  decant --root /host inventory         (decant in a container, the host mounted at /host)
+
+)") + k_exit_codes_help);
+
+  add_inventory_command(app, ctx);
+  add_analyze_command(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "decant: error: %s\n", e.what());
+    std::fprintf(stderr, "hint: run `decant --help` or `decant <command> --help`\n");
+    return exit_code(ErrorCode::usage);
+  }
+
+  try {
+    if (!ctx.run) {
+      return report(Error(ErrorCode::usage, "no command given", "run `decant --help`"));
+    }
+    auto status = ctx.run();
+    if (!status) {
+      return report(status.error());
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    // The one top-level catch: a third-party exception that escaped conversion is a bug, but the
+    // operator still gets one line and an exit code.
+    return report(Error(ErrorCode::failure,
+                        fmt::format("unexpected: {}", e.what()),
+                        "this is a bug in decant; please report it with the command line"));
+  }
+}
+
+}  // namespace decant::cli
+
+int
+main(int argc, char** argv)
+{
+  return decant::cli::main(argc, argv);
+}

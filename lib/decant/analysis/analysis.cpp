@@ -1,0 +1,765 @@
+#include <decant/analysis/analysis.hpp>
+
+#include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+namespace decant {
+
+using nlohmann::json;
+
+namespace {
+
+template<typename Enum, size_t N>
+struct EnumNames {
+  std::array<std::pair<Enum, const char*>, N> names;
+
+  const char*
+  name(Enum value) const
+  {
+    for (const auto& [v, n] : names) {
+      if (v == value) {
+        return n;
+      }
+    }
+    return "?";
+  }
+
+  std::optional<Enum>
+  parse(const std::string& text) const
+  {
+    for (const auto& [v, n] : names) {
+      if (text == n) {
+        return v;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::string
+  list() const
+  {
+    std::string out;
+    for (const auto& [v, n] : names) {
+      out += out.empty() ? "" : ", ";
+      out += n;
+    }
+    return out;
+  }
+};
+
+const EnumNames<PortRole, 6> k_port_roles{{{{PortRole::http, "http"},
+                                             {PortRole::https, "https"},
+                                             {PortRole::ajp, "ajp"},
+                                             {PortRole::shutdown, "shutdown"},
+                                             {PortRole::management, "management"},
+                                             {PortRole::other, "other"}}}};
+const EnumNames<FileRole, 5> k_file_roles{{{{FileRole::system, "system"},
+                                             {FileRole::runtime, "runtime"},
+                                             {FileRole::server, "server"},
+                                             {FileRole::app, "app"},
+                                             {FileRole::config, "config"}}}};
+const EnumNames<VolumeRole, 4> k_volume_roles{{{{VolumeRole::log, "log"},
+                                                 {VolumeRole::temp, "temp"},
+                                                 {VolumeRole::work, "work"},
+                                                 {VolumeRole::data, "data"}}}};
+const EnumNames<DependencyKind, 3> k_dependency_kinds{{{{DependencyKind::database, "database"},
+                                                         {DependencyKind::service, "service"},
+                                                         {DependencyKind::host, "host"}}}};
+
+const char* k_application_types[] = {
+  "java-tomcat", "java-tomee", "java-jboss", "dotnet-aspnetcore", "machine"};
+
+// Validation failure with the JSON path of the field at fault.
+struct FieldError {
+  std::string path;
+  std::string message;
+};
+
+std::string
+json_type(const json& j)
+{
+  return j.type_name();
+}
+
+// Reads typed fields from one JSON object, naming "parent.field" in every error.
+class Fields
+{
+public:
+  Fields(const json& object, std::string path)
+      : m_object(object),
+        m_path(std::move(path))
+  {
+    if (!m_object.is_object()) {
+      throw FieldError{m_path.empty() ? "(document)" : m_path,
+                       "expected an object, found " + json_type(m_object)};
+    }
+  }
+
+  std::string
+  at(const std::string& key) const
+  {
+    return m_path.empty() ? key : m_path + "." + key;
+  }
+
+  const json*
+  find(const std::string& key) const
+  {
+    auto it = m_object.find(key);
+    return it == m_object.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  const json&
+  need(const std::string& key) const
+  {
+    const json* value = find(key);
+    if (!value) {
+      throw FieldError{at(key), "required field is missing"};
+    }
+    return *value;
+  }
+
+  std::string
+  string(const std::string& key, bool required = false, const std::string& fallback = {}) const
+  {
+    const json* value = required ? &need(key) : find(key);
+    if (!value) {
+      return fallback;
+    }
+    if (!value->is_string()) {
+      throw FieldError{at(key), "expected a string, found " + json_type(*value)};
+    }
+    return value->get<std::string>();
+  }
+
+  bool
+  boolean(const std::string& key, bool fallback = false) const
+  {
+    const json* value = find(key);
+    if (!value) {
+      return fallback;
+    }
+    if (!value->is_boolean()) {
+      throw FieldError{at(key), "expected true or false, found " + json_type(*value)};
+    }
+    return value->get<bool>();
+  }
+
+  std::optional<uint64_t>
+  unsigned_number(const std::string& key, uint64_t max, bool required = false) const
+  {
+    const json* value = required ? &need(key) : find(key);
+    if (!value) {
+      return std::nullopt;
+    }
+    if (!value->is_number_integer() || (value->is_number_integer() && value->get<int64_t>() < 0
+                                        && !value->is_number_unsigned())) {
+      throw FieldError{at(key), "expected a non-negative whole number, found " + value->dump()};
+    }
+    uint64_t n = value->get<uint64_t>();
+    if (n > max) {
+      throw FieldError{at(key), fmt::format("{} is larger than {}", n, max)};
+    }
+    return n;
+  }
+
+  std::vector<std::string>
+  strings(const std::string& key) const
+  {
+    std::vector<std::string> out;
+    const json* value = find(key);
+    if (!value) {
+      return out;
+    }
+    if (!value->is_array()) {
+      throw FieldError{at(key), "expected an array of strings, found " + json_type(*value)};
+    }
+    for (size_t i = 0; i < value->size(); ++i) {
+      if (!(*value)[i].is_string()) {
+        throw FieldError{fmt::format("{}[{}]", at(key), i), "expected a string"};
+      }
+      out.push_back((*value)[i].get<std::string>());
+    }
+    return out;
+  }
+
+  // Calls `each(element, path)` for every element of an array field.
+  template<typename F>
+  void
+  array(const std::string& key, F each) const
+  {
+    const json* value = find(key);
+    if (!value) {
+      return;
+    }
+    if (!value->is_array()) {
+      throw FieldError{at(key), "expected an array, found " + json_type(*value)};
+    }
+    for (size_t i = 0; i < value->size(); ++i) {
+      each((*value)[i], fmt::format("{}[{}]", at(key), i));
+    }
+  }
+
+  template<typename Enum, size_t N>
+  Enum
+  enumeration(const std::string& key, const EnumNames<Enum, N>& names, Enum fallback) const
+  {
+    std::string text = string(key);
+    if (text.empty()) {
+      return fallback;
+    }
+    auto value = names.parse(text);
+    if (!value) {
+      throw FieldError{at(key),
+                       fmt::format("\"{}\" is not one of: {}", text, names.list())};
+    }
+    return *value;
+  }
+
+private:
+  const json& m_object;
+  std::string m_path;
+};
+
+void
+check_absolute(const std::string& path, const std::string& field)
+{
+  if (path.empty() || path[0] != '/') {
+    throw FieldError{field, fmt::format("\"{}\" is not an absolute path", path)};
+  }
+  for (const auto& part : split(path, '/')) {
+    if (part == "..") {
+      throw FieldError{field, fmt::format("\"{}\" contains '..'", path)};
+    }
+  }
+}
+
+json
+optional_number(const std::optional<uint64_t>& value)
+{
+  return value ? json(*value) : json(nullptr);
+}
+
+Analysis
+parse(const json& document)
+{
+  Analysis a;
+  Fields top(document, "");
+  auto version = top.unsigned_number("schemaVersion", 1000, true);
+  if (*version != static_cast<uint64_t>(k_schema_version)) {
+    throw FieldError{"schemaVersion",
+                     fmt::format("version {} is not supported (this decant reads {})",
+                                 *version,
+                                 k_schema_version)};
+  }
+  a.schema_version = static_cast<int>(*version);
+  a.application_type = top.string("applicationType", true);
+  if (std::find(std::begin(k_application_types),
+                std::end(k_application_types),
+                a.application_type)
+      == std::end(k_application_types)) {
+    throw FieldError{"applicationType",
+                     fmt::format("\"{}\" is not one of: java-tomcat, java-tomee, java-jboss, "
+                                 "dotnet-aspnetcore, machine",
+                                 a.application_type)};
+  }
+  a.application_id = top.string("applicationId", true);
+  if (!starts_with(a.application_id, a.application_type + "-")
+      || a.application_id.size() != a.application_type.size() + 9
+      || a.application_id.find_first_not_of("0123456789abcdef", a.application_type.size() + 1)
+             != std::string::npos) {
+    throw FieldError{"applicationId",
+                     fmt::format("\"{}\" is not <applicationType>-<8 hex digits>",
+                                 a.application_id)};
+  }
+  a.created_at = top.string("createdAt");
+
+  if (const json* source = top.find("source")) {
+    Fields s(*source, "source");
+    a.source.hostname = s.string("hostname");
+    a.source.arch = s.string("arch");
+    a.source.kernel = s.string("kernel");
+    a.source.timezone = s.string("timezone");
+    if (const json* os = s.find("os")) {
+      Fields o(*os, "source.os");
+      a.source.os = {o.string("id"), o.string("versionId"), o.string("prettyName")};
+    }
+  }
+
+  if (const json* process = top.find("process")) {
+    Fields p(*process, "process");
+    a.process.pid = static_cast<int>(p.unsigned_number("pid", 0x7fffffff).value_or(0));
+    a.process.start_time = p.unsigned_number("startTime", UINT64_MAX).value_or(0);
+    a.process.exe = p.string("exe");
+    a.process.cmdline = p.strings("cmdline");
+    a.process.cwd = p.string("cwd");
+    a.process.uid = static_cast<uint32_t>(p.unsigned_number("uid", UINT32_MAX).value_or(0));
+    a.process.gid = static_cast<uint32_t>(p.unsigned_number("gid", UINT32_MAX).value_or(0));
+    a.process.user = p.string("user");
+    a.process.group = p.string("group");
+    a.process.groups = p.strings("groups");
+    a.process.capabilities = p.strings("capabilities");
+    if (const json* limits = p.find("limits")) {
+      Fields l(*limits, "process.limits");
+      if (const json* open = l.find("openFiles")) {
+        Fields o(*open, "process.limits.openFiles");
+        a.process.open_files.soft = o.unsigned_number("soft", UINT64_MAX);
+        a.process.open_files.hard = o.unsigned_number("hard", UINT64_MAX);
+      }
+    }
+  }
+
+  if (const json* runtime = top.find("runtime")) {
+    Fields r(*runtime, "runtime");
+    a.runtime.name = r.string("name");
+    a.runtime.version = r.string("version");
+    a.runtime.details = *runtime;
+    a.runtime.details.erase("name");
+    a.runtime.details.erase("version");
+  }
+
+  if (const json* resources = top.find("resources")) {
+    Fields r(*resources, "resources");
+    a.resources.peak_rss_bytes = r.unsigned_number("peakRssBytes", UINT64_MAX);
+    a.resources.heap_max_bytes = r.unsigned_number("heapMaxBytes", UINT64_MAX);
+    if (const json* cpus = r.find("cpus")) {
+      if (!cpus->is_number() || cpus->get<double>() <= 0) {
+        throw FieldError{"resources.cpus", "expected a positive number"};
+      }
+      a.resources.cpus = cpus->get<double>();
+    }
+  }
+
+  top.array("ports", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    Port port;
+    port.port = static_cast<uint16_t>(*f.unsigned_number("port", 65535, true));
+    port.protocol = f.string("protocol", false, "tcp");
+    if (port.protocol != "tcp" && port.protocol != "udp") {
+      throw FieldError{f.at("protocol"), "expected \"tcp\" or \"udp\""};
+    }
+    port.address = f.string("address");
+    port.role = f.enumeration("role", k_port_roles, PortRole::other);
+    port.expose = f.boolean("expose");
+    port.listening = f.boolean("listening");
+    port.source = f.string("source");
+    port.name = f.string("name");
+    a.ports.push_back(port);
+  });
+
+  top.array("secrets", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    a.secrets.push_back({f.string("name", true), f.string("source"), ""});
+  });
+  auto has_secret = [&](const std::string& name) {
+    return std::any_of(a.secrets.begin(), a.secrets.end(), [&](const Secret& s) {
+      return s.name == name;
+    });
+  };
+
+  top.array("env", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    EnvVar var;
+    var.name = f.string("name", true);
+    if (var.name.empty() || var.name.find('=') != std::string::npos) {
+      throw FieldError{f.at("name"), fmt::format("\"{}\" is not a variable name", var.name)};
+    }
+    var.secret = f.boolean("secret");
+    if (var.secret) {
+      if (f.find("value")) {
+        throw FieldError{f.at("value"),
+                         "a secret's value belongs in secrets.json, not analysis.json"};
+      }
+      std::string ref = f.string("secretRef", true);
+      if (!has_secret(ref)) {
+        throw FieldError{f.at("secretRef"),
+                         fmt::format("\"{}\" is not listed in \"secrets\"", ref)};
+      }
+      var.secret_ref = ref;  // the value comes from secrets.json
+    } else {
+      var.value = f.string("value");
+    }
+    a.env.push_back(var);
+  });
+
+  if (const json* start = top.find("start")) {
+    Fields s(*start, "start");
+    a.start.command = s.strings("command");
+    a.start.working_dir = s.string("workingDir");
+    a.start.user = s.string("user");
+    a.start.groups = s.strings("groups");
+  }
+  if (a.application_type != "machine" && a.start.command.empty()) {
+    throw FieldError{"start.command", "the start command is empty: the image would not start"};
+  }
+
+  top.array("files", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    FileEntry entry;
+    entry.path = f.string("path", true);
+    check_absolute(entry.path, f.at("path"));
+    entry.reason = f.string("reason");
+    entry.role = f.enumeration("role", k_file_roles, FileRole::app);
+    entry.secret = f.boolean("secret");
+    entry.optional = f.boolean("optional");
+    a.files.push_back(entry);
+  });
+  top.array("volumes", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    Volume volume;
+    volume.path = f.string("path", true);
+    check_absolute(volume.path, f.at("path"));
+    volume.role = f.enumeration("role", k_volume_roles, VolumeRole::data);
+    volume.uid = static_cast<uint32_t>(f.unsigned_number("uid", UINT32_MAX).value_or(0));
+    volume.gid = static_cast<uint32_t>(f.unsigned_number("gid", UINT32_MAX).value_or(0));
+    std::string mode = f.string("mode", false, "0755");
+    auto parsed = parse_u64(mode, 8);
+    if (!parsed || *parsed > 07777) {
+      throw FieldError{f.at("mode"), fmt::format("\"{}\" is not an octal mode like \"0750\"", mode)};
+    }
+    volume.mode = static_cast<uint32_t>(*parsed);
+    volume.reason = f.string("reason");
+    a.volumes.push_back(volume);
+  });
+  top.array("exclude", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    a.exclude.push_back({f.string("path", true), f.string("reason")});
+  });
+  top.array("dependencies", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    Dependency dep;
+    dep.kind = f.enumeration("kind", k_dependency_kinds, DependencyKind::service);
+    dep.host = f.string("host", true);
+    dep.port = static_cast<uint16_t>(f.unsigned_number("port", 65535).value_or(0));
+    dep.source = f.string("source");
+    a.dependencies.push_back(dep);
+  });
+  top.array("warnings", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    a.warnings.push_back({f.string("code"), f.string("message", true)});
+  });
+  if (const json* extensions = top.find("extensions")) {
+    if (!extensions->is_object()) {
+      throw FieldError{"extensions", "expected an object"};
+    }
+    a.extensions = *extensions;
+  }
+  return a;
+}
+
+}  // namespace
+
+std::string
+to_string(PortRole role)
+{
+  return k_port_roles.name(role);
+}
+
+std::string
+to_string(FileRole role)
+{
+  return k_file_roles.name(role);
+}
+
+std::string
+to_string(VolumeRole role)
+{
+  return k_volume_roles.name(role);
+}
+
+std::string
+to_string(DependencyKind kind)
+{
+  return k_dependency_kinds.name(kind);
+}
+
+void
+Analysis::warn(std::string code, std::string message)
+{
+  for (const auto& w : warnings) {
+    if (w.code == code && w.message == message) {
+      return;
+    }
+  }
+  warnings.push_back({std::move(code), std::move(message)});
+}
+
+void
+Analysis::add_file(FileEntry entry)
+{
+  for (const auto& f : files) {
+    if (f.path == entry.path) {
+      return;
+    }
+  }
+  files.push_back(std::move(entry));
+}
+
+std::string
+Analysis::add_secret(std::string name, std::string source, std::string value)
+{
+  for (auto& c : name) {
+    c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  }
+  for (const auto& s : secrets) {
+    if (s.value == value && s.source == source) {
+      return "${secret:" + s.name + "}";
+    }
+  }
+  std::string unique = name;
+  for (int n = 2; std::any_of(secrets.begin(),
+                              secrets.end(),
+                              [&](const Secret& s) { return s.name == unique; });
+       ++n) {
+    unique = name + "_" + std::to_string(n);
+  }
+  secrets.push_back({unique, std::move(source), std::move(value)});
+  return "${secret:" + unique + "}";
+}
+
+void
+Analysis::add_env(const std::string& name, const std::string& value, bool secret)
+{
+  EnvVar var{name, value, secret, ""};
+  if (secret) {
+    std::string ref = add_secret("ENV_" + name, "env:" + name, value);
+    var.secret_ref = ref.substr(9, ref.size() - 10);  // strip "${secret:" and "}"
+  }
+  env.push_back(std::move(var));
+}
+
+std::string
+make_application_id(const std::string& type, const std::string& identity)
+{
+  return type + "-" + sha256_hex(type + "\n" + identity).substr(0, 8);
+}
+
+json
+to_json(const Analysis& a)
+{
+  json j = json::object();
+  j["schemaVersion"] = a.schema_version;
+  j["applicationId"] = a.application_id;
+  j["applicationType"] = a.application_type;
+  j["createdAt"] = a.created_at;
+  j["source"] = {{"hostname", a.source.hostname},
+                 {"os",
+                  {{"id", a.source.os.id},
+                   {"versionId", a.source.os.version_id},
+                   {"prettyName", a.source.os.pretty_name}}},
+                 {"arch", a.source.arch},
+                 {"kernel", a.source.kernel},
+                 {"timezone", a.source.timezone}};
+  j["process"] = {{"pid", a.process.pid},
+                  {"startTime", a.process.start_time},
+                  {"exe", a.process.exe},
+                  {"cmdline", a.process.cmdline},
+                  {"cwd", a.process.cwd},
+                  {"uid", a.process.uid},
+                  {"gid", a.process.gid},
+                  {"user", a.process.user},
+                  {"group", a.process.group},
+                  {"groups", a.process.groups},
+                  {"capabilities", a.process.capabilities},
+                  {"limits",
+                   {{"openFiles",
+                     {{"soft", optional_number(a.process.open_files.soft)},
+                      {"hard", optional_number(a.process.open_files.hard)}}}}}};
+  json runtime = a.runtime.details.is_object() ? a.runtime.details : json::object();
+  runtime["name"] = a.runtime.name;
+  runtime["version"] = a.runtime.version;
+  j["runtime"] = runtime;
+  j["resources"] = {{"peakRssBytes", optional_number(a.resources.peak_rss_bytes)},
+                    {"heapMaxBytes", optional_number(a.resources.heap_max_bytes)},
+                    {"cpus", a.resources.cpus ? json(*a.resources.cpus) : json(nullptr)}};
+  j["ports"] = json::array();
+  for (const auto& p : a.ports) {
+    json port = {{"port", p.port},
+                 {"protocol", p.protocol},
+                 {"address", p.address},
+                 {"role", to_string(p.role)},
+                 {"expose", p.expose},
+                 {"listening", p.listening},
+                 {"source", p.source}};
+    if (!p.name.empty()) {
+      port["name"] = p.name;
+    }
+    j["ports"].push_back(port);
+  }
+  j["env"] = json::array();
+  for (const auto& e : a.env) {
+    if (e.secret) {
+      j["env"].push_back({{"name", e.name}, {"secret", true}, {"secretRef", e.secret_ref}});
+    } else {
+      j["env"].push_back({{"name", e.name}, {"value", e.value}});
+    }
+  }
+  j["secrets"] = json::array();
+  for (const auto& s : a.secrets) {
+    j["secrets"].push_back({{"name", s.name}, {"source", s.source}});
+  }
+  j["start"] = {{"command", a.start.command},
+                {"workingDir", a.start.working_dir},
+                {"user", a.start.user},
+                {"groups", a.start.groups}};
+  j["files"] = json::array();
+  for (const auto& f : a.files) {
+    json file = {{"path", f.path}, {"reason", f.reason}, {"role", to_string(f.role)}};
+    if (f.secret) {
+      file["secret"] = true;
+    }
+    if (f.optional) {
+      file["optional"] = true;
+    }
+    j["files"].push_back(file);
+  }
+  j["volumes"] = json::array();
+  for (const auto& v : a.volumes) {
+    j["volumes"].push_back({{"path", v.path},
+                            {"role", to_string(v.role)},
+                            {"uid", v.uid},
+                            {"gid", v.gid},
+                            {"mode", fmt::format("{:04o}", v.mode)},
+                            {"reason", v.reason}});
+  }
+  j["exclude"] = json::array();
+  for (const auto& e : a.exclude) {
+    j["exclude"].push_back({{"path", e.path}, {"reason", e.reason}});
+  }
+  j["dependencies"] = json::array();
+  for (const auto& d : a.dependencies) {
+    j["dependencies"].push_back({{"kind", to_string(d.kind)},
+                                 {"host", d.host},
+                                 {"port", d.port},
+                                 {"source", d.source}});
+  }
+  j["warnings"] = json::array();
+  for (const auto& w : a.warnings) {
+    j["warnings"].push_back({{"code", w.code}, {"message", w.message}});
+  }
+  if (!a.extensions.empty()) {
+    j["extensions"] = a.extensions;
+  }
+  return j;
+}
+
+json
+secrets_json(const Analysis& a)
+{
+  json j = json::object();
+  for (const auto& s : a.secrets) {
+    j[s.name] = s.value;
+  }
+  return j;
+}
+
+Result<Analysis>
+analysis_from_json(const json& document)
+{
+  try {
+    return parse(document);
+  } catch (const FieldError& error) {
+    return fail(Error(ErrorCode::invalid_input,
+                      fmt::format("{}: {}", error.path, error.message),
+                      "fix the field in analysis.json (docs/analysis-json.md describes each "
+                      "field), or run `decant analyze` again"));
+  } catch (const json::exception& error) {
+    return fail(ErrorCode::invalid_input, "{}", error.what());
+  }
+}
+
+Status
+save_analysis(const Analysis& analysis, const std::string& path)
+{
+  std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+  std::string secrets_path = (dir.empty() ? std::string(".") : dir) + "/secrets.json";
+  if (!analysis.secrets.empty()) {
+    // Secrets first: an analysis.json that references secrets must find them beside it.
+    auto written = write_file_atomic(secrets_path, secrets_json(analysis).dump(2) + "\n", 0600);
+    if (!written) {
+      return written;
+    }
+  }
+  return write_file_atomic(path, to_json(analysis).dump(2) + "\n", 0644);
+}
+
+Result<Analysis>
+load_analysis(const std::string& path)
+{
+  auto content = read_file(path);
+  if (!content) {
+    return fail(content.error());
+  }
+  json document;
+  try {
+    document = json::parse(*content);
+  } catch (const json::parse_error& error) {
+    return fail(Error(ErrorCode::invalid_input,
+                      fmt::format("{}: not valid JSON at byte {}: {}", path, error.byte, error.what()),
+                      "fix the syntax, or run `decant analyze` again"));
+  }
+  auto analysis = analysis_from_json(document);
+  if (!analysis) {
+    return fail(analysis.error().context(path));
+  }
+  if (analysis->secrets.empty()) {
+    return analysis;
+  }
+  std::string dir = path.rfind('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  std::string secrets_path = dir + "/secrets.json";
+  auto secrets_content = read_file(secrets_path);
+  if (!secrets_content) {
+    Error error = secrets_content.error();
+    error.message = fmt::format("{} lists {} secret(s) but {}",
+                                path,
+                                analysis->secrets.size(),
+                                error.message);
+    error.hint = "secrets.json must stay beside analysis.json";
+    return fail(error);
+  }
+  json secrets;
+  try {
+    secrets = json::parse(*secrets_content);
+  } catch (const json::parse_error& error) {
+    return fail(ErrorCode::invalid_input, "{}: not valid JSON: {}", secrets_path, error.what());
+  }
+  for (auto& secret : analysis->secrets) {
+    auto it = secrets.find(secret.name);
+    if (it == secrets.end() || !it->is_string()) {
+      return fail(ErrorCode::invalid_input,
+                  "{}: secret \"{}\" is listed in analysis.json but has no string value here",
+                  secrets_path,
+                  secret.name);
+    }
+    secret.value = it->get<std::string>();
+  }
+  for (auto& var : analysis->env) {
+    if (var.secret) {
+      for (const auto& secret : analysis->secrets) {
+        if (secret.name == var.secret_ref) {
+          var.value = secret.value;
+          break;
+        }
+      }
+    }
+  }
+  return analysis;
+}
+
+std::string
+utc_now()
+{
+  std::time_t now = std::time(nullptr);
+  std::tm tm {};
+  ::gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+}  // namespace decant

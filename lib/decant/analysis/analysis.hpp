@@ -1,0 +1,200 @@
+#pragma once
+
+// The analysis.json model: what an analyzer found and what the packer, the deployment writer and
+// the operator (who may edit the file) work from. docs/analysis-json.md documents every field;
+// keep the two in step, and bump k_schema_version on an incompatible change.
+
+#include <decant/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace decant {
+
+inline constexpr int k_schema_version = 1;
+
+struct OsInfo {
+  std::string id;
+  std::string version_id;
+  std::string pretty_name;
+};
+
+struct SourceInfo {
+  std::string hostname;
+  OsInfo os;
+  std::string arch;
+  std::string kernel;
+  std::string timezone;
+};
+
+struct OpenFilesLimit {
+  std::optional<uint64_t> soft;  // nullopt = unlimited
+  std::optional<uint64_t> hard;
+};
+
+struct ProcessSummary {
+  int pid = 0;
+  uint64_t start_time = 0;  // clock ticks after boot (/proc/<pid>/stat field 22)
+  std::string exe;
+  std::vector<std::string> cmdline;  // secrets replaced by ${secret:NAME}
+  std::string cwd;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string user;
+  std::string group;
+  std::vector<std::string> groups;  // supplementary group names (numbers when unnamed)
+  std::vector<std::string> capabilities;
+  OpenFilesLimit open_files;
+};
+
+struct RuntimeInfo {
+  std::string name;     // "Apache Tomcat", ".NET", ...
+  std::string version;  // "10.1.60"
+  // Analyzer-specific fields (catalinaHome, javaHome, tfm, frameworks, ...), written next to
+  // name and version in the "runtime" object.
+  nlohmann::json details = nlohmann::json::object();
+};
+
+struct Resources {
+  std::optional<uint64_t> peak_rss_bytes;
+  std::optional<uint64_t> heap_max_bytes;
+  std::optional<double> cpus;
+};
+
+enum class PortRole { http, https, ajp, shutdown, management, other };
+
+struct Port {
+  uint16_t port = 0;
+  std::string protocol = "tcp";
+  std::string address;  // "" = all interfaces
+  PortRole role = PortRole::other;
+  bool expose = false;
+  bool listening = false;
+  std::string source;  // "file:line", or "socket" when only seen listening
+  std::string name;    // the configuration's name for it (connector, socket-binding), optional
+};
+
+struct EnvVar {
+  std::string name;
+  std::string value;  // for a secret: held in memory only, written to secrets.json
+  bool secret = false;
+  std::string secret_ref;  // for a secret: its name in `secrets` and secrets.json
+};
+
+// A secret value found anywhere (environment, JVM argument, config file). analysis.json names it;
+// secrets.json beside it holds name -> value with mode 0600.
+struct Secret {
+  std::string name;    // key in secrets.json, e.g. "ENV_DB_PASSWORD"
+  std::string source;  // "env", "argv", "/etc/tomcat10/server.xml:44"
+  std::string value;   // never serialized into analysis.json
+};
+
+struct StartCommand {
+  std::vector<std::string> command;  // argv; secrets as ${secret:NAME}
+  std::string working_dir;
+  std::string user;
+  std::vector<std::string> groups;
+};
+
+enum class FileRole { system, runtime, server, app, config };
+
+struct FileEntry {
+  std::string path;
+  std::string reason;
+  FileRole role = FileRole::app;
+  bool secret = false;
+  bool optional = false;  // packing skips it with a warning when it no longer exists
+};
+
+enum class VolumeRole { log, temp, work, data };
+
+struct Volume {
+  std::string path;
+  VolumeRole role = VolumeRole::data;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t mode = 0755;
+  std::string reason;
+};
+
+struct Exclusion {
+  std::string path;  // a path or a glob
+  std::string reason;
+};
+
+enum class DependencyKind { database, service, host };
+
+struct Dependency {
+  DependencyKind kind = DependencyKind::service;
+  std::string host;
+  uint16_t port = 0;
+  std::string source;
+};
+
+struct Warning {
+  std::string code;
+  std::string message;
+};
+
+struct Analysis {
+  int schema_version = k_schema_version;
+  std::string application_id;
+  std::string application_type;  // java-tomcat | java-tomee | java-jboss | dotnet-aspnetcore | machine
+  std::string created_at;        // RFC 3339, UTC
+  SourceInfo source;
+  ProcessSummary process;
+  RuntimeInfo runtime;
+  Resources resources;
+  std::vector<Port> ports;
+  std::vector<EnvVar> env;
+  std::vector<Secret> secrets;
+  StartCommand start;
+  std::vector<FileEntry> files;
+  std::vector<Volume> volumes;
+  std::vector<Exclusion> exclude;
+  std::vector<Dependency> dependencies;
+  std::vector<Warning> warnings;
+  // Fields owned by later stages or modes (machine-mode services, ...), kept verbatim.
+  nlohmann::json extensions = nlohmann::json::object();
+
+  void warn(std::string code, std::string message);
+  // Adds a file unless the same path is there already (the first reason wins).
+  void add_file(FileEntry entry);
+  // Adds a secret and returns its reference "${secret:NAME}"; NAME is made unique.
+  std::string add_secret(std::string name, std::string source, std::string value);
+  // Adds an environment variable; a secret one is also added to `secrets` as ENV_<NAME>.
+  void add_env(const std::string& name, const std::string& value, bool secret);
+};
+
+std::string to_string(PortRole role);
+std::string to_string(FileRole role);
+std::string to_string(VolumeRole role);
+std::string to_string(DependencyKind kind);
+
+// "<type>-<8 hex>": the first 8 hex digits of SHA-256 over type and the instance's identity
+// (CATALINA_BASE, the JBoss server base, the .NET app path and its URLs): stable across
+// restarts, distinct per installation, never the PID.
+std::string make_application_id(const std::string& type, const std::string& identity);
+
+// Serialization. to_json never writes secret values; secrets_json holds them.
+nlohmann::json to_json(const Analysis& analysis);
+nlohmann::json secrets_json(const Analysis& analysis);
+
+// Parses and validates; the error names the exact field ("ports[2].role: expected one of ...").
+Result<Analysis> analysis_from_json(const nlohmann::json& json);
+
+// Writes analysis.json (and secrets.json, mode 0600, when there are secrets) atomically.
+Status save_analysis(const Analysis& analysis, const std::string& path);
+
+// Reads analysis.json and, when present, secrets.json beside it.
+Result<Analysis> load_analysis(const std::string& path);
+
+// Now as RFC 3339 UTC ("2026-11-25T22:06:31Z").
+std::string utc_now();
+
+}  // namespace decant

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <decant/analyzer/analyzer.hpp>
+
+#include <string>
+#include <vector>
+
+namespace decant {
+
+struct InventoryEntry {
+  AppIdentity identity;
+  int pid = 0;
+  std::vector<uint16_t> ports;
+  std::string analyzer_error;  // "mine but broken": recognized, but identify() failed
+};
+
+// Every running process under the root that some analyzer recognizes, by PID. Processes that
+// vanish or cannot be read are skipped (a vanished PID is not an error).
+std::vector<InventoryEntry> inventory(const HostRoot& root);
+
+// "1234" -> 1234; "java-tomcat-5924e694" -> the PID running that application.
+Result<int> find_target(const HostRoot& root, const std::string& target);
+
+// Reads the process and picks its analyzer. A process no analyzer recognizes fails with
+// `unsupported`, naming a supported child when the PID is only a wrapper (sh, runuser, su,
+// a service script) around one.
+struct Target {
+  ProcessInfo process;
+  const Analyzer* analyzer = nullptr;
+};
+Result<Target> select_analyzer(const HostRoot& root, int pid);
+
+}  // namespace decant

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <decant/error.hpp>
+#include <decant/proc/parse.hpp>
+
+#include <sys/stat.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace decant {
+
+// All access to the host being migrated goes through one HostRoot: "/" on the machine itself,
+// a directory holding a fake host tree in tests, or /host when decant runs in a container with
+// the host mounted there (falcosecurity's host_root, osquery's procfs root).
+//
+// Paths handed to a HostRoot are *host paths*: absolute paths as the host sees them. Resolving
+// one follows symlinks like openat2(RESOLVE_IN_ROOT): ".." and absolute link targets clamp at
+// the root, so a host tree's links can never lead decant outside it.
+class HostRoot
+{
+public:
+  // Fails when `root` is not an existing directory.
+  static Result<HostRoot> open(const std::string& root);
+
+  const std::string& root() const { return m_root; }
+  bool is_live() const { return m_root == "/"; }
+
+  // "/a/./b/../c" -> "/a/c"; ".." at the top stays at "/"; relative paths are made absolute.
+  static std::string normalize(std::string_view host_path);
+
+  // Follows symlinks inside the root. Missing trailing components are kept as written, so a
+  // path that does not exist resolves to where it would be. Fails on a symlink loop.
+  Result<std::string> resolve(std::string_view host_path, bool follow_last = true) const;
+
+  // Where a host path lives on this machine, without resolving links: root + host_path.
+  std::string real(std::string_view host_path) const;
+
+  // resolve() then real(); on a loop, the unresolved real path.
+  std::string real_resolved(std::string_view host_path) const;
+
+  // Reads a file by host path, following links inside the root.
+  Result<std::string> read_file(std::string_view host_path) const;
+
+  // readlink(2) of the host path itself (the last component is not followed).
+  Result<std::string> read_link(std::string_view host_path) const;
+
+  bool exists(std::string_view host_path) const;
+  bool is_directory(std::string_view host_path) const;
+  bool is_regular_file(std::string_view host_path) const;
+  Result<struct stat> stat(std::string_view host_path) const;   // follows links in the root
+  Result<struct stat> lstat(std::string_view host_path) const;  // link itself, parents resolved
+
+  // Entry names of a directory (no "." and ".."), sorted.
+  Result<std::vector<std::string>> list_directory(std::string_view host_path) const;
+
+  // /proc/<pid>/<name> as a host path, and reading it without following links (proc's magic
+  // links must not be resolved as if they were ordinary ones).
+  std::string proc_path(int pid, std::string_view name) const;
+  Result<std::string> read_proc(int pid, std::string_view name) const;
+  Result<std::string> read_proc_link(int pid, std::string_view name) const;
+  std::vector<int> list_pids() const;
+
+  // Facts about the host system, each from its usual file under the root.
+  std::map<std::string, std::string> os_release() const;
+  std::vector<PasswdEntry> passwd() const;
+  std::vector<GroupEntry> groups() const;
+  std::string hostname() const;
+  std::string kernel_release() const;
+  std::string timezone() const;
+  std::string architecture() const;
+
+private:
+  explicit HostRoot(std::string root);
+
+  std::string m_root;  // absolute, no trailing slash except for "/"
+};
+
+// A path as the host writes it, joined onto a base directory when relative.
+std::string host_path_join(std::string_view base, std::string_view path);
+
+}  // namespace decant

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace decant {
+
+std::vector<std::string> split(std::string_view text, char separator);
+std::string_view trim(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+std::optional<uint64_t> parse_u64(std::string_view text, int base = 10);
+std::optional<int64_t> parse_i64(std::string_view text);
+
+// SHA-256 of `data` as 64 lowercase hex characters (OpenSSL libcrypto).
+std::string sha256_hex(std::string_view data);
+
+}  // namespace decant
