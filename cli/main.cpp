@@ -35,7 +35,7 @@ report(const Error& error)
   return exit_code(error.code);
 }
 
-}  // namespace
+} // namespace
 
 int
 main(int argc, char** argv)
@@ -59,6 +59,7 @@ main(int argc, char** argv)
 Workflow:
   decant inventory                      find the applications running here
   decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
+  decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
 
 Examples:
   decant inventory --json
@@ -69,6 +70,7 @@ Examples:
 
   add_inventory_command(app, ctx);
   add_analyze_command(app, ctx);
+  add_pack_command(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -102,7 +104,7 @@ Examples:
   }
 }
 
-}  // namespace decant::cli
+} // namespace decant::cli
 
 int
 main(int argc, char** argv)
