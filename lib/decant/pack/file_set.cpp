@@ -268,10 +268,11 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
                "{} -> {} points at one of its parents; the target is not walked", path, *target));
       return {};
     }
-    return add(*resolved,
-               role_for(*resolved) == FileRole::system ? role : role_for(*resolved),
-               "target of " + path,
-               walk);
+    // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
+    // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
+    std::string next = host_path_join(dirname_of(path), *target);
+    FileRole next_role = role_for(next) == FileRole::system ? role : role_for(next);
+    return add(next, next_role, "target of " + path, walk);
   }
   if (S_ISREG(st->st_mode)) {
     entry.type = EntryType::regular;
