@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <optional>
 #include <set>
 
 namespace decant {
@@ -67,6 +68,7 @@ private:
                      uint32_t mode,
                      const std::string& reason);
   FileRole role_for(const std::string& path) const;
+  std::optional<FileRole> covering_role(const std::string& path) const;
   void
   warn(std::string code, std::string message)
   {
@@ -88,6 +90,20 @@ private:
   std::set<std::string> m_walked;      // directories already walked (symlink loops, shared targets)
   std::vector<std::string> m_exec_roots; // files the process executes: their closure is required
 };
+
+std::optional<FileRole>
+Expander::covering_role(const std::string& path) const
+{
+  size_t best = 0;
+  std::optional<FileRole> role;
+  for (const auto& file : m_analysis.files) {
+    if (is_below(path, file.path) && file.path.size() >= best) {
+      best = file.path.size();
+      role = file.role;
+    }
+  }
+  return role;
+}
 
 FileRole
 Expander::role_for(const std::string& path) const
@@ -390,9 +406,17 @@ Expander::add_start_command()
     }
     programs.push_back(program);
   }
+  const size_t initial = programs.size(); // exe and command; later ones are interpreters
   for (size_t i = 0; i < programs.size(); ++i) {
-    const auto& program = programs[i];
-    if (program.empty() || program[0] != '/' || !m_root.is_regular_file(program)) {
+    const std::string program = programs[i];
+    bool missing = program.empty() || program[0] != '/' || !m_root.is_regular_file(program);
+    if (missing && i >= initial) {
+      warn(
+          "interpreter-missing",
+          fmt::format("{}, the interpreter of {}, is not on the source", program, programs[i - 1]));
+      continue;
+    }
+    if (missing) {
       return fail(Error(ErrorCode::not_found,
                         fmt::format("start.command: program {} does not exist", program),
                         "fix start.command[0] (an absolute path) in analysis.json"));
@@ -689,6 +713,15 @@ Expander::run()
     return fail(status.error());
   }
   add_volumes();
+  // The most specific files[] entry decides a path's layer: /opt/app (app) walked first must
+  // not keep /opt/app/conf (config) in the app layer.
+  for (auto& [path, entry] : m_set.entries) {
+    if (!entry.generated && entry.reason.rfind("volume (", 0) != 0) {
+      if (auto covering = covering_role(path)) {
+        entry.role = *covering;
+      }
+    }
+  }
   return std::move(m_set);
 }
 
