@@ -4,15 +4,51 @@
 
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <map>
 
 namespace decant {
 
 namespace {
+
+// ARCHIVE_WARN is a header written with a note (a name libarchive could not translate, written
+// as raw bytes); only ARCHIVE_FAILED/FATAL lose the entry.
+bool
+header_ok(int status)
+{
+  return status == ARCHIVE_OK || status == ARCHIVE_WARN;
+}
+
+// uselocale(3) for the current scope: thread-local, so nothing else in the process changes.
+class ThreadUtf8Locale
+{
+public:
+  ThreadUtf8Locale()
+      : m_locale(::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0)))
+  {
+    if (m_locale != static_cast<locale_t>(0)) {
+      m_previous = ::uselocale(m_locale);
+    }
+  }
+  ~ThreadUtf8Locale()
+  {
+    if (m_locale != static_cast<locale_t>(0)) {
+      ::uselocale(m_previous);
+      ::freelocale(m_locale);
+    }
+  }
+  ThreadUtf8Locale(const ThreadUtf8Locale&) = delete;
+  ThreadUtf8Locale& operator=(const ThreadUtf8Locale&) = delete;
+
+private:
+  locale_t m_locale;
+  locale_t m_previous = LC_GLOBAL_LOCALE;
+};
 
 std::string
 dirname_of(const std::string& path)
@@ -70,7 +106,7 @@ write_file_data(struct archive* archive,
   };
   ::fstat(fd, &before);
   archive_entry_set_size(entry, before.st_size);
-  if (archive_write_header(archive, entry) != ARCHIVE_OK) {
+  if (!header_ok(archive_write_header(archive, entry))) {
     ::close(fd);
     return fail(archive_failure(archive, "cannot write the header of " + file.path));
   }
@@ -187,7 +223,7 @@ write_entries(struct archive* archive,
     case EntryType::directory:
       archive_entry_set_filetype(entry, AE_IFDIR);
       archive_entry_set_perm(entry, file.mode);
-      if (archive_write_header(archive, entry) != ARCHIVE_OK) {
+      if (!header_ok(archive_write_header(archive, entry))) {
         status = fail(archive_failure(archive, "cannot write " + file.path));
       }
       break;
@@ -195,7 +231,7 @@ write_entries(struct archive* archive,
       archive_entry_set_filetype(entry, AE_IFLNK);
       archive_entry_set_perm(entry, 0777);
       archive_entry_set_symlink(entry, file.link_target.c_str());
-      if (archive_write_header(archive, entry) != ARCHIVE_OK) {
+      if (!header_ok(archive_write_header(archive, entry))) {
         status = fail(archive_failure(archive, "cannot write " + file.path));
       }
       break;
@@ -204,7 +240,7 @@ write_entries(struct archive* archive,
       archive_entry_set_perm(entry, file.mode);
       if (file.generated) {
         archive_entry_set_size(entry, static_cast<la_int64_t>(file.content.size()));
-        if (archive_write_header(archive, entry) != ARCHIVE_OK
+        if (!header_ok(archive_write_header(archive, entry))
             || archive_write_data(archive, file.content.data(), file.content.size()) < 0) {
           status = fail(archive_failure(archive, "cannot write " + file.path));
         }
@@ -216,7 +252,7 @@ write_entries(struct archive* archive,
         if (found != first_link.end()) {
           archive_entry_set_hardlink(entry, found->second.c_str());
           archive_entry_set_size(entry, 0);
-          if (archive_write_header(archive, entry) != ARCHIVE_OK) {
+          if (!header_ok(archive_write_header(archive, entry))) {
             status = fail(archive_failure(archive, "cannot write " + file.path));
           }
           break;
@@ -246,14 +282,17 @@ write_layer(const std::vector<PackEntry>& entries,
   if (!sink) {
     return fail(sink.error());
   }
+  // Linux names are bytes; the PAX writer stores them as UTF-8 and converts through the
+  // thread's locale, which fails for any non-ASCII name in the C locale (Debian's CA links have
+  // names like "NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem"). C.UTF-8
+  // for this thread only makes valid UTF-8 names pass unchanged; other bytes are written raw with a
+  // libarchive warning.
+  ThreadUtf8Locale utf8_locale;
   auto compressor = make_compressor(options.compression, **sink);
   TarSink tar;
   tar.compressor = compressor.get();
   struct archive* archive = archive_write_new();
   archive_write_set_format_pax_restricted(archive);
-  // File names are bytes on Linux (Debian's CA links have Latin-1 names): written as they are,
-  // never translated through the locale, which fails in the C locale.
-  archive_write_set_format_option(archive, "pax", "hdrcharset", "BINARY");
   // 64 KiB records: fewer, larger writes into the compressor; readers do not care.
   archive_write_set_bytes_per_block(archive, 65536);
   archive_write_set_bytes_in_last_block(archive, 1);
