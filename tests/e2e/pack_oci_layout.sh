@@ -102,6 +102,9 @@ jq '.files += [{path:"/nonexistent/decant"}]' "$W/analysis.json" > "$W/missing.j
 "$DECANT" pack "$W/missing.json" -o "$W/t3" 2> "$W/missing.err"; [ $? = 3 ] || fail "missing file: expected exit 3"
 grep -q '/nonexistent/decant' "$W/missing.err" || fail "missing file not named"
 [ -e "$W/t3/index.json" ] && fail "a failed pack left index.json"
+jq '.files += [{path:"/usr/share/../../etc/shadow"}]' "$W/analysis.json" > "$W/dotdot.json"
+"$DECANT" pack "$W/dotdot.json" -o "$W/t5" 2> "$W/dotdot.err"; [ $? = 6 ] || fail "a path with '..': expected exit 6"
+grep -q "files\[" "$W/dotdot.err" || fail "the '..' error does not name the entry: $(cat "$W/dotdot.err")"
 echo '{"schemaVersion": 1, "files": 3}' > "$W/bad.json"
 "$DECANT" pack "$W/bad.json" -o "$W/t4" 2>/dev/null; [ $? = 6 ] || fail "invalid analysis.json: expected exit 6"
 set -e

@@ -22,6 +22,7 @@ W="$(mktemp -d /tmp/decant-e2e-runs.XXXXXX)"
 . "$SRC/tests/e2e/lib/tomcat_analysis.sh"
 RUN_PID=""
 cleanup() {
+  set +e
   [ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
   stop_tomcat_source
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
