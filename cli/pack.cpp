@@ -185,6 +185,20 @@ run_pack(const Context& ctx, const PackOptions& options)
     }
   }
   if (options.list) {
+    if (options.json) {
+      // With --json: every file with its layer and why it is there ("needed by /usr/bin/java").
+      nlohmann::json files = nlohmann::json::array();
+      for (const auto& path : set->listed_paths()) {
+        const auto& entry = set->entries.at(path);
+        files.push_back({{"path", path},
+                         {"type", entry.type == EntryType::symlink ? "symlink" : "file"},
+                         {"role", to_string(entry.role)},
+                         {"size", entry.size},
+                         {"reason", entry.reason}});
+      }
+      fmt::print("{}\n", files.dump(2));
+      return {};
+    }
     for (const auto& path : set->listed_paths()) {
       fmt::print("{}\n", path);
     }
@@ -272,7 +286,8 @@ add_pack_command(CLI::App& app, Context& ctx)
       "--rootfs", options->rootfs, "Also write the image's files as a directory tree here");
   cmd->add_flag("--list",
                 options->list,
-                "Print the files that would go in (no directories) and pack nothing");
+                "Print the files that would go in (no directories) and pack nothing; with --json, "
+                "each with its layer and reason");
   cmd->add_flag(
       "--json", options->json, "Print a JSON summary: digests, sizes and file counts per layer");
   cmd->add_flag("--force",

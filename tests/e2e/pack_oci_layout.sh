@@ -27,6 +27,11 @@ echo "== pack the tomcat10 + JDK file set"
 jq -e '.layers | length >= 4' "$W/summary.json" >/dev/null || fail "expected layers by role: $(cat "$W/summary.json")"
 jq -e '[.layers[].role] == ["system","runtime","server","app","config"]' "$W/summary.json" >/dev/null || fail "layer roles $(jq -c '[.layers[].role]' "$W/summary.json")"
 
+echo "== --list --json explains every file"
+"$DECANT" pack "$W/analysis.json" --list --json 2>/dev/null > "$W/list.json"
+jq -e 'length > 1000 and all(.[]; .reason != "") and any(.[]; .reason | startswith("needed by "))' "$W/list.json" >/dev/null || fail "--list --json"
+[ "$(jq length "$W/list.json")" = "$("$DECANT" pack "$W/analysis.json" --list 2>/dev/null | wc -l)" ] || fail "--list and --list --json disagree"
+
 echo "== skopeo inspect oci:DIR:$REF"
 skopeo inspect "oci:$W/img:$REF" > "$W/inspect.json"
 jq -e '.Labels["io.decant.application-id"] == "java-tomcat-0000beef"' "$W/inspect.json" >/dev/null || fail "labels"

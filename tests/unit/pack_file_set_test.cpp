@@ -120,6 +120,20 @@ TEST_F(FileSetTest, VolumesAreEmptyDirectoriesWithTheirOwner)
   EXPECT_FALSE(set->entries.count("/opt/app/logs/old.txt"));
 }
 
+TEST_F(FileSetTest, AVolumeBehindASymlinkKeepsTheLink)
+{
+  tree.write("var/log/app/today.log.1", "old\n");
+  tree.symlink("../../var/log/app", "opt/app/applogs");
+  analysis.volumes.push_back({"/opt/app/applogs", VolumeRole::log, 1234, 1234, 0750, ""});
+  auto set = expand();
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->entries.at("/opt/app/applogs").type, EntryType::symlink);
+  const auto& dir = set->entries.at("/var/log/app");
+  EXPECT_EQ(dir.type, EntryType::directory);
+  EXPECT_EQ(dir.mode, 0750u);
+  EXPECT_FALSE(set->entries.count("/var/log/app/today.log.1"));
+}
+
 TEST_F(FileSetTest, SpecialFilesAreSkippedWithAWarning)
 {
   auto set = expand();

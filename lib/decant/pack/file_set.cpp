@@ -347,13 +347,23 @@ Expander::add_volumes()
 {
   for (const auto& volume : m_analysis.volumes) {
     std::string path = HostRoot::normalize(volume.path);
-    // A volume is mounted over: what the walk found below it (logs, work files) stays out.
-    for (auto it = m_set.entries.lower_bound(path + "/");
-         it != m_set.entries.end() && is_below(it->first, path);) {
-      it = m_set.entries.erase(it);
-    }
     auto parent = add_parents(path, FileRole::config);
     std::string physical = parent ? host_path_join(*parent, basename_of(path)) : path;
+    // Debian's /var/lib/tomcat10/logs -> ../../log/tomcat10: the link stays a link and the
+    // volume is the directory it points at, as on the source.
+    if (auto st = m_root.lstat(physical); st && S_ISLNK(st->st_mode)) {
+      (void)add(physical, FileRole::config, "link to the volume " + path, false);
+      if (auto resolved = m_root.resolve(physical); resolved && *resolved != "/") {
+        auto target_parent = add_parents(*resolved, FileRole::config);
+        physical =
+            target_parent ? host_path_join(*target_parent, basename_of(*resolved)) : *resolved;
+      }
+    }
+    // A volume is mounted over: what the walk found below it (logs, work files) stays out.
+    for (auto it = m_set.entries.lower_bound(physical + "/");
+         it != m_set.entries.end() && is_below(it->first, physical);) {
+      it = m_set.entries.erase(it);
+    }
     PackEntry entry;
     entry.path = physical;
     entry.type = EntryType::directory;
