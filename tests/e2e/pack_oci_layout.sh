@@ -3,7 +3,7 @@
 # every blob's sha256 is its name, tar -tvf shows owners and modes as on the source, the same
 # input packed twice with --reproducible gives the same digests, file capabilities and setuid
 # bits survive, and bad input gets the documented exit codes.
-# ctest: TIMEOUT=900 LABELS=e2e;pack
+# ctest: TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
 SRC="${DECANT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"

@@ -6,7 +6,7 @@
 # URLs from both: /, a static file, a JSP page and a servlet. Same status and body, or fail.
 # DECANT_TEST_HANDMADE_ANALYSIS=1 packs tests/e2e/lib/tomcat_analysis.sh's analysis instead of
 # `decant analyze` (to check the packer without the analyzer).
-# ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e;pack
+# ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
 SRC="${DECANT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
