@@ -87,7 +87,8 @@ private:
   ExpandOptions m_options;
   FileSet m_set;
   std::set<std::string> m_parent_only; // directories only there as parents of other entries
-  std::set<std::string> m_walked;      // directories already walked (symlink loops, shared targets)
+  std::map<std::string, std::string> m_resolved_links; // parent symlinks already followed
+  std::set<std::string> m_walked; // directories already walked (symlink loops, shared targets)
   std::vector<std::string> m_exec_roots; // files the process executes: their closure is required
 };
 
@@ -181,6 +182,16 @@ Expander::add_parents(const std::string& path, FileRole role)
       continue;
     }
     std::string next = host_path_join(physical, parts[i]);
+    // Most parents were seen before (every file of a walked tree shares them): no lstat again.
+    if (auto known = m_set.entries.find(next);
+        known != m_set.entries.end() && known->second.type == EntryType::directory) {
+      physical = next;
+      continue;
+    }
+    if (auto link = m_resolved_links.find(next); link != m_resolved_links.end()) {
+      physical = link->second;
+      continue;
+    }
     auto st = m_root.lstat(next);
     if (!st) {
       return fail(st.error());
@@ -196,6 +207,7 @@ Expander::add_parents(const std::string& path, FileRole role)
       if (!resolved) {
         return fail(resolved.error());
       }
+      m_resolved_links.emplace(next, *resolved);
       physical = *resolved;
       continue;
     }
