@@ -67,5 +67,18 @@ TEST(LazyLibraries, RoundTripThroughRuntimeDetails)
   EXPECT_FALSE(lazy_libraries(analysis));
 }
 
+TEST(JvmRules, HeadlessAndUnusedExclusionsCarryReasons)
+{
+  auto headless = jvm_headless_exclusions("/opt/jdk");
+  ASSERT_FALSE(headless.empty());
+  EXPECT_EQ(headless[0].path, "/opt/jdk/lib/libawt_xawt.so");
+  auto small = jvm_unused_file_exclusions("/opt/jdk", false);
+  auto large = jvm_unused_file_exclusions("/opt/jdk", true);
+  EXPECT_EQ(small.size(), large.size() + 1); // the no-compressed-oops CDS archive stays for big heaps
+  for (const auto& rule : small) {
+    EXPECT_FALSE(rule.reason.empty()) << rule.path;
+  }
+}
+
 } // namespace
 } // namespace decant

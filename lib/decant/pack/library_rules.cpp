@@ -88,6 +88,27 @@ jvm_headless_exclusions(const std::string& java_home)
   };
 }
 
+std::vector<Exclusion>
+jvm_unused_file_exclusions(const std::string& java_home, bool large_heap)
+{
+  std::vector<Exclusion> out{
+      {java_home + "/lib/src.zip", "JDK sources: never read at run time"},
+      {java_home + "/jmods", "jlink input: never read at run time"},
+      {java_home + "/include", "C headers for JNI builds"},
+      {java_home + "/man", "manual pages"},
+      {java_home + "/demo", "JDK demos"},
+      {java_home + "/sample", "JDK samples"},
+      {java_home + "/lib/ct.sym",
+       "javac --release data: a server compiles JSPs with ECJ or without --release"},
+  };
+  if (!large_heap) {
+    out.push_back(
+        {java_home + "/lib/server/classes_nocoops.jsa",
+         "class-data sharing archive for -XX:-UseCompressedOops (heaps of 32 GB and more)"});
+  }
+  return out;
+}
+
 std::vector<LazyLibrary>
 dotnet_lazy_libraries()
 {

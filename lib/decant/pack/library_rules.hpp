@@ -36,6 +36,10 @@ std::vector<LazyLibrary> jvm_headless_lazy_libraries(const std::string& java_hom
 // The parts of a JDK a headless JVM never loads (X11/GTK AWT toolkit, sound, splash screen,
 // accessibility bridge): as exclusions with reasons, so their X11/ALSA/GTK closures stay out.
 std::vector<Exclusion> jvm_headless_exclusions(const std::string& java_home);
+// Files of a JDK a server JVM never reads at run time: sources, jlink's jmods, C headers, man
+// pages, javac's --release data (ct.sym), and the CDS archive for heaps of 32 GB and more
+// (classes_nocoops.jsa) unless `large_heap`.
+std::vector<Exclusion> jvm_unused_file_exclusions(const std::string& java_home, bool large_heap);
 // .NET loads OpenSSL (System.Security.Cryptography.Native) and ICU (globalization) by soname.
 std::vector<LazyLibrary> dotnet_lazy_libraries();
 

@@ -40,6 +40,8 @@ write_tomcat_analysis() {
       {path: ($jh + "/lib/libjsound.so"), reason: "javax.sound: no sound device on a server"},
       {path: ($jh + "/lib/libatk-wrapper.so"), reason: "GTK accessibility bridge: not loadable headless"},
       {path: ($jh + "/lib/src.zip"), reason: "sources"},
+      {path: ($jh + "/lib/ct.sym"), reason: "javac --release data"},
+      {path: ($jh + "/lib/server/classes_nocoops.jsa"), reason: "CDS archive for heaps of 32 GB and more"},
       {path: ($jh + "/jmods"), reason: "jlink input, not used at run time"},
       {path: ($jh + "/docs"), reason: "documentation"},
       {path: ($jh + "/man"), reason: "manual pages"},
