@@ -121,7 +121,9 @@ LibrarySearch::info(const std::string& host_path) const
     return found->second ? &*found->second : nullptr;
   }
   std::optional<ElfInfo> parsed;
-  std::string real = m_root.real_resolved(host_path);
+  // On the live root the kernel follows links itself; under another root they are resolved
+  // inside it first, so an absolute link target cannot leave it.
+  std::string real = m_root.is_live() ? host_path : m_root.real_resolved(host_path);
   int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {
   };
@@ -163,7 +165,14 @@ LibrarySearch::find(const std::string& soname,
     // decant cannot know; such names are absolute in practice).
     return compatible(soname, loader) ? soname : "";
   }
-  std::string origin = dirname_of(m_root.resolve(object_path).value_or(object_path));
+  auto known_origin = m_origins.find(object_path);
+  if (known_origin == m_origins.end()) {
+    known_origin =
+        m_origins
+            .emplace(object_path, dirname_of(m_root.resolve(object_path).value_or(object_path)))
+            .first;
+  }
+  const std::string& origin = known_origin->second;
   std::vector<std::string> dirs;
   auto add_list = [&](const std::vector<std::string>& list) {
     for (const auto& entry : list) {
@@ -190,13 +199,25 @@ LibrarySearch::find(const std::string& soname,
   }
   dirs.push_back("/lib");
   dirs.push_back("/usr/lib");
+  // Most objects search the same directories for the same few sonames (every JDK library
+  // needs libc.so.6 and libjava.so): each search runs once.
+  std::string key = soname + '\n' + std::to_string(loader.machine) + (loader.is_64 ? "/64" : "/32");
+  for (const auto& dir : dirs) {
+    key += '\n' + dir;
+  }
+  if (auto cached = m_found.find(key); cached != m_found.end()) {
+    return cached->second;
+  }
+  std::string found;
   for (const auto& dir : dirs) {
     std::string candidate = HostRoot::normalize(dir + "/" + soname);
     if (m_root.exists(candidate) && compatible(candidate, loader)) {
-      return candidate;
+      found = candidate;
+      break;
     }
   }
-  return "";
+  m_found.emplace(key, found);
+  return found;
 }
 
 ElfClosure

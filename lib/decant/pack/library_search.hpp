@@ -62,6 +62,8 @@ private:
   std::vector<std::string> m_ld_library_path;
   std::vector<std::string> m_config_dirs;
   mutable std::map<std::string, std::optional<ElfInfo>> m_cache;
+  mutable std::map<std::string, std::string> m_found;   // search key -> result of find()
+  mutable std::map<std::string, std::string> m_origins; // object -> $ORIGIN
 };
 
 } // namespace decant
