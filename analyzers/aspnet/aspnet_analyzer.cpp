@@ -1,0 +1,839 @@
+#include <decant/analyzer/common.hpp>
+#include <decant/util/strings.hpp>
+
+#include <algorithm>
+#include <aspnet/aspnet_analyzer.hpp>
+#include <aspnet/configuration.hpp>
+#include <aspnet/connection_strings.hpp>
+#include <aspnet/dotnet_json.hpp>
+#include <aspnet/dotnet_launch.hpp>
+#include <aspnet/kestrel_urls.hpp>
+#include <aspnet/lazy_libraries.hpp>
+#include <aspnet/runtime_config.hpp>
+#include <aspnet/web_config.hpp>
+#include <set>
+
+namespace decant::aspnet {
+
+namespace {
+
+const char* const k_type = "dotnet-aspnetcore";
+
+bool
+iequals(std::string_view a, std::string_view b)
+{
+  return lower(a) == lower(b);
+}
+
+std::string
+dir_name(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+// A shared framework the application runs on, and how decant knows its version.
+struct FrameworkUse {
+  std::string name;
+  std::string requested; // from runtimeconfig; "" when implied (NETCore.App under AspNetCore.App)
+  std::string version;   // in use
+  std::string directory; // host path; the app directory for a self-contained app
+  std::string how;       // "maps", "roll-forward", "included"
+};
+
+// Everything identify() and analyze() share: the launch, runtimeconfig, configuration and URLs.
+struct AppModel {
+  DotnetLaunch launch;
+  RuntimeConfig runtime_config;
+  int major = 0;
+  std::string dotnet_root; // "" for self-contained
+  std::string hostfxr_version;
+  std::string hostfxr_dir;
+  std::vector<FrameworkUse> frameworks;
+  std::string content_root;
+  std::string environment;
+  Configuration config;
+  std::vector<std::string> settings_files; // appsettings read, in order
+  std::map<std::string, std::string> settings_text;
+  UrlResolution urls;
+  std::vector<std::string> warnings; // "code\tmessage"
+};
+
+std::vector<std::string>
+app_arguments(const ProcessInfo& process, const DotnetLaunch& launch)
+{
+  std::vector<std::string> args;
+  for (size_t i = static_cast<size_t>(launch.app_args_index); i < process.cmdline.size(); ++i) {
+    args.push_back(process.cmdline[i]);
+  }
+  return args;
+}
+
+bool
+maps_aspnetcore(const ProcessInfo& process)
+{
+  for (const auto& file : mapped_files(process.maps)) {
+    auto name = file.substr(file.rfind('/') + 1);
+    if (starts_with(name, "Microsoft.AspNetCore.") && ends_with(name, ".dll")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::string>
+read_text(const HostRoot& root, const std::string& path)
+{
+  auto text = root.read_file(path);
+  if (!text) {
+    return fail(
+        Error(text.error().code == ErrorCode::not_found ? ErrorCode::not_found : text.error().code,
+              fmt::format("cannot read {}: {}", path, text.error().message)));
+  }
+  return text;
+}
+
+// The directory of the dotnet root a framework-dependent app uses: the muxer's own directory,
+// else where its hostfxr is mapped from, else what the apphost would search
+// (DOTNET_ROOT_<ARCH>, DOTNET_ROOT, /etc/dotnet/install_location, /usr/share/dotnet).
+std::string
+find_dotnet_root(const ProcessInfo& process,
+                 const HostRoot& root,
+                 const DotnetLaunch& launch,
+                 const std::optional<HostFxrInUse>& fxr)
+{
+  if (launch.shape == LaunchShape::muxer) {
+    return dir_name(launch.exe);
+  }
+  if (fxr) {
+    return fxr->dotnet_root;
+  }
+  for (const char* name : {"DOTNET_ROOT_X64", "DOTNET_ROOT_ARM64", "DOTNET_ROOT"}) {
+    if (auto value = process.env(name); value && !value->empty()) {
+      return process.host_path(*value);
+    }
+  }
+  if (auto text = root.read_file("/etc/dotnet/install_location")) {
+    std::string first(trim(text->substr(0, text->find('\n'))));
+    if (!first.empty()) {
+      return first;
+    }
+  }
+  return "/usr/share/dotnet";
+}
+
+Status
+resolve_frameworks(const ProcessInfo& process, const HostRoot& root, AppModel& m)
+{
+  auto mapped = process.mapped_files();
+  auto in_maps = frameworks_from_maps(mapped);
+  if (m.runtime_config.self_contained()) {
+    for (const auto& ref : m.runtime_config.included) {
+      m.frameworks.push_back({ref.name, ref.version, ref.version, m.launch.app_dir, "included"});
+    }
+    return {};
+  }
+  std::vector<FrameworkReference> wanted = m.runtime_config.frameworks;
+  bool has_netcore = std::any_of(wanted.begin(), wanted.end(), [](const FrameworkReference& r) {
+    return iequals(r.name, k_netcore_app);
+  });
+  std::string roll_forward = m.runtime_config.roll_forward;
+  if (auto env = process.env("DOTNET_ROLL_FORWARD"); env && !env->empty()) {
+    roll_forward = *env;
+  }
+  auto resolve_one = [&](const FrameworkReference& ref) -> Result<FrameworkUse> {
+    for (const auto& used : in_maps) {
+      if (iequals(used.name, ref.name)) {
+        if (!root.is_directory(used.directory)) {
+          return fail(Error(ErrorCode::not_found,
+                            fmt::format("{} {} is mapped by PID {} but {} is gone from the host",
+                                        used.name,
+                                        used.version,
+                                        process.pid,
+                                        used.directory),
+                            "the framework was uninstalled while the application runs; "
+                            "reinstall it (or restart the application) and analyze again"));
+        }
+        return FrameworkUse{used.name, ref.version, used.version, used.directory, "maps"};
+      }
+    }
+    // Not mapped (yet): resolve like the host does from what is installed.
+    std::string base = m.dotnet_root + "/shared/" + ref.name;
+    std::vector<std::string> installed;
+    if (auto names = root.list_directory(base)) {
+      installed = *names;
+    }
+    auto version = ref.version.empty() ? std::optional<std::string>()
+                                       : resolve_roll_forward(ref.version, roll_forward, installed);
+    if (ref.version.empty() && !installed.empty()) {
+      version = *std::max_element(
+          installed.begin(), installed.end(), [](const std::string& a, const std::string& b) {
+            return compare_versions(a, b) < 0;
+          });
+    }
+    if (!version) {
+      return fail(Error(
+          ErrorCode::not_found,
+          fmt::format("{} needs {} {} (roll forward: {}), which is not installed under {} "
+                      "(installed: {})",
+                      m.launch.runtimeconfig,
+                      ref.name,
+                      ref.version,
+                      roll_forward,
+                      base,
+                      installed.empty() ? std::string("none") : join(installed, ", ")),
+          fmt::format("install the {} {} shared framework on the host (the application cannot "
+                      "start without it either), or correct the dotnet root",
+                      ref.name,
+                      ref.version)));
+    }
+    return FrameworkUse{ref.name, ref.version, *version, base + "/" + *version, "roll-forward"};
+  };
+  for (const auto& ref : wanted) {
+    auto use = resolve_one(ref);
+    if (!use) {
+      return fail(use.error());
+    }
+    m.frameworks.push_back(*use);
+  }
+  if (!has_netcore) {
+    // Microsoft.AspNetCore.App itself runs on Microsoft.NETCore.App (its own runtimeconfig
+    // names the version); an app that references only AspNetCore.App gets it implicitly.
+    FrameworkReference implied{k_netcore_app, ""};
+    for (const auto& use : m.frameworks) {
+      std::string path = use.directory + "/" + use.name + ".runtimeconfig.json";
+      if (auto text = root.read_file(path)) {
+        if (auto fx = parse_runtime_config(*text, path); fx && !fx->frameworks.empty()) {
+          implied.version = fx->frameworks.front().version;
+        }
+      }
+    }
+    auto use = resolve_one(implied);
+    if (!use) {
+      return fail(use.error());
+    }
+    m.frameworks.insert(m.frameworks.begin(), *use);
+  }
+  return {};
+}
+
+Status
+read_settings(const HostRoot& root, AppModel& m, const std::string& name)
+{
+  std::string path = m.content_root + "/" + name;
+  if (!root.is_regular_file(path)) {
+    return {};
+  }
+  auto text = read_text(root, path);
+  if (!text) {
+    return fail(text.error());
+  }
+  auto json = parse_dotnet_json(*text, path);
+  if (!json) {
+    return fail(json.error());
+  }
+  if (!json->is_object()) {
+    return fail(ErrorCode::invalid_input, "{}: the top level must be a JSON object", path);
+  }
+  m.config.add_json(*json, path, *text);
+  m.settings_files.push_back(path);
+  m.settings_text[path] = *text;
+  return {};
+}
+
+Result<AppModel>
+load_model(const ProcessInfo& process, const HostRoot& root)
+{
+  auto detected = detect_launch(process, root);
+  if (!detected) {
+    return fail(detected.error());
+  }
+  if (!*detected) {
+    return fail(ErrorCode::unsupported, "PID {} is not a .NET application", process.pid);
+  }
+  AppModel m;
+  m.launch = **detected;
+
+  if (!root.is_regular_file(m.launch.runtimeconfig)) {
+    return fail(Error(ErrorCode::not_found,
+                      fmt::format("{} is missing", m.launch.runtimeconfig),
+                      "the .NET host needs it to start the application; redeploy the "
+                      "published output (dotnet publish) and restart"));
+  }
+  auto text = read_text(root, m.launch.runtimeconfig);
+  if (!text) {
+    return fail(text.error());
+  }
+  auto config = parse_runtime_config(*text, m.launch.runtimeconfig);
+  if (!config) {
+    return fail(config.error());
+  }
+  m.runtime_config = *config;
+  if (m.runtime_config.self_contained()) {
+    m.launch.shape = LaunchShape::self_contained;
+  }
+  m.major = tfm_major(m.runtime_config.tfm);
+
+  bool aspnet = m.runtime_config.references(k_aspnetcore_app)
+                || m.runtime_config.references("Microsoft.AspNetCore.All")
+                || maps_aspnetcore(process);
+  if (!aspnet) {
+    return fail(Error(ErrorCode::unsupported,
+                      fmt::format("not an ASP.NET Core application: {} references no "
+                                  "Microsoft.AspNetCore.App and the process maps no "
+                                  "Microsoft.AspNetCore assembly",
+                                  m.launch.runtimeconfig),
+                      "decant migrates ASP.NET Core (Kestrel) web applications; a .NET console or "
+                      "worker service has no analyzer yet"));
+  }
+
+  auto fxr = hostfxr_from_maps(process.mapped_files());
+  if (m.launch.shape != LaunchShape::self_contained) {
+    m.dotnet_root = find_dotnet_root(process, root, m.launch, fxr);
+    if (fxr) {
+      m.hostfxr_version = fxr->version;
+      m.hostfxr_dir = fxr->directory;
+    } else if (auto versions = root.list_directory(m.dotnet_root + "/host/fxr");
+               versions && !versions->empty()) {
+      // The muxer picks the highest hostfxr installed.
+      m.hostfxr_version = *std::max_element(
+          versions->begin(), versions->end(), [](const std::string& a, const std::string& b) {
+            return compare_versions(a, b) < 0;
+          });
+      m.hostfxr_dir = m.dotnet_root + "/host/fxr/" + m.hostfxr_version;
+    }
+  }
+  if (auto status = resolve_frameworks(process, root, m); !status) {
+    return fail(status.error());
+  }
+  if (m.major == 0) {
+    for (const auto& fx : m.frameworks) {
+      if (iequals(fx.name, k_netcore_app)) {
+        m.major =
+            static_cast<int>(parse_u64(fx.version.substr(0, fx.version.find('.'))).value_or(0));
+      }
+    }
+  }
+
+  // Host configuration first: it decides the environment name and the content root, which
+  // decide which appsettings files are read. .NET 7+ WebApplicationBuilder adds ASPNETCORE_
+  // variables before the HostApplicationBuilder's DOTNET_ ones (so DOTNET_ wins); the 3.1-6
+  // hosts add DOTNET_ first and the web host's ASPNETCORE_ after.
+  auto args = app_arguments(process, m.launch);
+  Configuration host;
+  for (const char* prefix : m.major >= 7 ? std::vector<const char*>{"ASPNETCORE_", "DOTNET_"}
+                                         : std::vector<const char*>{"DOTNET_", "ASPNETCORE_"}) {
+    host.add_environment(process.environ, prefix);
+    m.config.add_environment(process.environ, prefix);
+  }
+  host.add_command_line(args, m.launch.app_args_index);
+  m.environment = host.value("environment").empty() ? "Production" : host.value("environment");
+  std::string content_root = host.value("contentRoot");
+  m.content_root = content_root.empty() ? process.host_path(".") : process.host_path(content_root);
+  m.content_root = HostRoot::normalize(m.content_root);
+
+  m.config.add_command_line(args, m.launch.app_args_index);
+  if (auto status = read_settings(root, m, "appsettings.json"); !status) {
+    return fail(status.error());
+  }
+  if (auto status = read_settings(root, m, "appsettings." + m.environment + ".json"); !status) {
+    return fail(status.error());
+  }
+  m.config.add_environment(process.environ, "");
+  m.config.add_command_line(args, m.launch.app_args_index);
+  m.urls = resolve_kestrel_urls(m.config, m.major);
+  return m;
+}
+
+std::string
+identity_of(const AppModel& m)
+{
+  std::vector<std::string> urls;
+  for (const auto& endpoint : m.urls.endpoints) {
+    urls.push_back(endpoint.url.text);
+  }
+  std::sort(urls.begin(), urls.end());
+  return m.launch.app_dll + "\n" + join(urls, ";");
+}
+
+PortRole
+role_of(const KestrelUrl& url)
+{
+  return url.scheme == "https" ? PortRole::https : PortRole::http;
+}
+
+// Rebinds a loopback URL where its winning source can be overridden in the image: the argv
+// element or environment variable that set it, or a variable that outranks a file.
+void
+rebind_loopback(Analysis& a, const KestrelEndpoint& endpoint)
+{
+  std::string rebound = rebind_all_interfaces(endpoint.url);
+  const ConfigValue& source = endpoint.source;
+  std::string how;
+  auto set_env = [&](const std::string& name, const std::string& value) {
+    for (auto& var : a.env) {
+      if (var.name == name) {
+        var.value = value;
+        return;
+      }
+    }
+    a.add_env(name, value, false);
+  };
+  auto replace_in = [](std::string text, const std::string& from, const std::string& to) {
+    auto pos = text.find(from);
+    return pos == std::string::npos ? text : text.replace(pos, from.size(), to);
+  };
+  switch (source.origin) {
+  case ConfigValue::Origin::command_line: {
+    auto index = static_cast<size_t>(source.argv_index);
+    if (index < a.start.command.size()) {
+      a.start.command[index] = replace_in(a.start.command[index], endpoint.url.text, rebound);
+      how = fmt::format("argument {} of the start command", index);
+    }
+    break;
+  }
+  case ConfigValue::Origin::environment:
+    for (const auto& var : a.env) {
+      if (var.name == source.env_name) {
+        set_env(var.name, replace_in(var.value, endpoint.url.text, rebound));
+        break;
+      }
+    }
+    how = "environment " + source.env_name;
+    break;
+  case ConfigValue::Origin::file:
+  case ConfigValue::Origin::default_value:
+    if (endpoint.name.empty()) {
+      // "urls" in appsettings or the default: ASPNETCORE_URLS would lose against a file, the
+      // unprefixed URLS variable wins over both (and nothing else sets urls here).
+      std::string name =
+          source.origin == ConfigValue::Origin::default_value ? "ASPNETCORE_URLS" : "URLS";
+      std::string current;
+      for (const auto& var : a.env) {
+        if (var.name == name) {
+          current = var.value;
+        }
+      }
+      std::string value =
+          current.empty() ? rebound : replace_in(current, endpoint.url.text, rebound);
+      if (!current.empty() && value == current) {
+        value = current + ";" + rebound;
+      }
+      set_env(name, value);
+      how = "environment " + name;
+    } else {
+      std::string name = "Kestrel__Endpoints__" + endpoint.name + "__Url";
+      set_env(name, rebound);
+      how = "environment " + name;
+    }
+    break;
+  }
+  a.warn("localhost-only",
+         fmt::format("{} ({}) listens on loopback only, which nothing outside a container can "
+                     "reach; the image rebinds it to all interfaces on the same port as {} "
+                     "through {}",
+                     endpoint.url.text,
+                     source.source,
+                     rebound,
+                     how));
+}
+
+void
+add_ports(Analysis& a, const ProcessInfo& process, const AppModel& m)
+{
+  for (const auto& endpoint : m.urls.endpoints) {
+    bool listening = false;
+    bool loopback_sockets_only = true;
+    for (const auto& socket : process.listening) {
+      if (socket.local_port == endpoint.url.port && endpoint.url.port != 0) {
+        listening = true;
+        auto parsed = parse_kestrel_url("http://" + std::string(socket.ipv6 ? "[" : "")
+                                        + socket.local_address + (socket.ipv6 ? "]" : "") + ":1");
+        loopback_sockets_only = loopback_sockets_only && parsed && parsed->loopback;
+      }
+    }
+    bool loopback = endpoint.url.loopback || (listening && loopback_sockets_only);
+    bool known = std::any_of(
+        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == endpoint.url.port; });
+    if (known || endpoint.url.port == 0) {
+      if (endpoint.url.port == 0) {
+        a.warn("dynamic-port",
+               fmt::format("{} ({}) asks for a dynamic port; the image will get a different one "
+                           "each start, so set a fixed port in analysis.json",
+                           endpoint.url.text,
+                           endpoint.source.source));
+      }
+      continue;
+    }
+    Port port;
+    port.port = endpoint.url.port;
+    port.role = role_of(endpoint.url);
+    port.expose = true;
+    port.listening = listening;
+    port.source = endpoint.source.source;
+    port.name = endpoint.name;
+    port.address = loopback || endpoint.url.all_interfaces ? "" : endpoint.url.host;
+    a.ports.push_back(port);
+    if (loopback) {
+      rebind_loopback(a, endpoint);
+    }
+    if (!listening && !process.listening.empty()) {
+      a.warn("port-not-listening",
+             fmt::format("{} resolves to port {} ({}), but PID {} does not listen on it",
+                         to_string(m.urls.mechanism),
+                         endpoint.url.port,
+                         endpoint.source.source,
+                         process.pid));
+    }
+  }
+  for (uint16_t listening : process.listening_ports()) {
+    bool known = std::any_of(
+        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == listening; });
+    if (known) {
+      continue;
+    }
+    Port port;
+    port.port = listening;
+    port.role = PortRole::other;
+    port.expose = true;
+    port.listening = true;
+    port.source = "socket";
+    a.ports.push_back(port);
+    a.warn("port-unconfigured",
+           fmt::format("PID {} listens on port {}, which the Kestrel configuration does not name "
+                       "(set in code, or the development certificate's https://localhost:5001); "
+                       "it is exposed as seen",
+                       process.pid,
+                       listening));
+  }
+}
+
+void
+add_secrets_and_dependencies(Analysis& a, const AppModel& m)
+{
+  for (const auto& section : {std::string("ConnectionStrings")}) {
+    for (const ConfigValue* value : m.config.under(section)) {
+      if (value->value.empty() || lower(value->key) == lower(section)) {
+        continue;
+      }
+      if (auto target = parse_connection_string(value->value)) {
+        Dependency dep;
+        dep.kind = target->kind == "redis" || target->kind == "amqp" || target->kind == "http"
+                           || target->kind == "https"
+                       ? DependencyKind::service
+                       : DependencyKind::database;
+        dep.host = target->host;
+        dep.port = target->port;
+        dep.source = value->source;
+        a.dependencies.push_back(dep);
+        if (iequals(target->host, "localhost") || starts_with(target->host, "127.")) {
+          a.warn("dependency-localhost",
+                 fmt::format("{} ({}) points at {}: inside a container that is the container "
+                             "itself; point it at the host's name or address",
+                             value->key,
+                             value->source,
+                             target->host));
+        }
+      }
+    }
+  }
+  // Values named like connection strings or secrets, from the appsettings files: into
+  // secrets.json under their environment-variable name (ConnectionStrings__Db), which is also
+  // how a deployment can inject them without the files.
+  auto is_secret_key = [](const std::string& key) {
+    std::string l = lower(key);
+    std::string last = key.substr(key.rfind(':') + 1);
+    return starts_with(l, "connectionstrings:") || looks_secret(last);
+  };
+  for (const auto& path : m.settings_files) {
+    // Re-read the values of this file only (the layered view keeps winners only).
+    auto json = parse_dotnet_json(m.settings_text.at(path), path);
+    if (!json) {
+      continue;
+    }
+    Configuration single;
+    single.add_json(*json, path, m.settings_text.at(path));
+    std::vector<std::string> names;
+    for (const ConfigValue* value : single.all()) {
+      if (value->value.empty() || !is_secret_key(value->key)) {
+        continue;
+      }
+      std::string env_name = value->key;
+      for (size_t pos = 0; (pos = env_name.find(':', pos)) != std::string::npos; pos += 2) {
+        env_name.replace(pos, 1, "__");
+      }
+      a.add_secret(env_name, value->source, value->value);
+      names.push_back(value->key);
+    }
+    if (!names.empty()) {
+      a.add_file({path,
+                  "holds secrets (" + join(names, ", ") + "); their values are in secrets.json",
+                  FileRole::config,
+                  true,
+                  false});
+    }
+  }
+  // Connection strings given as environment variables are secrets too, whatever their name.
+  for (auto& var : a.env) {
+    std::string l = lower(var.name);
+    bool connection =
+        starts_with(l, "connectionstrings__") || l.find("connstr_") != std::string::npos;
+    if (connection && !var.secret) {
+      var.secret = true;
+      std::string ref = a.add_secret("ENV_" + var.name, "env:" + var.name, var.value);
+      var.secret_ref = ref.substr(9, ref.size() - 10);
+    }
+  }
+}
+
+void
+add_certificates(Analysis& a, const AppModel& m)
+{
+  for (const ConfigValue* value : m.config.under("Kestrel")) {
+    std::string l = lower(value->key);
+    bool certificate =
+        l.find(":certificate:") != std::string::npos || starts_with(l, "kestrel:certificates:");
+    if (!certificate || value->value.empty()) {
+      continue;
+    }
+    if (ends_with(l, ":path") || ends_with(l, ":keypath")) {
+      std::string path = host_path_join(m.content_root, value->value);
+      a.add_file({path,
+                  fmt::format("Kestrel certificate{} ({}, {})",
+                              ends_with(l, ":keypath") ? " key" : "",
+                              value->key,
+                              value->source),
+                  FileRole::config,
+                  true,
+                  false});
+    } else if (ends_with(l, ":password") && value->origin != ConfigValue::Origin::file) {
+      // File values are collected with the other appsettings secrets; these come from the
+      // environment or the command line.
+      std::string env_name = value->key;
+      for (size_t pos = 0; (pos = env_name.find(':', pos)) != std::string::npos; pos += 2) {
+        env_name.replace(pos, 1, "__");
+      }
+      a.add_secret(env_name, value->source, value->value);
+    }
+  }
+}
+
+void
+add_files(Analysis& a,
+          const ProcessInfo& process,
+          const HostRoot& root,
+          const AppModel& m,
+          nlohmann::json& details)
+{
+  a.add_file({m.launch.app_dir,
+              fmt::format("application directory ({}{})",
+                          to_string(m.launch.shape),
+                          m.launch.shape == LaunchShape::self_contained
+                              ? ", runtime and frameworks included"
+                              : ""),
+              FileRole::app,
+              false,
+              false});
+  if (m.content_root != m.launch.app_dir && m.content_root != "/") {
+    a.add_file({m.content_root,
+                "content root (working directory: appsettings, wwwroot)",
+                FileRole::app,
+                false,
+                false});
+  }
+  if (!m.dotnet_root.empty()) {
+    a.add_file({m.dotnet_root + "/dotnet",
+                m.launch.shape == LaunchShape::muxer
+                    ? "the dotnet muxer that starts the application"
+                    : "the dotnet muxer (framework-dependent "
+                      "runtime root)",
+                FileRole::runtime,
+                false,
+                m.launch.shape != LaunchShape::muxer});
+    if (!m.hostfxr_dir.empty()) {
+      a.add_file({m.hostfxr_dir,
+                  "hostfxr " + m.hostfxr_version + " (resolves the frameworks)",
+                  FileRole::runtime,
+                  false,
+                  false});
+    }
+    for (const auto& fx : m.frameworks) {
+      a.add_file({fx.directory,
+                  fmt::format("shared framework {} {} in use ({})", fx.name, fx.version, fx.how),
+                  FileRole::runtime,
+                  false,
+                  false});
+    }
+    for (const char* path : {"/etc/dotnet/install_location", "/etc/dotnet/install_location_x64"}) {
+      if (m.launch.shape == LaunchShape::apphost && root.is_regular_file(path)) {
+        a.add_file(
+            {path, "tells the apphost where the dotnet root is", FileRole::runtime, false, false});
+      }
+    }
+  }
+  // Native libraries the process maps from outside the application and the dotnet root (libc,
+  // libstdc++, ICU, OpenSSL when already loaded ...).
+  for (const auto& file : process.mapped_files()) {
+    if (starts_with(file, "/memfd:") || starts_with(file, m.launch.app_dir + "/")
+        || (!m.dotnet_root.empty() && starts_with(file, m.dotnet_root + "/"))
+        || !root.is_regular_file(file)) {
+      continue;
+    }
+    a.add_file({file, "native library mapped by the process", FileRole::system, false, false});
+  }
+  bool invariant = false;
+  if (auto value = process.env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT")) {
+    invariant = *value == "1" || iequals(*value, "true");
+  }
+  const auto& props = m.runtime_config.config_properties;
+  if (props.contains("System.Globalization.Invariant")
+      && props["System.Globalization.Invariant"].is_boolean()) {
+    invariant = invariant || props["System.Globalization.Invariant"].get<bool>();
+  }
+  details["lazyLibraries"] = nlohmann::json::array();
+  for (const auto& lib : lazy_libraries(root, m.major, invariant)) {
+    a.add_file({lib.path, lib.reason, FileRole::system, false, true});
+    details["lazyLibraries"].push_back({{"path", lib.path}, {"reason", lib.reason}});
+  }
+}
+
+class AspnetAnalyzer : public Analyzer
+{
+public:
+  const AnalyzerInfo&
+  info() const override
+  {
+    static const AnalyzerInfo k_info{
+        k_type,
+        "ASP.NET Core on .NET Core 3.1, .NET 5 and later (dotnet App.dll, apphost, "
+        "self-contained)",
+        {"<App>.runtimeconfig.json",
+         "appsettings.json",
+         "appsettings.<Environment>.json",
+         "web.config (hints only)",
+         "/proc/<pid>/maps (frameworks in use)"}};
+    return k_info;
+  }
+
+  bool
+  matches(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto launch = detect_launch(process, root);
+    // A broken launch (apphost without its App.dll) is still ours: analyze() reports it.
+    return !launch || launch->has_value();
+  }
+
+  Result<AppIdentity>
+  identify(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto model = load_model(process, root);
+    if (!model) {
+      return fail(model.error());
+    }
+    return AppIdentity{
+        make_application_id(k_type, identity_of(*model)), k_type, model->launch.app_dir};
+  }
+
+  Result<Analysis>
+  analyze(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto loaded = load_model(process, root);
+    if (!loaded) {
+      return fail(loaded.error());
+    }
+    const AppModel& m = *loaded;
+    Analysis a = base_analysis(process, root, k_type, identity_of(m));
+
+    nlohmann::json& details = a.runtime.details;
+    a.runtime.name = "ASP.NET Core";
+    for (const auto& fx : m.frameworks) {
+      if (iequals(fx.name, k_aspnetcore_app)) {
+        a.runtime.version = fx.version;
+      }
+      if (iequals(fx.name, k_netcore_app)) {
+        details["dotnetVersion"] = fx.version;
+      }
+    }
+    details["tfm"] = m.runtime_config.tfm;
+    details["launch"] = to_string(m.launch.shape);
+    details["appPath"] = m.launch.app_dll;
+    details["appDirectory"] = m.launch.app_dir;
+    details["runtimeConfig"] = m.launch.runtimeconfig;
+    details["contentRoot"] = m.content_root;
+    details["environment"] = m.environment;
+    details["rollForward"] = m.runtime_config.roll_forward;
+    if (!m.dotnet_root.empty()) {
+      details["dotnetRoot"] = m.dotnet_root;
+      details["hostFxr"] = m.hostfxr_version;
+    }
+    details["frameworks"] = nlohmann::json::array();
+    for (const auto& fx : m.frameworks) {
+      details["frameworks"].push_back({{"name", fx.name},
+                                       {"requested", fx.requested},
+                                       {"version", fx.version},
+                                       {"path", fx.directory},
+                                       {"resolvedFrom", fx.how}});
+    }
+    details["appsettings"] = m.settings_files;
+    details["urlSource"] = to_string(m.urls.mechanism);
+    details["urls"] = nlohmann::json::array();
+    for (const auto& endpoint : m.urls.endpoints) {
+      details["urls"].push_back({{"url", endpoint.url.text},
+                                 {"name", endpoint.name},
+                                 {"source", endpoint.source.source}});
+    }
+    for (const auto& warning : m.urls.warnings) {
+      a.warn("kestrel-config", warning);
+    }
+
+    // Start command: the muxer or apphost by absolute path (the image's PATH need not hold it).
+    if (!a.start.command.empty() && !starts_with(a.start.command[0], "/")) {
+      a.start.command[0] = process.exe;
+    }
+    if (m.launch.shape == LaunchShape::apphost && !process.env("DOTNET_ROOT")) {
+      a.add_env("DOTNET_ROOT", m.dotnet_root, false);
+      details["addedEnv"] = {"DOTNET_ROOT"};
+    }
+
+    add_ports(a, process, m);
+    add_files(a, process, root, m, details);
+    add_certificates(a, m);
+    add_secrets_and_dependencies(a, m);
+    redact_secret_arguments(a);
+
+    for (const auto& dir : {m.launch.app_dir, m.content_root}) {
+      std::string path = dir + "/web.config";
+      if (!root.is_regular_file(path) || details.contains("webConfig")) {
+        continue;
+      }
+      auto text = root.read_file(path);
+      auto hints = text ? read_web_config(*text, path) : fail(text.error());
+      if (!hints) {
+        a.warn("web-config", hints.error().message);
+        continue;
+      }
+      details["webConfig"] = {{"path", path},
+                              {"processPath", hints->process_path},
+                              {"arguments", hints->arguments},
+                              {"hostingModel", hints->hosting_model}};
+      a.warn("iis-not-migrated",
+             fmt::format("{} configures IIS hosting (ASP.NET Core Module{}, processPath \"{}\"); "
+                         "IIS itself is not migrated: the image runs Kestrel directly as the "
+                         "process did here",
+                         path,
+                         hints->hosting_model.empty() ? "" : ", " + hints->hosting_model,
+                         hints->process_path));
+    }
+    return a;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Analyzer>
+make_aspnet_analyzer()
+{
+  return std::make_unique<AspnetAnalyzer>();
+}
+
+} // namespace decant::aspnet
