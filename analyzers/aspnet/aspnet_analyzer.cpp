@@ -587,7 +587,7 @@ add_secrets_and_dependencies(Analysis& a, const AppModel& m)
 }
 
 void
-add_certificates(Analysis& a, const AppModel& m)
+add_certificates(Analysis& a, const ProcessInfo& process, const HostRoot& root, const AppModel& m)
 {
   for (const ConfigValue* value : m.config.under("Kestrel")) {
     std::string l = lower(value->key);
@@ -596,7 +596,34 @@ add_certificates(Analysis& a, const AppModel& m)
     if (!certificate || value->value.empty()) {
       continue;
     }
-    if (ends_with(l, ":path") || ends_with(l, ":keypath")) {
+    if (ends_with(l, ":store")) {
+      // X509Store on Linux: the user's ~/.dotnet/corefx/cryptography/x509stores/<store>/.
+      // .NET takes the home directory from HOME, else from the passwd entry of the user.
+      std::string home = "/";
+      for (const auto& entry : root.passwd()) {
+        if (entry.uid == process.status.uid[1]) {
+          home = entry.home;
+        }
+      }
+      if (auto env_home = process.env("HOME"); env_home && !env_home->empty()) {
+        home = *env_home;
+      }
+      std::string store = home + "/.dotnet/corefx/cryptography/x509stores/" + lower(value->value);
+      a.add_file(
+          {store,
+           fmt::format(
+               "certificate store \"{}\" of {} ({})", value->value, value->key, value->source),
+           FileRole::config,
+           true,
+           true});
+      a.warn("certificate-store",
+             fmt::format("{} ({}) loads its certificate from the \"{}\" store, which .NET keeps in "
+                         "{} on Linux; it is packed when it exists there",
+                         value->key,
+                         value->source,
+                         value->value,
+                         store));
+    } else if (ends_with(l, ":path") || ends_with(l, ":keypath")) {
       std::string path = host_path_join(m.content_root, value->value);
       a.add_file({path,
                   fmt::format("Kestrel certificate{} ({}, {})",
@@ -786,18 +813,24 @@ public:
       a.warn("kestrel-config", warning);
     }
 
-    // Start command: the muxer or apphost by absolute path (the image's PATH need not hold it).
-    if (!a.start.command.empty() && !starts_with(a.start.command[0], "/")) {
+    // Start command: the muxer or apphost by the path the kernel ran (argv[0] may be a PATH
+    // name or a symlink such as /usr/bin/dotnet that the image does not hold).
+    if (!a.start.command.empty() && !process.exe.empty()) {
       a.start.command[0] = process.exe;
     }
-    if (m.launch.shape == LaunchShape::apphost && !process.env("DOTNET_ROOT")) {
+    // A framework-dependent apphost finds the runtime through DOTNET_ROOT, then
+    // /etc/dotnet/install_location, then /usr/share/dotnet: make the image's lookup explicit
+    // when neither the variable nor the file is there and the root is not the default.
+    if (m.launch.shape == LaunchShape::apphost && !process.env("DOTNET_ROOT")
+        && !root.is_regular_file("/etc/dotnet/install_location")
+        && m.dotnet_root != "/usr/share/dotnet") {
       a.add_env("DOTNET_ROOT", m.dotnet_root, false);
       details["addedEnv"] = {"DOTNET_ROOT"};
     }
 
     add_ports(a, process, m);
     add_files(a, process, root, m, details);
-    add_certificates(a, m);
+    add_certificates(a, process, root, m);
     add_secrets_and_dependencies(a, m);
     redact_secret_arguments(a);
 
