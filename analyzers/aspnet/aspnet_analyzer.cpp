@@ -717,9 +717,10 @@ add_files(Analysis& a,
       && props["System.Globalization.Invariant"].is_boolean()) {
     invariant = invariant || props["System.Globalization.Invariant"].get<bool>();
   }
+  // The packer's contract (lib/decant/pack/library_rules.hpp): runtime.details.lazyLibraries,
+  // each with its reason; the packer adds every match with its ELF closure.
   details["lazyLibraries"] = nlohmann::json::array();
   for (const auto& lib : lazy_libraries(root, m.major, invariant)) {
-    a.add_file({lib.path, lib.reason, FileRole::system, false, true});
     details["lazyLibraries"].push_back({{"path", lib.path}, {"reason", lib.reason}});
   }
 }

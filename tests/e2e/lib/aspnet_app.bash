@@ -68,3 +68,52 @@ aspnet_stop_all() {
     wait "$pid" 2>/dev/null || true
   done
 }
+
+# aspnet_run_rootfs ROOTFS ANALYSIS_JSON LOG: starts the image's start command from ROOTFS in
+# fresh namespaces (mount, PID, IPC, UTS, cgroup and a network namespace of its own, so it can
+# use the source's port while the source still runs), with exactly the image's environment
+# (secrets resolved from secrets.json beside the analysis), working directory and user. Sets
+# ASPNET_RUN_PID (bwrap) and ASPNET_RUN_NETNS (the namespace's /proc/<pid>/ns/net, for
+# `nsenter --net=... curl`).
+aspnet_run_rootfs() {
+  local rootfs=$1 analysis=$2 log=$3 info="$WORK/bwrap-info.$RANDOM.json"
+  local -a argv
+  # .NET wants a writable /tmp (diagnostics IPC socket); the rootfs is a writable copy, and a
+  # tmpfs on /tmp would hide an application that lives below /tmp.
+  mkdir -p "$rootfs/tmp" && chmod 1777 "$rootfs/tmp"
+  mapfile -d '' argv < <(ROOTFS="$rootfs" ANALYSIS="$analysis" python3 - <<'PY'
+import json, os, re, sys
+analysis_path = os.environ["ANALYSIS"]
+a = json.load(open(analysis_path))
+secrets_path = os.path.join(os.path.dirname(analysis_path), "secrets.json")
+secrets = json.load(open(secrets_path)) if os.path.exists(secrets_path) else {}
+def resolve(text):
+    return re.sub(r"\$\{secret:([A-Za-z0-9_]+)\}", lambda m: secrets[m.group(1)], text)
+out = ["bwrap", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+       "--unshare-net", "--die-with-parent", "--bind", os.environ["ROOTFS"], "/",
+       "--proc", "/proc", "--dev", "/dev", "--clearenv"]
+for var in a["env"]:
+    value = secrets[var["secretRef"]] if var.get("secretRef") else var.get("value", "")
+    out += ["--setenv", var["name"], value]
+start = a["start"]
+if start.get("user") not in (None, "", "root"):
+    uid = str(a["process"]["uid"]); gid = str(a["process"]["gid"])
+    out += ["--unshare-user", "--uid", uid, "--gid", gid]
+out += ["--chdir", start["workingDir"] or "/", "--"]
+out += [resolve(arg) for arg in start["command"]]
+sys.stdout.write("\0".join(out) + "\0")
+PY
+)
+  local n=${#argv[@]} k
+  for ((k = 0; k < n; k++)); do [ "${argv[k]}" = "--" ] && break; done
+  argv=("${argv[@]:0:k}" --info-fd 3 "${argv[@]:k}")
+  "${argv[@]}" >"$log" 2>&1 3>"$info" &
+  ASPNET_RUN_PID=$!
+  local i child=""
+  for ((i = 0; i < 100; i++)); do
+    child=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["child-pid"])' "$info" 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ -n "$child" ] || { echo "bwrap did not start (see $log)"; return 1; }
+  ASPNET_RUN_NETNS=/proc/$child/ns/net
+}
