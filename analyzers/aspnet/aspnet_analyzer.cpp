@@ -1,16 +1,18 @@
+#include "aspnet_analyzer.hpp"
+
+#include "configuration.hpp"
+#include "connection_strings.hpp"
+#include "dotnet_json.hpp"
+#include "dotnet_launch.hpp"
+#include "kestrel_urls.hpp"
+#include "lazy_libraries.hpp"
+#include "runtime_config.hpp"
+#include "web_config.hpp"
+
 #include <decant/analyzer/common.hpp>
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
-#include <aspnet/aspnet_analyzer.hpp>
-#include <aspnet/configuration.hpp>
-#include <aspnet/connection_strings.hpp>
-#include <aspnet/dotnet_json.hpp>
-#include <aspnet/dotnet_launch.hpp>
-#include <aspnet/kestrel_urls.hpp>
-#include <aspnet/lazy_libraries.hpp>
-#include <aspnet/runtime_config.hpp>
-#include <aspnet/web_config.hpp>
 #include <set>
 
 namespace decant::aspnet {
@@ -53,10 +55,10 @@ struct AppModel {
   std::string content_root;
   std::string environment;
   Configuration config;
-  std::vector<std::string> settings_files; // appsettings read, in order
-  std::map<std::string, std::string> settings_text;
+  // The appsettings files read, in order, each with its own values (the layered `config` keeps
+  // only the winners, but a secret in a file is in the image whoever wins).
+  std::vector<std::pair<std::string, Configuration>> settings;
   UrlResolution urls;
-  std::vector<std::string> warnings; // "code\tmessage"
 };
 
 std::vector<std::string>
@@ -86,9 +88,7 @@ read_text(const HostRoot& root, const std::string& path)
 {
   auto text = root.read_file(path);
   if (!text) {
-    return fail(
-        Error(text.error().code == ErrorCode::not_found ? ErrorCode::not_found : text.error().code,
-              fmt::format("cannot read {}: {}", path, text.error().message)));
+    return fail(text.error().context("cannot read " + path));
   }
   return text;
 }
@@ -236,8 +236,9 @@ read_settings(const HostRoot& root, AppModel& m, const std::string& name)
     return fail(ErrorCode::invalid_input, "{}: the top level must be a JSON object", path);
   }
   m.config.add_json(*json, path, *text);
-  m.settings_files.push_back(path);
-  m.settings_text[path] = *text;
+  Configuration own;
+  own.add_json(*json, path, *text);
+  m.settings.emplace_back(path, std::move(own));
   return {};
 }
 
@@ -272,7 +273,6 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   if (m.runtime_config.self_contained()) {
     m.launch.shape = LaunchShape::self_contained;
   }
-  m.major = tfm_major(m.runtime_config.tfm);
 
   bool aspnet = m.runtime_config.references(k_aspnetcore_app)
                 || m.runtime_config.references("Microsoft.AspNetCore.All")
@@ -306,11 +306,14 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   if (auto status = resolve_frameworks(process, root, m); !status) {
     return fail(status.error());
   }
-  if (m.major == 0) {
-    for (const auto& fx : m.frameworks) {
-      if (iequals(fx.name, k_netcore_app)) {
-        m.major =
-            static_cast<int>(parse_u64(fx.version.substr(0, fx.version.find('.'))).value_or(0));
+  // Behaviour (HTTP_PORTS, configuration order, bundled zlib) follows the runtime that runs,
+  // which roll-forward can make newer than the TFM: a net6.0 app on the 8.0 runtime honours
+  // ASPNETCORE_HTTP_PORTS.
+  m.major = tfm_major(m.runtime_config.tfm);
+  for (const auto& fx : m.frameworks) {
+    if (iequals(fx.name, k_netcore_app)) {
+      if (auto major = parse_u64(fx.version.substr(0, fx.version.find('.')))) {
+        m.major = static_cast<int>(*major);
       }
     }
   }
@@ -508,62 +511,62 @@ add_ports(Analysis& a, const ProcessInfo& process, const AppModel& m)
   }
 }
 
-void
-add_secrets_and_dependencies(Analysis& a, const AppModel& m)
+// A configuration key as an environment variable: ConnectionStrings:Db -> ConnectionStrings__Db.
+std::string
+env_var_name(std::string key)
 {
-  for (const auto& section : {std::string("ConnectionStrings")}) {
-    for (const ConfigValue* value : m.config.under(section)) {
-      if (value->value.empty() || lower(value->key) == lower(section)) {
-        continue;
-      }
-      if (auto target = parse_connection_string(value->value)) {
-        Dependency dep;
-        dep.kind = target->kind == "redis" || target->kind == "amqp" || target->kind == "http"
-                           || target->kind == "https"
-                       ? DependencyKind::service
-                       : DependencyKind::database;
-        dep.host = target->host;
-        dep.port = target->port;
-        dep.source = value->source;
-        a.dependencies.push_back(dep);
-        if (iequals(target->host, "localhost") || starts_with(target->host, "127.")) {
-          a.warn("dependency-localhost",
-                 fmt::format("{} ({}) points at {}: inside a container that is the container "
-                             "itself; point it at the host's name or address",
-                             value->key,
-                             value->source,
-                             target->host));
-        }
-      }
-    }
+  for (size_t pos = 0; (pos = key.find(':', pos)) != std::string::npos; pos += 2) {
+    key.replace(pos, 1, "__");
   }
-  // Values named like connection strings or secrets, from the appsettings files: into
-  // secrets.json under their environment-variable name (ConnectionStrings__Db), which is also
-  // how a deployment can inject them without the files.
-  auto is_secret_key = [](const std::string& key) {
-    std::string l = lower(key);
-    std::string last = key.substr(key.rfind(':') + 1);
-    return starts_with(l, "connectionstrings:") || looks_secret(last);
-  };
-  for (const auto& path : m.settings_files) {
-    // Re-read the values of this file only (the layered view keeps winners only).
-    auto json = parse_dotnet_json(m.settings_text.at(path), path);
-    if (!json) {
+  return key;
+}
+
+void
+add_dependencies(Analysis& a, const AppModel& m)
+{
+  for (const ConfigValue* value : m.config.under("ConnectionStrings")) {
+    if (value->value.empty() || lower(value->key) == "connectionstrings") {
       continue;
     }
-    Configuration single;
-    single.add_json(*json, path, m.settings_text.at(path));
+    auto target = parse_connection_string(value->value);
+    if (!target) {
+      continue;
+    }
+    bool service = target->kind == "redis" || target->kind == "amqp" || target->kind == "http"
+                   || target->kind == "https";
+    a.dependencies.push_back({service ? DependencyKind::service : DependencyKind::database,
+                              target->host,
+                              target->port,
+                              value->source});
+    if (iequals(target->host, "localhost") || starts_with(target->host, "127.")) {
+      a.warn("dependency-localhost",
+             fmt::format("{} ({}) points at {}: inside a container that is the container "
+                         "itself; point it at the host's name or address",
+                         value->key,
+                         value->source,
+                         target->host));
+    }
+  }
+}
+
+// Values named like connection strings or secrets in the appsettings files go to secrets.json
+// under their environment-variable name (ConnectionStrings__Db), which is also how a deployment
+// can inject them without the files; the files are marked secret. Connection strings given as
+// environment variables are secrets whatever their name.
+void
+add_settings_secrets(Analysis& a, const AppModel& m)
+{
+  auto is_secret_key = [](const std::string& key) {
+    return starts_with(lower(key), "connectionstrings:")
+           || looks_secret(key.substr(key.rfind(':') + 1));
+  };
+  for (const auto& [path, own] : m.settings) {
     std::vector<std::string> names;
-    for (const ConfigValue* value : single.all()) {
-      if (value->value.empty() || !is_secret_key(value->key)) {
-        continue;
+    for (const ConfigValue* value : own.all()) {
+      if (!value->value.empty() && is_secret_key(value->key)) {
+        a.add_secret(env_var_name(value->key), value->source, value->value);
+        names.push_back(value->key);
       }
-      std::string env_name = value->key;
-      for (size_t pos = 0; (pos = env_name.find(':', pos)) != std::string::npos; pos += 2) {
-        env_name.replace(pos, 1, "__");
-      }
-      a.add_secret(env_name, value->source, value->value);
-      names.push_back(value->key);
     }
     if (!names.empty()) {
       a.add_file({path,
@@ -573,7 +576,6 @@ add_secrets_and_dependencies(Analysis& a, const AppModel& m)
                   false});
     }
   }
-  // Connection strings given as environment variables are secrets too, whatever their name.
   for (auto& var : a.env) {
     std::string l = lower(var.name);
     bool connection =
@@ -581,9 +583,32 @@ add_secrets_and_dependencies(Analysis& a, const AppModel& m)
     if (connection && !var.secret) {
       var.secret = true;
       std::string ref = a.add_secret("ENV_" + var.name, "env:" + var.name, var.value);
-      var.secret_ref = ref.substr(9, ref.size() - 10);
+      var.secret_ref = ref.substr(9, ref.size() - 10); // "${secret:NAME}" -> NAME
     }
   }
+}
+
+// The home directory .NET uses for per-user state (certificate stores, data protection keys):
+// HOME, else the passwd entry of the process's user; a host path.
+std::string
+home_of(const ProcessInfo& process, const HostRoot& root)
+{
+  if (auto env_home = process.env("HOME"); env_home && !env_home->empty()) {
+    return process.host_path(*env_home);
+  }
+  for (const auto& entry : root.passwd()) {
+    if (entry.uid == process.status.uid[1]) {
+      return process.host_path(entry.home);
+    }
+  }
+  return "/";
+}
+
+// X509Store on Linux: <home>/.dotnet/corefx/cryptography/x509stores/<store, lower case>/.
+std::string
+certificate_store(const ProcessInfo& process, const HostRoot& root, const std::string& store)
+{
+  return home_of(process, root) + "/.dotnet/corefx/cryptography/x509stores/" + lower(store);
 }
 
 void
@@ -597,18 +622,7 @@ add_certificates(Analysis& a, const ProcessInfo& process, const HostRoot& root, 
       continue;
     }
     if (ends_with(l, ":store")) {
-      // X509Store on Linux: the user's ~/.dotnet/corefx/cryptography/x509stores/<store>/.
-      // .NET takes the home directory from HOME, else from the passwd entry of the user.
-      std::string home = "/";
-      for (const auto& entry : root.passwd()) {
-        if (entry.uid == process.status.uid[1]) {
-          home = entry.home;
-        }
-      }
-      if (auto env_home = process.env("HOME"); env_home && !env_home->empty()) {
-        home = *env_home;
-      }
-      std::string store = home + "/.dotnet/corefx/cryptography/x509stores/" + lower(value->value);
+      std::string store = certificate_store(process, root, value->value);
       a.add_file(
           {store,
            fmt::format(
@@ -636,12 +650,44 @@ add_certificates(Analysis& a, const ProcessInfo& process, const HostRoot& root, 
     } else if (ends_with(l, ":password") && value->origin != ConfigValue::Origin::file) {
       // File values are collected with the other appsettings secrets; these come from the
       // environment or the command line.
-      std::string env_name = value->key;
-      for (size_t pos = 0; (pos = env_name.find(':', pos)) != std::string::npos; pos += 2) {
-        env_name.replace(pos, 1, "__");
-      }
-      a.add_secret(env_name, value->source, value->value);
+      a.add_secret(env_var_name(value->key), value->source, value->value);
     }
+  }
+  // An https endpoint without a certificate of its own and no Kestrel:Certificates:Default
+  // runs on the ASP.NET Core development certificate from the user's "My" store.
+  bool has_default = !m.config.under("Kestrel:Certificates:Default").empty();
+  for (const auto& endpoint : m.urls.endpoints) {
+    bool own = !endpoint.name.empty()
+               && !m.config.under("Kestrel:Endpoints:" + endpoint.name + ":Certificate").empty();
+    if (endpoint.url.scheme != "https" || own || has_default) {
+      continue;
+    }
+    std::string store = certificate_store(process, root, "My");
+    a.add_file({store,
+                "the ASP.NET Core development certificate (https without a configured "
+                "certificate)",
+                FileRole::config,
+                true,
+                true});
+    a.warn("https-development-certificate",
+           fmt::format("{} ({}) has no certificate configured, so Kestrel serves the ASP.NET Core "
+                       "development certificate from {}; give it a real one "
+                       "(Kestrel:Certificates:Default) before production",
+                       endpoint.url.text,
+                       endpoint.source.source,
+                       store));
+    break;
+  }
+  // Data protection keys (cookies, antiforgery tokens) persisted by default under the home
+  // directory: without them every cookie issued before the migration becomes invalid.
+  std::string keys = home_of(process, root) + "/.aspnet/DataProtection-Keys";
+  if (root.is_directory(keys)) {
+    a.add_file({keys,
+                "ASP.NET Core data protection keys (authentication cookies and antiforgery "
+                "tokens stay valid)",
+                FileRole::config,
+                true,
+                false});
   }
 }
 
@@ -802,7 +848,10 @@ public:
                                        {"path", fx.directory},
                                        {"resolvedFrom", fx.how}});
     }
-    details["appsettings"] = m.settings_files;
+    details["appsettings"] = nlohmann::json::array();
+    for (const auto& [path, own] : m.settings) {
+      details["appsettings"].push_back(path);
+    }
     details["urlSource"] = to_string(m.urls.mechanism);
     details["urls"] = nlohmann::json::array();
     for (const auto& endpoint : m.urls.endpoints) {
@@ -832,7 +881,8 @@ public:
     add_ports(a, process, m);
     add_files(a, process, root, m, details);
     add_certificates(a, process, root, m);
-    add_secrets_and_dependencies(a, m);
+    add_settings_secrets(a, m);
+    add_dependencies(a, m);
     redact_secret_arguments(a);
 
     for (const auto& dir : {m.launch.app_dir, m.content_root}) {

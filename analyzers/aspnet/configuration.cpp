@@ -1,10 +1,12 @@
+#include "configuration.hpp"
+
+#include "dotnet_json.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <aspnet/configuration.hpp>
-#include <aspnet/dotnet_json.hpp>
 #include <cctype>
 
 namespace decant::aspnet {

@@ -1,7 +1,9 @@
+#include "connection_strings.hpp"
+
+#include "configuration.hpp"
+
 #include <decant/util/strings.hpp>
 
-#include <aspnet/configuration.hpp>
-#include <aspnet/connection_strings.hpp>
 #include <map>
 
 namespace decant::aspnet {

@@ -1,7 +1,8 @@
+#include "dotnet_json.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
-#include <aspnet/dotnet_json.hpp>
 #include <cctype>
 
 namespace decant::aspnet {

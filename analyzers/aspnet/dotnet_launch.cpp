@@ -1,7 +1,8 @@
+#include "dotnet_launch.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
-#include <aspnet/dotnet_launch.hpp>
 
 namespace decant::aspnet {
 

@@ -1,10 +1,10 @@
+#include "kestrel_urls.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
-
-#include <aspnet/kestrel_urls.hpp>
 
 namespace decant::aspnet {
 

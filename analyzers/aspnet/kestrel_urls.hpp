@@ -10,9 +10,10 @@
 //     interfaces;
 //  4. the default http://localhost:5000.
 
+#include "configuration.hpp"
+
 #include <decant/error.hpp>
 
-#include <aspnet/configuration.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>

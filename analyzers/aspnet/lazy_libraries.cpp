@@ -1,7 +1,8 @@
+#include "lazy_libraries.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
-#include <aspnet/lazy_libraries.hpp>
 #include <cctype>
 
 namespace decant::aspnet {

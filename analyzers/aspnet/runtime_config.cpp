@@ -1,8 +1,10 @@
+#include "runtime_config.hpp"
+
+#include "dotnet_json.hpp"
+
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
-#include <aspnet/dotnet_json.hpp>
-#include <aspnet/runtime_config.hpp>
 #include <cctype>
 
 namespace decant::aspnet {

@@ -1,6 +1,6 @@
-#include <pugixml.hpp>
+#include "web_config.hpp"
 
-#include <aspnet/web_config.hpp>
+#include <pugixml.hpp>
 
 namespace decant::aspnet {
 

@@ -4,6 +4,9 @@
 //
 // DECANT_UPDATE_GOLDEN=1 rewrites expected/analysis.json and expected/secrets.json; review the
 // diff before committing it.
+#include "aspnet/aspnet_analyzer.hpp"
+#include "aspnet/dotnet_launch.hpp"
+#include "aspnet/web_config.hpp"
 #include "test_support.hpp"
 
 #include <decant/proc/process.hpp>
@@ -14,9 +17,6 @@
 
 #include <unistd.h>
 
-#include <aspnet/aspnet_analyzer.hpp>
-#include <aspnet/dotnet_launch.hpp>
-#include <aspnet/web_config.hpp>
 #include <cstdlib>
 #include <fstream>
 

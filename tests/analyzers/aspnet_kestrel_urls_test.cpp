@@ -1,14 +1,13 @@
 // Kestrel's address resolution over layered configuration, URL forms, and connection strings.
+#include "aspnet/configuration.hpp"
+#include "aspnet/connection_strings.hpp"
+#include "aspnet/dotnet_json.hpp"
+#include "aspnet/kestrel_urls.hpp"
 #include "test_support.hpp"
 
 #include <decant/util/fs.hpp>
 
 #include <gtest/gtest.h>
-
-#include <aspnet/configuration.hpp>
-#include <aspnet/connection_strings.hpp>
-#include <aspnet/dotnet_json.hpp>
-#include <aspnet/kestrel_urls.hpp>
 
 using namespace decant;
 using namespace decant::aspnet;

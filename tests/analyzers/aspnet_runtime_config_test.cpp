@@ -1,13 +1,12 @@
 // runtimeconfig.json and .NET-flavoured JSON: comments, trailing commas, error positions, the
 // frameworks a process maps, and the host's roll-forward rules.
+#include "aspnet/dotnet_json.hpp"
+#include "aspnet/runtime_config.hpp"
 #include "test_support.hpp"
 
 #include <decant/util/fs.hpp>
 
 #include <gtest/gtest.h>
-
-#include <aspnet/dotnet_json.hpp>
-#include <aspnet/runtime_config.hpp>
 
 using namespace decant;
 using namespace decant::aspnet;
