@@ -366,3 +366,56 @@ TEST(AspnetWebConfig, ReadsHintsFromEveryCorpusVariant)
   EXPECT_FALSE(read_web_config("<configuration><system.webServer>", "broken.config"));
   EXPECT_FALSE(read_web_config("<configuration/>", "empty.config"));
 }
+
+TEST(AspnetAnalyzer, MuxerWithoutItsDllFails)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.dll").c_str()), 0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("/srv/fdd8/fdd_dotnet_8.dll, which does not exist"),
+            std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, MissingRuntimeConfigFails)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.runtimeconfig.json").c_str()), 0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("/srv/fdd8/fdd_dotnet_8.runtimeconfig.json is missing"),
+            std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, AppsettingsMustBeAnObject)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-3.1-muxer");
+  std::ofstream(host + "/srv/shop/appsettings.json", std::ios::trunc) << "[\"urls\"]\n";
+  auto a = analyze_at(host, 3101);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(
+      a.error().message.find("/srv/shop/appsettings.json: the top level must be a JSON object"),
+      std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, NotADotnetProcessIsNotMatched)
+{
+  // A process whose executable is not dotnet and has no runtimeconfig/deps/dll beside it.
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/proc/8001/exe").c_str()), 0);
+  ASSERT_EQ(::symlink("/usr/bin/python3", (host + "/proc/8001/exe").c_str()), 0);
+  auto root = HostRoot::open(host).value();
+  auto process = read_process(root, 8001);
+  ASSERT_TRUE(process) << process.error().message;
+  EXPECT_FALSE(make_aspnet_analyzer()->matches(*process, root));
+}
