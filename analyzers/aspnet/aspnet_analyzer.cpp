@@ -365,10 +365,11 @@ role_of(const KestrelUrl& url)
   return url.scheme == "https" ? PortRole::https : PortRole::http;
 }
 
-// Rebinds a loopback URL where its winning source can be overridden in the image: the argv
-// element or environment variable that set it, or a variable that outranks a file.
+// Rebinds a loopback or host-specific URL to all interfaces where its winning source can be
+// overridden in the image: the argv element or environment variable that set it, or a variable
+// that outranks a file.
 void
-rebind_loopback(Analysis& a, const KestrelEndpoint& endpoint)
+rebind_all(Analysis& a, const KestrelEndpoint& endpoint)
 {
   std::string rebound = rebind_all_interfaces(endpoint.url);
   const ConfigValue& source = endpoint.source;
@@ -431,31 +432,37 @@ rebind_loopback(Analysis& a, const KestrelEndpoint& endpoint)
     }
     break;
   }
-  a.warn("localhost-only",
-         fmt::format("{} ({}) listens on loopback only, which nothing outside a container can "
-                     "reach; the image rebinds it to all interfaces on the same port as {} "
-                     "through {}",
-                     endpoint.url.text,
-                     source.source,
-                     rebound,
-                     how));
+  if (endpoint.url.loopback) {
+    a.warn("localhost-only",
+           fmt::format("{} ({}) listens on loopback only, which nothing outside a container can "
+                       "reach; the image rebinds it to all interfaces on the same port as {} "
+                       "through {}",
+                       endpoint.url.text,
+                       source.source,
+                       rebound,
+                       how));
+  } else {
+    a.warn("address-bound",
+           fmt::format("{} ({}) binds {}, an address of this host that a container does not "
+                       "have; the image rebinds it to all interfaces on the same port as {} "
+                       "through {}",
+                       endpoint.url.text,
+                       source.source,
+                       endpoint.url.host,
+                       rebound,
+                       how));
+  }
 }
 
 void
 add_ports(Analysis& a, const ProcessInfo& process, const AppModel& m)
 {
   for (const auto& endpoint : m.urls.endpoints) {
-    bool listening = false;
-    bool loopback_sockets_only = true;
-    for (const auto& socket : process.listening) {
-      if (socket.local_port == endpoint.url.port && endpoint.url.port != 0) {
-        listening = true;
-        auto parsed = parse_kestrel_url("http://" + std::string(socket.ipv6 ? "[" : "")
-                                        + socket.local_address + (socket.ipv6 ? "]" : "") + ":1");
-        loopback_sockets_only = loopback_sockets_only && parsed && parsed->loopback;
-      }
-    }
-    bool loopback = endpoint.url.loopback || (listening && loopback_sockets_only);
+    bool listening =
+        endpoint.url.port != 0
+        && std::any_of(process.listening.begin(), process.listening.end(), [&](const TcpSocket& s) {
+             return s.local_port == endpoint.url.port;
+           });
     bool known = std::any_of(
         a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == endpoint.url.port; });
     if (known || endpoint.url.port == 0) {
@@ -475,10 +482,11 @@ add_ports(Analysis& a, const ProcessInfo& process, const AppModel& m)
     port.listening = listening;
     port.source = endpoint.source.source;
     port.name = endpoint.name;
-    port.address = loopback || endpoint.url.all_interfaces ? "" : endpoint.url.host;
+    // The image listens on all interfaces: a loopback or host-specific binding is rebound.
+    port.address = "";
     a.ports.push_back(port);
-    if (loopback) {
-      rebind_loopback(a, endpoint);
+    if (!endpoint.url.all_interfaces) {
+      rebind_all(a, endpoint);
     }
     if (!listening && !process.listening.empty()) {
       a.warn("port-not-listening",

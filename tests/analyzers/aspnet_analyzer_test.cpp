@@ -419,3 +419,38 @@ TEST(AspnetAnalyzer, NotADotnetProcessIsNotMatched)
   ASSERT_TRUE(process) << process.error().message;
   EXPECT_FALSE(make_aspnet_analyzer()->matches(*process, root));
 }
+
+TEST(AspnetAnalyzer, HostBoundAndLoopbackUrlsAreBothRebound)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-6.0-muxer");
+  std::string argv[] = {"/usr/bin/dotnet",
+                        "/srv/source-app/source-app.dll",
+                        "--urls",
+                        "http://10.20.30.40:7000;https://localhost:7001"};
+  std::string cmdline;
+  for (const auto& arg : argv) {
+    cmdline += arg + '\0';
+  }
+  std::ofstream(host + "/proc/6001/cmdline", std::ios::binary | std::ios::trunc) << cmdline;
+  auto a = analyze_at(host, 6001);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->start.command,
+            (std::vector<std::string>{"/usr/share/dotnet/dotnet",
+                                      "/srv/source-app/source-app.dll",
+                                      "--urls",
+                                      "http://+:7000;https://+:7001"}));
+  std::vector<std::string> codes;
+  for (const auto& warning : a->warnings) {
+    codes.push_back(warning.code);
+  }
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"address-bound",
+                                      "localhost-only",
+                                      "port-not-listening",
+                                      "https-development-certificate"}));
+  ASSERT_EQ(a->ports.size(), 2u);
+  EXPECT_TRUE(a->ports[0].listening);  // 7000 has a socket (on loopback in the fixture)
+  EXPECT_FALSE(a->ports[1].listening); // 7001 has none
+  EXPECT_EQ(a->ports[1].role, PortRole::https);
+}
