@@ -59,6 +59,7 @@ main(int argc, char** argv)
 Workflow:
   decant inventory                      find the applications running here
   decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
+  decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
 
 Examples:
   decant inventory --json
@@ -69,6 +70,7 @@ Examples:
 
   add_inventory_command(app, ctx);
   add_analyze_command(app, ctx);
+  add_pack_command(app, ctx);
 
   try {
     app.parse(argc, argv);
