@@ -105,12 +105,17 @@ public:
     m_shown = true;
   }
 
-  ~ProgressLine()
+  // Clears the line, so what follows starts on a clean one.
+  void
+  finish()
   {
     if (m_shown) {
       fmt::print(stderr, "\r\033[K");
+      m_shown = false;
     }
   }
+
+  ~ProgressLine() { finish(); }
 
 private:
   bool m_enabled;
@@ -204,6 +209,7 @@ run_pack(const Context& ctx, const PackOptions& options)
     image.force = options.force;
     image.progress = [&progress](uint64_t done, uint64_t total) { progress.update(done, total); };
     auto summary = write_image_layout(*analysis, *set, *root, image);
+    progress.finish();
     if (!summary) {
       return fail(summary.error());
     }

@@ -57,6 +57,13 @@ umoci unpack --image "$W/img:$REF" "$W/bundle" > /dev/null
 [ -L "$W/bundle/rootfs/var/lib/tomcat10/conf" ] || fail "conf symlink not kept"
 jq -e '.process.args[0] | endswith("/bin/java")' "$W/bundle/config.json" >/dev/null || fail "bundle args"
 
+echo "== --rootfs: the JVM of the image starts as the tomcat user in fresh namespaces (scripts/run-rootfs)"
+"$DECANT" pack "$W/analysis.json" --rootfs "$W/rootfs" 2> "$W/rootfs.err" || { cat "$W/rootfs.err"; fail "pack --rootfs"; }
+"$SRC/scripts/run-rootfs" --rootfs --user "$(id -u tomcat):$(id -g tomcat)" --workdir /var/lib/tomcat10 \
+  --env PATH=/usr/bin:/bin "$W/rootfs" -- "$java_home/bin/java" -version > "$W/java-version.txt" 2>&1 \
+  || { cat "$W/java-version.txt"; fail "java -version in the rootfs"; }
+grep -q 'OpenJDK' "$W/java-version.txt" || fail "unexpected java -version output: $(cat "$W/java-version.txt")"
+
 echo "== --zstd"
 "$DECANT" pack "$W/analysis.json" -o "$W/img-zstd" --tag "$REF" --zstd --json > "$W/zstd.json"
 jq -e '[.layers[].mediaType] | all(. == "application/vnd.oci.image.layer.v1.tar+zstd")' "$W/zstd.json" >/dev/null || fail "zstd media types"
@@ -102,6 +109,9 @@ jq '.files += [{path:"/nonexistent/decant"}]' "$W/analysis.json" > "$W/missing.j
 "$DECANT" pack "$W/missing.json" -o "$W/t3" 2> "$W/missing.err"; [ $? = 3 ] || fail "missing file: expected exit 3"
 grep -q '/nonexistent/decant' "$W/missing.err" || fail "missing file not named"
 [ -e "$W/t3/index.json" ] && fail "a failed pack left index.json"
+jq '.files += [{path:"/usr/share/../../etc/shadow"}]' "$W/analysis.json" > "$W/dotdot.json"
+"$DECANT" pack "$W/dotdot.json" -o "$W/t5" 2> "$W/dotdot.err"; [ $? = 6 ] || fail "a path with '..': expected exit 6"
+grep -q "files\[" "$W/dotdot.err" || fail "the '..' error does not name the entry: $(cat "$W/dotdot.err")"
 echo '{"schemaVersion": 1, "files": 3}' > "$W/bad.json"
 "$DECANT" pack "$W/bad.json" -o "$W/t4" 2>/dev/null; [ $? = 6 ] || fail "invalid analysis.json: expected exit 6"
 set -e

@@ -22,6 +22,7 @@ W="$(mktemp -d /tmp/decant-e2e-runs.XXXXXX)"
 . "$SRC/tests/e2e/lib/tomcat_analysis.sh"
 RUN_PID=""
 cleanup() {
+  set +e
   [ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
   stop_tomcat_source
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
@@ -53,10 +54,12 @@ umoci unpack --image "$W/img:decant-test/tomcat:run" "$W/bundle" > /dev/null
 echo "== run the image in fresh namespaces"
 secrets=()
 [ -f "$W/secrets.json" ] && secrets=(--secrets "$W/secrets.json")
-"$SRC/scripts/run-rootfs" "${secrets[@]}" "$W/bundle" > "$W/image.log" 2>&1 &
+"$SRC/scripts/run-rootfs" --pidfile "$W/app.pid" "${secrets[@]}" "$W/bundle" > "$W/image.log" 2>&1 &
 RUN_PID=$!
+for _ in $(seq 100); do [ -s "$W/app.pid" ] && break; sleep 0.1; done
+[ -s "$W/app.pid" ] || { cat "$W/image.log"; fail "run-rootfs did not start the image"; }
 port="$(jq -r '[.ports[] | select(.role=="http")][0].port // 8080' "$W/analysis.json")"
-in_image() { nsenter --target "$RUN_PID" --net -- "$@"; }
+in_image() { nsenter --target "$(cat "$W/app.pid")" --net -- "$@"; }
 for i in $(seq 300); do
   kill -0 "$RUN_PID" 2>/dev/null || { tail -30 "$W/image.log"; fail "the image's process exited"; }
   in_image curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && break
@@ -68,8 +71,8 @@ echo "image answers after ${i}s"
 echo "== same answers from source and image"
 urls=(/ /examples/index.html /examples/jsp/jsp2/el/basic-arithmetic.jsp /examples/servlets/servlet/HelloWorldExample)
 for url in "${urls[@]}"; do
-  src_status="$(curl -s -o "$W/src.body" -w '%{http_code}' "http://127.0.0.1:$port$url")"
-  img_status="$(in_image curl -s -o "$W/img.body" -w '%{http_code}' "http://127.0.0.1:$port$url")"
+  src_status="$(curl -s --max-time 120 -o "$W/src.body" -w '%{http_code}' "http://127.0.0.1:$port$url")"
+  img_status="$(in_image curl -s --max-time 120 -o "$W/img.body" -w '%{http_code}' "http://127.0.0.1:$port$url")"
   echo "$url: source $src_status, image $img_status"
   [ "$src_status" = "$img_status" ] || fail "$url: status $src_status on the source, $img_status in the image"
   [ "$src_status" = 200 ] || fail "$url: the source answers $src_status (expected 200)"

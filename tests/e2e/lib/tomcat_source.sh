@@ -5,6 +5,8 @@
 find_tomcat_source() {
   local pid
   for pid in $(pgrep -u tomcat -f 'org.apache.catalina.startup.Bootstrap' || true); do
+    # Only one in this network namespace is the source (an image run in its own namespaces is not).
+    [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || continue
     if tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- '-Dcatalina.base=/var/lib/tomcat10'; then
       echo "$pid"; return 0
     fi
