@@ -1,0 +1,48 @@
+#pragma once
+
+// Reads one image out of an OCI image layout (image-spec image-layout.md): index.json, the
+// manifest it names, the config and layer descriptors. Used by `decant push` (the blobs to send)
+// and `decant generate --oci` (the layers of the Dockerfile build context). Read-only.
+
+#include <decant/error.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace decant {
+
+inline constexpr const char* k_oci_manifest_type = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr const char* k_oci_index_type = "application/vnd.oci.image.index.v1+json";
+inline constexpr const char* k_docker_manifest_type =
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+struct Descriptor {
+  std::string media_type;
+  std::string digest; // validated "algorithm:hex", safe to use in a path
+  uint64_t size = 0;
+};
+
+struct LayoutImage {
+  std::string dir;
+  std::string name; // the org.opencontainers.image.ref.name it was chosen by, may be empty
+  Descriptor manifest;
+  std::string manifest_bytes; // exactly as stored: its digest is the image's identity
+  Descriptor config;
+  std::string config_bytes;
+  std::vector<Descriptor> layers;
+
+  // <dir>/blobs/<algorithm>/<hex>
+  std::string blob_path(const Descriptor& blob) const;
+};
+
+// Opens the image named `name` (org.opencontainers.image.ref.name) in the layout at `dir`, or the
+// only image when `name` is empty. Checks the manifest's and config's digests and that every
+// layer blob exists with its declared size.
+Result<LayoutImage> read_oci_layout(const std::string& dir, const std::string& name = {});
+
+// "DIR" or "DIR:NAME" (skopeo's oci: transport syntax); the split is only made when DIR itself is
+// not an existing path.
+std::pair<std::string, std::string> split_layout_argument(const std::string& argument);
+
+} // namespace decant
