@@ -26,6 +26,13 @@ parse_descriptor(const json& j, const std::string& where)
   d.digest = j["digest"].get<std::string>();
   d.size = j["size"].get<uint64_t>();
   d.media_type = j.value("mediaType", "");
+  if (j.contains("urls") && j["urls"].is_array()) {
+    for (const auto& url : j["urls"]) {
+      if (url.is_string()) {
+        d.urls.push_back(url.get<std::string>());
+      }
+    }
+  }
   if (!is_valid_digest(d.digest)) {
     return fail(ErrorCode::invalid_input, "{}: \"{}\" is not a valid digest", where, d.digest);
   }
@@ -54,6 +61,14 @@ read_blob(const LayoutImage& image, const Descriptor& blob, const std::string& w
 }
 
 } // namespace
+
+bool
+Descriptor::is_foreign() const
+{
+  return !urls.empty()
+         && (media_type.find("nondistributable") != std::string::npos
+             || media_type.find("foreign") != std::string::npos);
+}
 
 std::string
 LayoutImage::blob_path(const Descriptor& blob) const
@@ -163,6 +178,10 @@ read_oci_layout(const std::string& dir, const std::string& name)
     auto layer = parse_descriptor(layers[i], fmt::format("manifest layers[{}]", i));
     if (!layer) {
       return fail(layer.error().context(dir));
+    }
+    if (layer->is_foreign()) {
+      image.layers.push_back(*layer);
+      continue;
     }
     struct stat st {
     };

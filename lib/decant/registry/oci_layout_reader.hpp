@@ -21,6 +21,11 @@ struct Descriptor {
   std::string media_type;
   std::string digest; // validated "algorithm:hex", safe to use in a path
   uint64_t size = 0;
+  std::vector<std::string> urls; // a non-distributable ("foreign") layer is fetched from these
+
+  // A layer registries do not store: non-distributable media type with URLs (image-spec
+  // layer.md); pushers skip it.
+  bool is_foreign() const;
 };
 
 struct LayoutImage {

@@ -218,8 +218,17 @@ public:
     }
     // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
     // front so one token covers them.
-    std::vector<Descriptor> blobs = m_image.layers;
+    std::vector<Descriptor> blobs;
+    for (const auto& layer : m_image.layers) {
+      if (layer.is_foreign()) {
+        // Registries never hold these; the manifest's URLs say where they come from.
+        outcome.blobs.push_back({layer, "foreign", "", 0, 0});
+        continue;
+      }
+      blobs.push_back(layer);
+    }
     blobs.push_back(m_image.config);
+    const size_t foreign = outcome.blobs.size();
     for (const auto& blob : blobs) {
       for (const auto& repo : mount_sources(blob.digest)) {
         std::string scope = "repository:" + repo + ":pull";
@@ -256,11 +265,11 @@ public:
 
     for (size_t n = 0; n < missing.size(); ++n) {
       size_t i = missing[n];
+      BlobOutcome& blob_outcome = outcome.blobs[foreign + i];
       m_index = n + 1;
       m_count = missing.size();
       m_digest = blobs[i].digest;
       uint64_t credited_before = m_credited;
-      BlobOutcome& blob_outcome = outcome.blobs[i];
       auto pushed = with_retries("push blob " + blobs[i].digest, [&] {
         // A retry starts the blob over; what its earlier attempts counted towards the progress
         // total is taken back (the bytes sent stay counted in bytesUploaded).
@@ -953,7 +962,8 @@ describe_registry_error(const std::string& body)
       if (!message.empty()) {
         part += ": " + message;
       }
-      if (e.contains("detail") && !e["detail"].is_null()) {
+      if (e.contains("detail") && !e["detail"].is_null() && !e["detail"].empty()
+          && e["detail"] != "") {
         part += " ("
                 + (e["detail"].is_string() ? e["detail"].get<std::string>() : e["detail"].dump())
                 + ")";
