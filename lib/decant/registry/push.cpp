@@ -423,11 +423,12 @@ private:
       }
       if (response->status == 401) {
         return fatal(Error(ErrorCode::network,
-                           fmt::format("{} rejected {} for {} {}: {}",
+                           fmt::format("{} rejected {} pushing to {} ({} {}): {}",
                                        m_ref.api_host(),
                                        who(),
-                                       request.method,
                                        m_ref.repository,
+                                       request.method,
+                                       display_url(request.url),
                                        describe_registry_error(response->body)),
                            m_options.credentials
                                ? "check the user name and password"
