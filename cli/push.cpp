@@ -65,6 +65,13 @@ run_push(const PushCommandOptions& o)
                       "e.g. printf '%s' \"$TOKEN\" | decant push DIR REF --username ci "
                       "--password-stdin"));
   }
+  if (!o.username.empty() && !o.password_stdin) {
+    // Passwords on the command line end up in shell history and `ps`; decant takes none there.
+    return fail(Error(ErrorCode::usage,
+                      "--username needs --password-stdin",
+                      "e.g. printf '%s' \"$TOKEN\" | decant push DIR REF --username ci "
+                      "--password-stdin"));
+  }
   auto reference = parse_reference(o.reference);
   if (!reference) {
     return fail(reference.error());
@@ -203,8 +210,8 @@ add_push_command(CLI::App& app, Context& ctx)
 Sends the image by the OCI distribution spec. Every blob the registry already has is skipped
 (HEAD), a blob another repository of the registry holds is mounted instead of sent, small blobs
 go in one PUT and large ones in PATCH chunks. An interrupted push, run again, sends only what is
-missing: finished blobs are skipped and an unfinished chunked upload continues where the registry
-says it stopped. Mount sources and unfinished uploads are remembered in
+missing: finished blobs are skipped, and an unfinished chunked upload continues where the
+registry says it stopped when the registry kept the session (else that blob starts over). Mount sources and unfinished uploads are remembered in
 $XDG_CACHE_HOME/decant/push-state.json (default ~/.cache/decant/).
 
 Credentials: --username with --password-stdin, else the `auths` entry for the registry in

@@ -3,7 +3,7 @@
 # 4.x, installed into build/node by this test), the YAML parsed back matches the analysis, secret
 # values appear only in secret.yaml, the Dockerfile context matches an OCI layout built by umoci,
 # and bad input gets clear messages.
-# ctest: TIMEOUT=600 LABELS=e2e;generate
+# ctest: TIMEOUT=600
 set -euo pipefail
 LIB="$(cd "$(dirname "$0")" && pwd)/lib"
 source "$LIB/registry.sh"

@@ -3,7 +3,7 @@
 # credentials from --password-stdin and from a docker config.json; wrong ones get a message
 # naming the user and never the password; none at all), and the Bearer token flow with a token
 # service this test runs (tests/e2e/lib/token_server.py) that signs real JWTs the registry checks.
-# ctest: TIMEOUT=300 LABELS=e2e;push
+# ctest: TIMEOUT=300
 set -euo pipefail
 LIB="$(cd "$(dirname "$0")" && pwd)/lib"
 source "$LIB/registry.sh"

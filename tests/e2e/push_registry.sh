@@ -3,7 +3,7 @@
 # skopeo copy back gives identical blobs, a second push sends 0 blob bytes, a push to another
 # repository mounts instead of sending, --limit-mbps caps the rate, an interrupted push resumes
 # without re-sending finished blobs, and bad input gets clear messages.
-# ctest: TIMEOUT=600 LABELS=e2e;push
+# ctest: TIMEOUT=600
 set -euo pipefail
 source "$(dirname "$0")/lib/registry.sh"
 need_tools docker-registry skopeo umoci curl python3
