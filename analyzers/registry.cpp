@@ -36,4 +36,4 @@ supported_application_types()
   return out.empty() ? "(none)" : out;
 }
 
-}  // namespace decant
+} // namespace decant

@@ -76,7 +76,7 @@ run_analyze(const Context& ctx, const AnalyzeOptions& options)
   return {};
 }
 
-}  // namespace
+} // namespace
 
 void
 add_analyze_command(CLI::App& app, Context& ctx)
@@ -98,7 +98,8 @@ The path written is printed on standard output; a summary and warnings go to sta
 Examples:
   decant analyze 1234
   decant analyze java-tomcat-5924e694 -o ./tomcat/analysis.json)");
-  cmd->callback([&ctx, options] { ctx.run = [&ctx, options] { return run_analyze(ctx, *options); }; });
+  cmd->callback(
+      [&ctx, options] { ctx.run = [&ctx, options] { return run_analyze(ctx, *options); }; });
 }
 
-}  // namespace decant::cli
+} // namespace decant::cli

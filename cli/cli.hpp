@@ -21,7 +21,11 @@ struct Context {
   std::function<Status()> run;
 
   // The HostRoot for --root; opened once.
-  Result<HostRoot> host_root() const { return HostRoot::open(root); }
+  Result<HostRoot>
+  host_root() const
+  {
+    return HostRoot::open(root);
+  }
 };
 
 // Each registers one subcommand; its callback sets ctx.run.
@@ -33,4 +37,4 @@ void add_generate_command(CLI::App& app, Context& ctx);
 // Shared wording for the exit-code table printed by --help.
 extern const char* const k_exit_codes_help;
 
-}  // namespace decant::cli
+} // namespace decant::cli

@@ -3,9 +3,8 @@
 #include <decant/analyzer/inventory.hpp>
 #include <decant/util/strings.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace decant::cli {
 
@@ -51,7 +50,8 @@ Examples:
                    supported_application_types());
         return {};
       }
-      fmt::print("{:<30} {:<18} {:>8}  {:<16} {}\n", "APPLICATION ID", "TYPE", "PID", "PORTS", "PATH");
+      fmt::print(
+          "{:<30} {:<18} {:>8}  {:<16} {}\n", "APPLICATION ID", "TYPE", "PID", "PORTS", "PATH");
       for (const auto& e : entries) {
         std::vector<std::string> ports;
         for (auto p : e.ports) {
@@ -69,4 +69,4 @@ Examples:
   });
 }
 
-}  // namespace decant::cli
+} // namespace decant::cli

@@ -35,7 +35,7 @@ report(const Error& error)
   return exit_code(error.code);
 }
 
-}  // namespace
+} // namespace
 
 int
 main(int argc, char** argv)
@@ -107,7 +107,7 @@ Examples:
   }
 }
 
-}  // namespace decant::cli
+} // namespace decant::cli
 
 int
 main(int argc, char** argv)

@@ -11,17 +11,17 @@ namespace decant {
 // Exit codes of the decant command. Documented in README.md and `decant --help`; keep the three
 // in step. Values are stable: scripts depend on them.
 enum class ErrorCode : int {
-  failure = 1,         // I/O error or anything not covered below
-  usage = 2,           // bad command line
-  not_found = 3,       // no such process, application id or file
-  unsupported = 4,     // no analyzer recognizes the application, or an unsupported variant
-  permission = 5,      // permission denied (run as root)
-  invalid_input = 6,   // malformed analysis.json or configuration file
-  source_changed = 7,  // the source process exited or restarted while decant read it
-  output_exists = 8,   // output directory exists and is not empty (use --force)
-  network = 9,         // registry unreachable, rejected or unauthorized
-  verification = 10,   // the packed image did not answer like the source
-  aborted = 11,        // the operator declined to continue (confirm after analysis)
+  failure = 1,        // I/O error or anything not covered below
+  usage = 2,          // bad command line
+  not_found = 3,      // no such process, application id or file
+  unsupported = 4,    // no analyzer recognizes the application, or an unsupported variant
+  permission = 5,     // permission denied (run as root)
+  invalid_input = 6,  // malformed analysis.json or configuration file
+  source_changed = 7, // the source process exited or restarted while decant read it
+  output_exists = 8,  // output directory exists and is not empty (use --force)
+  network = 9,        // registry unreachable, rejected or unauthorized
+  verification = 10,  // the packed image did not answer like the source
+  aborted = 11,       // the operator declined to continue (confirm after analysis)
 };
 
 inline int
@@ -35,7 +35,7 @@ exit_code(ErrorCode code)
 struct Error {
   ErrorCode code = ErrorCode::failure;
   std::string message;
-  std::string hint;  // what the operator can do about it; may be empty
+  std::string hint; // what the operator can do about it; may be empty
 
   Error() = default;
   Error(ErrorCode c, std::string m, std::string h = {})
@@ -53,8 +53,7 @@ struct Error {
   }
 };
 
-template<typename T>
-using Result = tl::expected<T, Error>;
+template<typename T> using Result = tl::expected<T, Error>;
 
 using Status = tl::expected<void, Error>;
 
@@ -74,4 +73,4 @@ fail(Error error)
 // Error from errno after a failed system call on `path`.
 Error errno_error(const std::string& what, const std::string& path, int err);
 
-}  // namespace decant
+} // namespace decant

@@ -74,4 +74,4 @@ run_command(const std::string& command)
   return result;
 }
 
-}  // namespace decant::test
+} // namespace decant::test

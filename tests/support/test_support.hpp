@@ -19,7 +19,11 @@ public:
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  const std::string& path() const { return m_path; }
+  const std::string&
+  path() const
+  {
+    return m_path;
+  }
   // Writes a file (creating parent directories) and returns its path.
   std::string write(const std::string& relative, const std::string& content) const;
   // Creates a symbolic link at `relative` pointing at `target`.
@@ -37,4 +41,4 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
-}  // namespace decant::test
+} // namespace decant::test

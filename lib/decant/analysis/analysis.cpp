@@ -1,5 +1,4 @@
 #include <decant/analysis/analysis.hpp>
-
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
@@ -15,8 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-template<typename Enum, size_t N>
-struct EnumNames {
+template<typename Enum, size_t N> struct EnumNames {
   std::array<std::pair<Enum, const char*>, N> names;
 
   const char*
@@ -54,26 +52,26 @@ struct EnumNames {
 };
 
 const EnumNames<PortRole, 6> k_port_roles{{{{PortRole::http, "http"},
-                                             {PortRole::https, "https"},
-                                             {PortRole::ajp, "ajp"},
-                                             {PortRole::shutdown, "shutdown"},
-                                             {PortRole::management, "management"},
-                                             {PortRole::other, "other"}}}};
+                                            {PortRole::https, "https"},
+                                            {PortRole::ajp, "ajp"},
+                                            {PortRole::shutdown, "shutdown"},
+                                            {PortRole::management, "management"},
+                                            {PortRole::other, "other"}}}};
 const EnumNames<FileRole, 5> k_file_roles{{{{FileRole::system, "system"},
-                                             {FileRole::runtime, "runtime"},
-                                             {FileRole::server, "server"},
-                                             {FileRole::app, "app"},
-                                             {FileRole::config, "config"}}}};
+                                            {FileRole::runtime, "runtime"},
+                                            {FileRole::server, "server"},
+                                            {FileRole::app, "app"},
+                                            {FileRole::config, "config"}}}};
 const EnumNames<VolumeRole, 4> k_volume_roles{{{{VolumeRole::log, "log"},
-                                                 {VolumeRole::temp, "temp"},
-                                                 {VolumeRole::work, "work"},
-                                                 {VolumeRole::data, "data"}}}};
+                                                {VolumeRole::temp, "temp"},
+                                                {VolumeRole::work, "work"},
+                                                {VolumeRole::data, "data"}}}};
 const EnumNames<DependencyKind, 3> k_dependency_kinds{{{{DependencyKind::database, "database"},
-                                                         {DependencyKind::service, "service"},
-                                                         {DependencyKind::host, "host"}}}};
+                                                        {DependencyKind::service, "service"},
+                                                        {DependencyKind::host, "host"}}}};
 
 const char* k_application_types[] = {
-  "java-tomcat", "java-tomee", "java-jboss", "dotnet-aspnetcore", "machine"};
+    "java-tomcat", "java-tomee", "java-jboss", "dotnet-aspnetcore", "machine"};
 
 // Validation failure with the JSON path of the field at fault.
 struct FieldError {
@@ -157,8 +155,9 @@ public:
     if (!value) {
       return std::nullopt;
     }
-    if (!value->is_number_integer() || (value->is_number_integer() && value->get<int64_t>() < 0
-                                        && !value->is_number_unsigned())) {
+    if (!value->is_number_integer()
+        || (value->is_number_integer() && value->get<int64_t>() < 0
+            && !value->is_number_unsigned())) {
       throw FieldError{at(key), "expected a non-negative whole number, found " + value->dump()};
     }
     uint64_t n = value->get<uint64_t>();
@@ -215,8 +214,7 @@ public:
     }
     auto value = names.parse(text);
     if (!value) {
-      throw FieldError{at(key),
-                       fmt::format("\"{}\" is not one of: {}", text, names.list())};
+      throw FieldError{at(key), fmt::format("\"{}\" is not one of: {}", text, names.list())};
     }
     return *value;
   }
@@ -259,9 +257,7 @@ parse(const json& document)
   }
   a.schema_version = static_cast<int>(*version);
   a.application_type = top.string("applicationType", true);
-  if (std::find(std::begin(k_application_types),
-                std::end(k_application_types),
-                a.application_type)
+  if (std::find(std::begin(k_application_types), std::end(k_application_types), a.application_type)
       == std::end(k_application_types)) {
     throw FieldError{"applicationType",
                      fmt::format("\"{}\" is not one of: java-tomcat, java-tomee, java-jboss, "
@@ -273,9 +269,9 @@ parse(const json& document)
       || a.application_id.size() != a.application_type.size() + 9
       || a.application_id.find_first_not_of("0123456789abcdef", a.application_type.size() + 1)
              != std::string::npos) {
-    throw FieldError{"applicationId",
-                     fmt::format("\"{}\" is not <applicationType>-<8 hex digits>",
-                                 a.application_id)};
+    throw FieldError{
+        "applicationId",
+        fmt::format("\"{}\" is not <applicationType>-<8 hex digits>", a.application_id)};
   }
   a.created_at = top.string("createdAt");
 
@@ -357,9 +353,8 @@ parse(const json& document)
     a.secrets.push_back({f.string("name", true), f.string("source"), ""});
   });
   auto has_secret = [&](const std::string& name) {
-    return std::any_of(a.secrets.begin(), a.secrets.end(), [&](const Secret& s) {
-      return s.name == name;
-    });
+    return std::any_of(
+        a.secrets.begin(), a.secrets.end(), [&](const Secret& s) { return s.name == name; });
   };
 
   top.array("env", [&](const json& item, const std::string& path) {
@@ -380,7 +375,7 @@ parse(const json& document)
         throw FieldError{f.at("secretRef"),
                          fmt::format("\"{}\" is not listed in \"secrets\"", ref)};
       }
-      var.secret_ref = ref;  // the value comes from secrets.json
+      var.secret_ref = ref; // the value comes from secrets.json
     } else {
       var.value = f.string("value");
     }
@@ -420,7 +415,8 @@ parse(const json& document)
     std::string mode = f.string("mode", false, "0755");
     auto parsed = parse_u64(mode, 8);
     if (!parsed || *parsed > 07777) {
-      throw FieldError{f.at("mode"), fmt::format("\"{}\" is not an octal mode like \"0750\"", mode)};
+      throw FieldError{f.at("mode"),
+                       fmt::format("\"{}\" is not an octal mode like \"0750\"", mode)};
     }
     volume.mode = static_cast<uint32_t>(*parsed);
     volume.reason = f.string("reason");
@@ -452,7 +448,7 @@ parse(const json& document)
   return a;
 }
 
-}  // namespace
+} // namespace
 
 std::string
 to_string(PortRole role)
@@ -512,9 +508,8 @@ Analysis::add_secret(std::string name, std::string source, std::string value)
     }
   }
   std::string unique = name;
-  for (int n = 2; std::any_of(secrets.begin(),
-                              secrets.end(),
-                              [&](const Secret& s) { return s.name == unique; });
+  for (int n = 2; std::any_of(
+           secrets.begin(), secrets.end(), [&](const Secret& s) { return s.name == unique; });
        ++n) {
     unique = name + "_" + std::to_string(n);
   }
@@ -528,7 +523,7 @@ Analysis::add_env(const std::string& name, const std::string& value, bool secret
   EnvVar var{name, value, secret, ""};
   if (secret) {
     std::string ref = add_secret("ENV_" + name, "env:" + name, value);
-    var.secret_ref = ref.substr(9, ref.size() - 10);  // strip "${secret:" and "}"
+    var.secret_ref = ref.substr(9, ref.size() - 10); // strip "${secret:" and "}"
   }
   env.push_back(std::move(var));
 }
@@ -633,10 +628,8 @@ to_json(const Analysis& a)
   }
   j["dependencies"] = json::array();
   for (const auto& d : a.dependencies) {
-    j["dependencies"].push_back({{"kind", to_string(d.kind)},
-                                 {"host", d.host},
-                                 {"port", d.port},
-                                 {"source", d.source}});
+    j["dependencies"].push_back(
+        {{"kind", to_string(d.kind)}, {"host", d.host}, {"port", d.port}, {"source", d.source}});
   }
   j["warnings"] = json::array();
   for (const auto& w : a.warnings) {
@@ -699,9 +692,10 @@ load_analysis(const std::string& path)
   try {
     document = json::parse(*content);
   } catch (const json::parse_error& error) {
-    return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("{}: not valid JSON at byte {}: {}", path, error.byte, error.what()),
-                      "fix the syntax, or run `decant analyze` again"));
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{}: not valid JSON at byte {}: {}", path, error.byte, error.what()),
+              "fix the syntax, or run `decant analyze` again"));
   }
   auto analysis = analysis_from_json(document);
   if (!analysis) {
@@ -715,10 +709,8 @@ load_analysis(const std::string& path)
   auto secrets_content = read_file(secrets_path);
   if (!secrets_content) {
     Error error = secrets_content.error();
-    error.message = fmt::format("{} lists {} secret(s) but {}",
-                                path,
-                                analysis->secrets.size(),
-                                error.message);
+    error.message =
+        fmt::format("{} lists {} secret(s) but {}", path, analysis->secrets.size(), error.message);
     error.hint = "secrets.json must stay beside analysis.json";
     return fail(error);
   }
@@ -755,11 +747,11 @@ std::string
 utc_now()
 {
   std::time_t now = std::time(nullptr);
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&now, &tm);
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
 }
 
-}  // namespace decant
+} // namespace decant

@@ -33,28 +33,28 @@ struct SourceInfo {
 };
 
 struct OpenFilesLimit {
-  std::optional<uint64_t> soft;  // nullopt = unlimited
+  std::optional<uint64_t> soft; // nullopt = unlimited
   std::optional<uint64_t> hard;
 };
 
 struct ProcessSummary {
   int pid = 0;
-  uint64_t start_time = 0;  // clock ticks after boot (/proc/<pid>/stat field 22)
+  uint64_t start_time = 0; // clock ticks after boot (/proc/<pid>/stat field 22)
   std::string exe;
-  std::vector<std::string> cmdline;  // secrets replaced by ${secret:NAME}
+  std::vector<std::string> cmdline; // secrets replaced by ${secret:NAME}
   std::string cwd;
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string user;
   std::string group;
-  std::vector<std::string> groups;  // supplementary group names (numbers when unnamed)
+  std::vector<std::string> groups; // supplementary group names (numbers when unnamed)
   std::vector<std::string> capabilities;
   OpenFilesLimit open_files;
 };
 
 struct RuntimeInfo {
-  std::string name;     // "Apache Tomcat", ".NET", ...
-  std::string version;  // "10.1.60"
+  std::string name;    // "Apache Tomcat", ".NET", ...
+  std::string version; // "10.1.60"
   // Analyzer-specific fields (catalinaHome, javaHome, tfm, frameworks, ...), written next to
   // name and version in the "runtime" object.
   nlohmann::json details = nlohmann::json::object();
@@ -71,31 +71,31 @@ enum class PortRole { http, https, ajp, shutdown, management, other };
 struct Port {
   uint16_t port = 0;
   std::string protocol = "tcp";
-  std::string address;  // "" = all interfaces
+  std::string address; // "" = all interfaces
   PortRole role = PortRole::other;
   bool expose = false;
   bool listening = false;
-  std::string source;  // "file:line", or "socket" when only seen listening
-  std::string name;    // the configuration's name for it (connector, socket-binding), optional
+  std::string source; // "file:line", or "socket" when only seen listening
+  std::string name;   // the configuration's name for it (connector, socket-binding), optional
 };
 
 struct EnvVar {
   std::string name;
-  std::string value;  // for a secret: held in memory only, written to secrets.json
+  std::string value; // for a secret: held in memory only, written to secrets.json
   bool secret = false;
-  std::string secret_ref;  // for a secret: its name in `secrets` and secrets.json
+  std::string secret_ref; // for a secret: its name in `secrets` and secrets.json
 };
 
 // A secret value found anywhere (environment, JVM argument, config file). analysis.json names it;
 // secrets.json beside it holds name -> value with mode 0600.
 struct Secret {
-  std::string name;    // key in secrets.json, e.g. "ENV_DB_PASSWORD"
-  std::string source;  // "env", "argv", "/etc/tomcat10/server.xml:44"
-  std::string value;   // never serialized into analysis.json
+  std::string name;   // key in secrets.json, e.g. "ENV_DB_PASSWORD"
+  std::string source; // "env", "argv", "/etc/tomcat10/server.xml:44"
+  std::string value;  // never serialized into analysis.json
 };
 
 struct StartCommand {
-  std::vector<std::string> command;  // argv; secrets as ${secret:NAME}
+  std::vector<std::string> command; // argv; secrets as ${secret:NAME}
   std::string working_dir;
   std::string user;
   std::vector<std::string> groups;
@@ -108,7 +108,7 @@ struct FileEntry {
   std::string reason;
   FileRole role = FileRole::app;
   bool secret = false;
-  bool optional = false;  // packing skips it with a warning when it no longer exists
+  bool optional = false; // packing skips it with a warning when it no longer exists
 };
 
 enum class VolumeRole { log, temp, work, data };
@@ -123,7 +123,7 @@ struct Volume {
 };
 
 struct Exclusion {
-  std::string path;  // a path or a glob
+  std::string path; // a path or a glob
   std::string reason;
 };
 
@@ -144,8 +144,9 @@ struct Warning {
 struct Analysis {
   int schema_version = k_schema_version;
   std::string application_id;
-  std::string application_type;  // java-tomcat | java-tomee | java-jboss | dotnet-aspnetcore | machine
-  std::string created_at;        // RFC 3339, UTC
+  std::string
+      application_type;   // java-tomcat | java-tomee | java-jboss | dotnet-aspnetcore | machine
+  std::string created_at; // RFC 3339, UTC
   SourceInfo source;
   ProcessSummary process;
   RuntimeInfo runtime;
@@ -197,4 +198,4 @@ Result<Analysis> load_analysis(const std::string& path);
 // Now as RFC 3339 UTC ("2026-11-25T22:06:31Z").
 std::string utc_now();
 
-}  // namespace decant
+} // namespace decant

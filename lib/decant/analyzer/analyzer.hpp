@@ -12,16 +12,16 @@
 namespace decant {
 
 struct AnalyzerInfo {
-  std::string id;                         // "java-tomcat": also the applicationType it produces
-  std::string description;                // "Apache Tomcat 7-11"
-  std::vector<std::string> config_files;  // what it reads, for --help and docs
+  std::string id;                        // "java-tomcat": also the applicationType it produces
+  std::string description;               // "Apache Tomcat 7-11"
+  std::vector<std::string> config_files; // what it reads, for --help and docs
 };
 
 // What inventory shows for a recognized process, computed cheaply.
 struct AppIdentity {
   std::string application_id;
   std::string application_type;
-  std::string path;  // the installation's main directory (CATALINA_BASE, app directory...)
+  std::string path; // the installation's main directory (CATALINA_BASE, app directory...)
 };
 
 // One analyzer per runtime (Bear's Tool::recognize: "not mine / mine / mine but broken").
@@ -46,4 +46,4 @@ const Analyzer* find_analyzer(const ProcessInfo& process, const HostRoot& root);
 // "java-tomcat, java-tomee, ..." for messages.
 std::string supported_application_types();
 
-}  // namespace decant
+} // namespace decant

@@ -1,5 +1,4 @@
 #include <decant/analyzer/common.hpp>
-
 #include <decant/util/strings.hpp>
 
 #include <re2/re2.h>
@@ -125,4 +124,4 @@ redact_secret_arguments(Analysis& analysis)
   redact(analysis.process.cmdline);
 }
 
-}  // namespace decant
+} // namespace decant

@@ -35,4 +35,4 @@ std::string group_name(const HostRoot& root, uint32_t gid);
 // process.cmdline alike.
 void redact_secret_arguments(Analysis& analysis);
 
-}  // namespace decant
+} // namespace decant

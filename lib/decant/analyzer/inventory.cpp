@@ -1,5 +1,4 @@
 #include <decant/analyzer/inventory.hpp>
-
 #include <decant/util/strings.hpp>
 
 namespace decant {
@@ -60,11 +59,10 @@ find_target(const HostRoot& root, const std::string& target)
     for (int pid : pids) {
       names.push_back(std::to_string(pid));
     }
-    return fail(Error(ErrorCode::usage,
-                      fmt::format("application id {} matches several processes: {}",
-                                  target,
-                                  join(names, ", ")),
-                      "name the PID to analyze instead"));
+    return fail(Error(
+        ErrorCode::usage,
+        fmt::format("application id {} matches several processes: {}", target, join(names, ", ")),
+        "name the PID to analyze instead"));
   }
   return pids.front();
 }
@@ -107,4 +105,4 @@ select_analyzer(const HostRoot& root, int pid)
                     "`decant inventory` lists the processes decant recognizes"));
 }
 
-}  // namespace decant
+} // namespace decant

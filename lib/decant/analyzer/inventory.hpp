@@ -11,7 +11,7 @@ struct InventoryEntry {
   AppIdentity identity;
   int pid = 0;
   std::vector<uint16_t> ports;
-  std::string analyzer_error;  // "mine but broken": recognized, but identify() failed
+  std::string analyzer_error; // "mine but broken": recognized, but identify() failed
 };
 
 // Every running process under the root that some analyzer recognizes, by PID. Processes that
@@ -30,4 +30,4 @@ struct Target {
 };
 Result<Target> select_analyzer(const HostRoot& root, int pid);
 
-}  // namespace decant
+} // namespace decant

@@ -1,5 +1,4 @@
 #include <decant/proc/host_root.hpp>
-
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
@@ -15,7 +14,7 @@ namespace decant {
 
 namespace {
 
-const int k_max_symlinks = 40;  // as the kernel's MAXSYMLINKS
+const int k_max_symlinks = 40; // as the kernel's MAXSYMLINKS
 
 std::deque<std::string>
 components(std::string_view path)
@@ -43,7 +42,7 @@ to_path(const std::vector<std::string>& stack)
   return out;
 }
 
-}  // namespace
+} // namespace
 
 HostRoot::HostRoot(std::string root)
     : m_root(std::move(root))
@@ -71,7 +70,8 @@ HostRoot::open(const std::string& root)
     error.hint = "--root (or DECANT_ROOT) must name the directory where the host is mounted";
     return fail(error);
   }
-  struct stat st {};
+  struct stat st {
+  };
   if (::stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
     return fail(Error(ErrorCode::usage,
                       fmt::format("host root {} is not a directory", root),
@@ -126,7 +126,8 @@ HostRoot::resolve(std::string_view host_path, bool follow_last) const
       break;
     }
     std::string current = real(to_path(stack));
-    struct stat st {};
+    struct stat st {
+    };
     if (::lstat(current.c_str(), &st) != 0) {
       // Does not exist (or cannot be seen): keep the rest as written.
       continue;
@@ -204,7 +205,8 @@ HostRoot::stat(std::string_view host_path) const
   if (!resolved) {
     return fail(resolved.error());
   }
-  struct stat st {};
+  struct stat st {
+  };
   if (::lstat(real(*resolved).c_str(), &st) != 0) {
     return fail(errno_error("cannot stat", std::string(host_path), errno));
   }
@@ -218,7 +220,8 @@ HostRoot::lstat(std::string_view host_path) const
   if (!resolved) {
     return fail(resolved.error());
   }
-  struct stat st {};
+  struct stat st {
+  };
   if (::lstat(real(*resolved).c_str(), &st) != 0) {
     return fail(errno_error("cannot stat", std::string(host_path), errno));
   }
@@ -281,9 +284,8 @@ HostRoot::read_proc(int pid, std::string_view name) const
   auto content = decant::read_file(real(host));
   if (!content) {
     Error error = content.error();
-    error.message = fmt::format("cannot read {}: {}",
-                                host,
-                                error.message.substr(error.message.rfind(": ") + 2));
+    error.message = fmt::format(
+        "cannot read {}: {}", host, error.message.substr(error.message.rfind(": ") + 2));
     return fail(error);
   }
   return content;
@@ -410,7 +412,8 @@ HostRoot::architecture() const
       break;
     }
   }
-  struct utsname uts {};
+  struct utsname uts {
+  };
   ::uname(&uts);
   return uts.machine;
 }
@@ -424,4 +427,4 @@ host_path_join(std::string_view base, std::string_view path)
   return HostRoot::normalize(std::string(base) + "/" + std::string(path));
 }
 
-}  // namespace decant
+} // namespace decant

@@ -25,8 +25,16 @@ public:
   // Fails when `root` is not an existing directory.
   static Result<HostRoot> open(const std::string& root);
 
-  const std::string& root() const { return m_root; }
-  bool is_live() const { return m_root == "/"; }
+  const std::string&
+  root() const
+  {
+    return m_root;
+  }
+  bool
+  is_live() const
+  {
+    return m_root == "/";
+  }
 
   // "/a/./b/../c" -> "/a/c"; ".." at the top stays at "/"; relative paths are made absolute.
   static std::string normalize(std::string_view host_path);
@@ -50,8 +58,8 @@ public:
   bool exists(std::string_view host_path) const;
   bool is_directory(std::string_view host_path) const;
   bool is_regular_file(std::string_view host_path) const;
-  Result<struct stat> stat(std::string_view host_path) const;   // follows links in the root
-  Result<struct stat> lstat(std::string_view host_path) const;  // link itself, parents resolved
+  Result<struct stat> stat(std::string_view host_path) const;  // follows links in the root
+  Result<struct stat> lstat(std::string_view host_path) const; // link itself, parents resolved
 
   // Entry names of a directory (no "." and ".."), sorted.
   Result<std::vector<std::string>> list_directory(std::string_view host_path) const;
@@ -75,10 +83,10 @@ public:
 private:
   explicit HostRoot(std::string root);
 
-  std::string m_root;  // absolute, no trailing slash except for "/"
+  std::string m_root; // absolute, no trailing slash except for "/"
 };
 
 // A path as the host writes it, joined onto a base directory when relative.
 std::string host_path_join(std::string_view base, std::string_view path);
 
-}  // namespace decant
+} // namespace decant

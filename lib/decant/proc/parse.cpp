@@ -1,5 +1,4 @@
 #include <decant/proc/parse.hpp>
-
 #include <decant/util/strings.hpp>
 
 #include <arpa/inet.h>
@@ -62,7 +61,7 @@ lines_of(std::string_view content)
   return lines;
 }
 
-}  // namespace
+} // namespace
 
 std::vector<std::string>
 parse_cmdline(std::string_view content)
@@ -110,9 +109,8 @@ parse_stat(std::string_view content)
     return index < fields.size() ? fields[index] : std::string_view();
   };
   if (fields.size() < 22 || field(3).size() != 1) {
-    return fail(ErrorCode::invalid_input,
-                "stat: expected at least 24 fields, found {}",
-                fields.size() + 2);
+    return fail(
+        ErrorCode::invalid_input, "stat: expected at least 24 fields, found {}", fields.size() + 2);
   }
   stat.state = field(3)[0];
   auto number = [&](size_t n) { return parse_u64(field(n)).value_or(0); };
@@ -163,7 +161,8 @@ parse_status(std::string_view content)
       status.ppid = static_cast<int>(parse_i64(value).value_or(0));
     } else if (key == "Uid" || key == "Gid") {
       if (fields.size() != 4) {
-        return fail(ErrorCode::invalid_input, "status: {} needs 4 ids, found {}", key, fields.size());
+        return fail(
+            ErrorCode::invalid_input, "status: {} needs 4 ids, found {}", key, fields.size());
       }
       uint32_t* ids = key == "Uid" ? status.uid : status.gid;
       for (size_t i = 0; i < 4; ++i) {
@@ -237,9 +236,9 @@ parse_limits(std::string_view content)
     }
     std::string name(trim(line.substr(0, soft_col)));
     std::string_view soft = trim(line.substr(soft_col, hard_col - soft_col));
-    std::string_view hard = trim(line.substr(hard_col, unit_col == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : unit_col - hard_col));
+    std::string_view hard = trim(line.substr(
+        hard_col,
+        unit_col == std::string_view::npos ? std::string_view::npos : unit_col - hard_col));
     Limit limit;
     limit.soft = value(soft);
     limit.hard = value(hard);
@@ -301,10 +300,10 @@ parse_maps(std::string_view content)
       field = line.substr(start, pos - start);
     }
     size_t dash = fields[0].find('-');
-    auto start = dash == std::string_view::npos ? std::nullopt
-                                                : parse_u64(fields[0].substr(0, dash), 16);
-    auto end = dash == std::string_view::npos ? std::nullopt
-                                              : parse_u64(fields[0].substr(dash + 1), 16);
+    auto start =
+        dash == std::string_view::npos ? std::nullopt : parse_u64(fields[0].substr(0, dash), 16);
+    auto end =
+        dash == std::string_view::npos ? std::nullopt : parse_u64(fields[0].substr(dash + 1), 16);
     auto offset = parse_u64(fields[2], 16);
     auto inode = parse_u64(fields[4]);
     if (!start || !end || !offset || !inode || fields[1].size() != 4) {
@@ -404,7 +403,7 @@ decode_address(std::string_view hex, bool ipv6)
   return std::string(text);
 }
 
-}  // namespace
+} // namespace
 
 Result<std::vector<TcpSocket>>
 parse_net_tcp(std::string_view content, bool ipv6)
@@ -419,9 +418,7 @@ parse_net_tcp(std::string_view content, bool ipv6)
     if (fields.size() < 10) {
       return fail(ErrorCode::invalid_input, "net/tcp: line {} has {} fields", i + 1, fields.size());
     }
-    auto endpoint = [&](std::string_view field,
-                        std::string& address,
-                        uint16_t& port) -> bool {
+    auto endpoint = [&](std::string_view field, std::string& address, uint16_t& port) -> bool {
       size_t colon = field.find(':');
       if (colon == std::string_view::npos) {
         return false;
@@ -482,7 +479,8 @@ parse_os_release(std::string_view content)
     std::string key(trim(line.substr(0, eq)));
     std::string_view raw = trim(line.substr(eq + 1));
     std::string value;
-    if (raw.size() >= 2 && (raw.front() == '"' || raw.front() == '\'') && raw.back() == raw.front()) {
+    if (raw.size() >= 2 && (raw.front() == '"' || raw.front() == '\'')
+        && raw.back() == raw.front()) {
       char quote = raw.front();
       raw = raw.substr(1, raw.size() - 2);
       for (size_t i = 0; i < raw.size(); ++i) {
@@ -556,17 +554,47 @@ capability_names(uint64_t mask)
 {
   // include/uapi/linux/capability.h, in bit order.
   static const char* names[] = {
-    "cap_chown",           "cap_dac_override",   "cap_dac_read_search", "cap_fowner",
-    "cap_fsetid",          "cap_kill",           "cap_setgid",          "cap_setuid",
-    "cap_setpcap",         "cap_linux_immutable", "cap_net_bind_service", "cap_net_broadcast",
-    "cap_net_admin",       "cap_net_raw",        "cap_ipc_lock",        "cap_ipc_owner",
-    "cap_sys_module",      "cap_sys_rawio",      "cap_sys_chroot",      "cap_sys_ptrace",
-    "cap_sys_pacct",       "cap_sys_admin",      "cap_sys_boot",        "cap_sys_nice",
-    "cap_sys_resource",    "cap_sys_time",       "cap_sys_tty_config",  "cap_mknod",
-    "cap_lease",           "cap_audit_write",    "cap_audit_control",   "cap_setfcap",
-    "cap_mac_override",    "cap_mac_admin",      "cap_syslog",          "cap_wake_alarm",
-    "cap_block_suspend",   "cap_audit_read",     "cap_perfmon",         "cap_bpf",
-    "cap_checkpoint_restore",
+      "cap_chown",
+      "cap_dac_override",
+      "cap_dac_read_search",
+      "cap_fowner",
+      "cap_fsetid",
+      "cap_kill",
+      "cap_setgid",
+      "cap_setuid",
+      "cap_setpcap",
+      "cap_linux_immutable",
+      "cap_net_bind_service",
+      "cap_net_broadcast",
+      "cap_net_admin",
+      "cap_net_raw",
+      "cap_ipc_lock",
+      "cap_ipc_owner",
+      "cap_sys_module",
+      "cap_sys_rawio",
+      "cap_sys_chroot",
+      "cap_sys_ptrace",
+      "cap_sys_pacct",
+      "cap_sys_admin",
+      "cap_sys_boot",
+      "cap_sys_nice",
+      "cap_sys_resource",
+      "cap_sys_time",
+      "cap_sys_tty_config",
+      "cap_mknod",
+      "cap_lease",
+      "cap_audit_write",
+      "cap_audit_control",
+      "cap_setfcap",
+      "cap_mac_override",
+      "cap_mac_admin",
+      "cap_syslog",
+      "cap_wake_alarm",
+      "cap_block_suspend",
+      "cap_audit_read",
+      "cap_perfmon",
+      "cap_bpf",
+      "cap_checkpoint_restore",
   };
   std::vector<std::string> out;
   for (size_t bit = 0; bit < 64; ++bit) {
@@ -577,4 +605,4 @@ capability_names(uint64_t mask)
   return out;
 }
 
-}  // namespace decant
+} // namespace decant

@@ -30,12 +30,12 @@ struct ProcStat {
   std::string comm;
   char state = '?';
   int ppid = 0;
-  uint64_t utime = 0;       // field 14, clock ticks
-  uint64_t stime = 0;       // field 15
-  int64_t num_threads = 0;  // field 20
-  uint64_t start_time = 0;  // field 22, clock ticks after boot
-  uint64_t vsize = 0;       // field 23, bytes
-  int64_t rss_pages = 0;    // field 24
+  uint64_t utime = 0;      // field 14, clock ticks
+  uint64_t stime = 0;      // field 15
+  int64_t num_threads = 0; // field 20
+  uint64_t start_time = 0; // field 22, clock ticks after boot
+  uint64_t vsize = 0;      // field 23, bytes
+  int64_t rss_pages = 0;   // field 24
 };
 
 // /proc/<pid>/stat. comm may hold spaces and ')' (it is the executable's name, chosen by whoever
@@ -46,23 +46,24 @@ struct ProcStatus {
   std::string name;
   char state = '?';
   int ppid = 0;
-  uint32_t uid[4] = {0, 0, 0, 0};  // real, effective, saved, filesystem
+  uint32_t uid[4] = {0, 0, 0, 0}; // real, effective, saved, filesystem
   uint32_t gid[4] = {0, 0, 0, 0};
-  std::vector<uint32_t> groups;  // supplementary groups
+  std::vector<uint32_t> groups; // supplementary groups
   uint64_t cap_eff = 0;
   uint64_t cap_amb = 0;
   uint64_t cap_prm = 0;
-  std::optional<uint64_t> vm_hwm_bytes;  // peak RSS; absent for kernel threads
+  std::optional<uint64_t> vm_hwm_bytes; // peak RSS; absent for kernel threads
   std::optional<uint64_t> vm_rss_bytes;
   int64_t threads = 0;
-  bool kernel_thread = false;  // no Vm* lines and PF_KTHREAD cannot be seen here: see is_kernel_thread
+  bool kernel_thread =
+      false; // no Vm* lines and PF_KTHREAD cannot be seen here: see is_kernel_thread
 };
 
 // /proc/<pid>/status (the "Key:\tvalue" format).
 Result<ProcStatus> parse_status(std::string_view content);
 
 struct Limit {
-  std::optional<uint64_t> soft;  // nullopt = unlimited
+  std::optional<uint64_t> soft; // nullopt = unlimited
   std::optional<uint64_t> hard;
   std::string unit;
 };
@@ -87,7 +88,7 @@ struct MapsEntry {
   uint64_t offset = 0;
   std::string dev;
   uint64_t inode = 0;
-  std::string path;  // empty for anonymous mappings; "[heap]" etc. for pseudo ones
+  std::string path; // empty for anonymous mappings; "[heap]" etc. for pseudo ones
   bool deleted = false;
 };
 
@@ -99,7 +100,7 @@ std::vector<std::string> mapped_files(const std::vector<MapsEntry>& maps);
 
 struct FdInfo {
   uint64_t pos = 0;
-  int flags = 0;  // octal in the file; O_ACCMODE part says read/write
+  int flags = 0; // octal in the file; O_ACCMODE part says read/write
   uint64_t mnt_id = 0;
 };
 
@@ -109,7 +110,7 @@ Result<FdInfo> parse_fdinfo(std::string_view content);
 enum class TcpState { established, listen, other };
 
 struct TcpSocket {
-  std::string local_address;  // textual: "0.0.0.0", "127.0.0.1", "::", "::ffff:10.0.0.1"
+  std::string local_address; // textual: "0.0.0.0", "127.0.0.1", "::", "::ffff:10.0.0.1"
   uint16_t local_port = 0;
   std::string remote_address;
   uint16_t remote_port = 0;
@@ -135,7 +136,7 @@ struct PasswdEntry {
   uint32_t gid = 0;
   std::string home;
   std::string shell;
-  std::string line;  // the original line, copied into images as is
+  std::string line; // the original line, copied into images as is
 };
 
 struct GroupEntry {
@@ -151,4 +152,4 @@ std::vector<GroupEntry> parse_group(std::string_view content);
 // Capability names for a CapEff-style mask ("cap_net_bind_service", ...).
 std::vector<std::string> capability_names(uint64_t mask);
 
-}  // namespace decant
+} // namespace decant

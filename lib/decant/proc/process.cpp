@@ -1,5 +1,4 @@
 #include <decant/proc/process.hpp>
-
 #include <decant/util/strings.hpp>
 
 #include <fcntl.h>
@@ -49,7 +48,8 @@ read_sockets(const HostRoot& root, ProcessInfo& process)
     }
     auto sockets = parse_net_tcp(*content, ipv6);
     if (!sockets) {
-      process.warnings.push_back(fmt::format("/proc/{}/{}: {}", process.pid, name, sockets.error().message));
+      process.warnings.push_back(
+          fmt::format("/proc/{}/{}: {}", process.pid, name, sockets.error().message));
       continue;
     }
     for (auto& socket : *sockets) {
@@ -70,8 +70,8 @@ read_open_files(const HostRoot& root, ProcessInfo& process)
 {
   auto fds = root.list_directory(root.proc_path(process.pid, "fd"));
   if (!fds) {
-    process.warnings.push_back(fmt::format(
-        "cannot list open files of PID {}: {}", process.pid, fds.error().message));
+    process.warnings.push_back(
+        fmt::format("cannot list open files of PID {}: {}", process.pid, fds.error().message));
     return;
   }
   for (const auto& name : *fds) {
@@ -81,7 +81,7 @@ read_open_files(const HostRoot& root, ProcessInfo& process)
     }
     auto link = root.read_proc_link(process.pid, "fd/" + name);
     if (!link) {
-      continue;  // closed meanwhile
+      continue; // closed meanwhile
     }
     OpenFile file;
     file.fd = static_cast<int>(*fd);
@@ -139,7 +139,7 @@ read_children(const HostRoot& root, ProcessInfo& process)
                          process.children.end());
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string>
 ProcessInfo::env(std::string_view name) const
@@ -250,9 +250,8 @@ read_process(const HostRoot& root, int pid, const ReadOptions& options)
     process.environ = parse_environ(*environ);
   } else {
     process.environ_readable = false;
-    process.warnings.push_back(fmt::format("cannot read the environment of PID {}: {}",
-                                           pid,
-                                           environ.error().message));
+    process.warnings.push_back(
+        fmt::format("cannot read the environment of PID {}: {}", pid, environ.error().message));
   }
 
   auto link = [&](const char* name, std::string& out) {
@@ -332,4 +331,4 @@ check_same_process(const HostRoot& root, const ProcessInfo& process)
   return {};
 }
 
-}  // namespace decant
+} // namespace decant

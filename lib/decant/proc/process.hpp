@@ -13,13 +13,17 @@ namespace decant {
 
 struct OpenFile {
   int fd = -1;
-  std::string target;  // host path, or "socket:[N]", "pipe:[N]", "anon_inode:..."
-  int flags = 0;       // from fdinfo; -1 when fdinfo could not be read
+  std::string target; // host path, or "socket:[N]", "pipe:[N]", "anon_inode:..."
+  int flags = 0;      // from fdinfo; -1 when fdinfo could not be read
   bool writable = false;
   bool deleted = false;
   std::optional<uint64_t> socket_inode;
 
-  bool is_file() const { return !target.empty() && target[0] == '/'; }
+  bool
+  is_file() const
+  {
+    return !target.empty() && target[0] == '/';
+  }
 };
 
 // What decant knows of one process, read through a HostRoot. Every path is a host path.
@@ -31,18 +35,18 @@ struct ProcessInfo {
   std::vector<std::string> cmdline;
   EnvList environ;
   bool environ_readable = true;
-  std::string exe;  // host path of the executable ("" when unreadable)
+  std::string exe; // host path of the executable ("" when unreadable)
   bool exe_deleted = false;
   std::string cwd;
-  std::string root = "/";  // the process's root directory (a container's rootfs, chroot)
+  std::string root = "/"; // the process's root directory (a container's rootfs, chroot)
   std::map<std::string, Limit> limits;
   std::vector<CgroupEntry> cgroups;
   std::vector<MapsEntry> maps;
   std::vector<OpenFile> open_files;
-  std::vector<TcpSocket> listening;    // sockets this process listens on
-  std::vector<TcpSocket> established;  // its connections
+  std::vector<TcpSocket> listening;   // sockets this process listens on
+  std::vector<TcpSocket> established; // its connections
   std::vector<int> children;
-  std::vector<std::string> warnings;  // what could not be read, said once each
+  std::vector<std::string> warnings; // what could not be read, said once each
 
   // The value of an environment variable of the process.
   std::optional<std::string> env(std::string_view name) const;
@@ -59,7 +63,7 @@ struct ProcessInfo {
 
 struct ReadOptions {
   bool maps = true;
-  bool fds = true;  // open files and sockets
+  bool fds = true; // open files and sockets
   bool children = true;
   bool limits = true;
 };
@@ -74,4 +78,4 @@ Result<ProcessInfo> read_process(const HostRoot& root, int pid, const ReadOption
 // source restarts.
 Status check_same_process(const HostRoot& root, const ProcessInfo& process);
 
-}  // namespace decant
+} // namespace decant

@@ -1,11 +1,11 @@
 #include <decant/util/fs.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace decant {
@@ -106,11 +106,12 @@ make_directories(const std::string& path, mode_t mode)
       return fail(errno_error("cannot create directory", current.string(), errno));
     }
   }
-  struct stat st {};
+  struct stat st {
+  };
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return fail(ErrorCode::failure, "cannot create directory {}: a file is in the way", path);
   }
   return {};
 }
 
-}  // namespace decant
+} // namespace decant

@@ -18,4 +18,4 @@ Status write_file_atomic(const std::string& path, const std::string& content, mo
 // mkdir -p with `mode` for the directories it creates.
 Status make_directories(const std::string& path, mode_t mode = 0755);
 
-}  // namespace decant
+} // namespace decant

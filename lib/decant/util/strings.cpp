@@ -98,4 +98,4 @@ sha256_hex(std::string_view data)
   return out;
 }
 
-}  // namespace decant
+} // namespace decant

@@ -19,4 +19,4 @@ std::optional<int64_t> parse_i64(std::string_view text);
 // SHA-256 of `data` as 64 lowercase hex characters (OpenSSL libcrypto).
 std::string sha256_hex(std::string_view data);
 
-}  // namespace decant
+} // namespace decant

@@ -1,0 +1,83 @@
+#pragma once
+
+// What every JVM-based analyzer (Tomcat, TomEE, JBoss) needs: the java command line taken
+// apart, JAVA_HOME and its version, heap settings, the JDK file set minus development parts,
+// Java .properties files and ${...} placeholders.
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/error.hpp>
+#include <decant/proc/host_root.hpp>
+#include <decant/proc/process.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace decant::java {
+
+struct JvmCommand {
+  std::string java;                                     // argv[0]
+  std::vector<std::string> options;                     // JVM options, in order
+  std::map<std::string, std::string> system_properties; // -Dname=value (last wins)
+  std::vector<std::string> classpath;                   // -cp/-classpath/--class-path, split
+  std::string main_class;                               // "" with -jar or -m
+  std::string jar;                                      // -jar FILE
+  std::string module;                                   // -m/--module NAME[/CLASS]
+  std::vector<std::string> arguments;                   // after the main class/jar/module
+  std::vector<std::string> agents;                      // -javaagent:PATH (no =options)
+  std::vector<std::string> native_agents;               // -agentpath:PATH
+  std::optional<uint64_t> max_heap_bytes;               // -Xmx / -XX:MaxHeapSize
+  std::optional<uint64_t> initial_heap_bytes;           // -Xms
+  std::optional<double> max_ram_percentage;             // -XX:MaxRAMPercentage
+};
+
+// Splits a java argv (java [options] (class | -jar file | -m module) [args]).
+Result<JvmCommand> parse_jvm_command(const std::vector<std::string>& argv);
+
+// Whether the process is a JVM: its executable or argv[0] is named java.
+bool is_java(const ProcessInfo& process);
+
+// "512m" -> 536870912; "2G", "1024k", "1073741824" (bytes); nullopt when malformed.
+std::optional<uint64_t> parse_memory_size(std::string_view text);
+
+// /usr/lib/jvm/java-17-openjdk-amd64/bin/java -> /usr/lib/jvm/java-17-openjdk-amd64, also for a
+// JDK 8 jre/bin/java (-> the jre directory). The exe must be a resolved host path.
+std::string java_home_from_exe(std::string_view exe);
+
+// JAVA_VERSION from JAVA_HOME/release ("17.0.15"), or "" when there is no release file.
+std::string java_version(const HostRoot& root, const std::string& java_home);
+
+// Adds JAVA_HOME as a runtime file entry and excludes its development-only parts (jmods,
+// include, src.zip, ct.sym, man, demo, sample), each exclusion with its reason.
+void add_java_home(Analysis& analysis, const HostRoot& root, const std::string& java_home);
+
+// Files the JVM options name and that exist: -javaagent and -agentpath targets, the
+// java.library.path directories, logging/JAAS/security-policy/log4j/logback config files,
+// -Xbootclasspath/a entries. Each added with the option as reason.
+void add_jvm_argument_files(Analysis& analysis,
+                            const HostRoot& root,
+                            const ProcessInfo& process,
+                            const JvmCommand& command);
+
+// resources.heapMaxBytes from -Xmx (or MaxRAMPercentage, recorded in runtime.details).
+void set_heap_resources(Analysis& analysis, const JvmCommand& command);
+
+// A Java .properties file (java.util.Properties#load): '#'/'!' comments, '=' ':' or white
+// space separators, line continuations, \uXXXX escapes. Keys map to value and line number.
+struct PropertyValue {
+  std::string value;
+  int line = 0;
+};
+std::map<std::string, PropertyValue> parse_properties(std::string_view content);
+
+// Replaces ${name} (and, when `with_defaults`, ${name:default} as JBoss writes them) using
+// `lookup`. An undefined name without default fails naming it.
+using PropertyLookup = std::function<std::optional<std::string>(const std::string& name)>;
+Result<std::string> expand_placeholders(std::string_view text,
+                                        const PropertyLookup& lookup,
+                                        bool with_defaults = false);
+
+} // namespace decant::java
