@@ -29,6 +29,7 @@ struct GenerateOptions {
   std::string memory_limit;
   std::string storage_size = "1Gi";
   bool force = false;
+  bool externalize_secrets = false;
 };
 
 bool
@@ -69,7 +70,7 @@ write_all(const KubernetesManifests& manifests,
 }
 
 Status
-run_generate(const GenerateOptions& o)
+run_generate(const Context& ctx, const GenerateOptions& o)
 {
   if (o.image.empty()) {
     return fail(Error(ErrorCode::usage,
@@ -109,6 +110,39 @@ run_generate(const GenerateOptions& o)
     return fail(Error(ErrorCode::usage,
                       fmt::format("--storage-size \"{}\" is not a size", o.storage_size),
                       "e.g. --storage-size 10Gi"));
+  }
+  // The source host's /etc/group (the one in the image) turns group names into gids, and its
+  // files give the content of externalized secret files; only when --root is that host.
+  auto root = ctx.host_root();
+  bool on_source = root && root->hostname() == analysis->source.hostname;
+  if (on_source) {
+    for (const auto& group : root->groups()) {
+      options.group_ids.emplace(group.name, group.gid);
+    }
+  }
+  options.externalize_secrets = o.externalize_secrets;
+  if (o.externalize_secrets) {
+    for (const auto& file : analysis->files) {
+      if (!file.secret) {
+        continue;
+      }
+      if (!on_source) {
+        return fail(Error(ErrorCode::usage,
+                          fmt::format("--externalize-secrets reads {} from the source host {}, "
+                                      "but --root {} is {}",
+                                      file.path,
+                                      analysis->source.hostname,
+                                      ctx.root,
+                                      root ? root->hostname() : root.error().message),
+                          "run generate on the source host, or give --root where its file "
+                          "system is mounted"));
+      }
+      auto content = root->read_file(file.path);
+      if (!content) {
+        return fail(content.error().context("secret file " + file.path));
+      }
+      options.secret_files[file.path] = std::move(*content);
+    }
   }
   auto manifests = generate_kubernetes(*analysis, options);
   if (!manifests) {
@@ -214,6 +248,10 @@ add_generate_command(CLI::App& app, Context& ctx)
   cmd->add_option("--storage-size", o->storage_size, "Size of each PersistentVolumeClaim")
       ->capture_default_str();
   cmd->add_flag("--force", o->force, "Replace a non-empty output directory");
+  cmd->add_flag("--externalize-secrets",
+                o->externalize_secrets,
+                "The image was packed without the files marked secret: mount them from a "
+                "Secret (contents read from the source host, see --root)");
   cmd->footer(R"(
 Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
   deployment.yaml  the start command as command/args (secrets as $(NAME) from the Secret),
@@ -226,7 +264,11 @@ Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
   service.yaml     the ports marked "expose" (none: no Service)
   configmap.yaml   plain environment variables
   secret.yaml      the values of secrets.json (mode 0600; never in the other files)
+  secret-files.yaml  with --externalize-secrets: the files marked secret, each mounted read-only
+                   at its path (contents read through --root from the source host)
   pvc-*.yaml       one PersistentVolumeClaim per "data" volume; log/work/temp volumes are emptyDir
+Run on the source host (or with --root at its file system), supplementary group names are
+turned into gids from its /etc/group.
 With --oci DIR, OUT/docker/ holds a Dockerfile (FROM scratch, one ADD per layer, ENV, WORKDIR,
 USER, EXPOSE, ENTRYPOINT) and the layers, for docker build or buildah bud.
 
@@ -234,7 +276,7 @@ Examples:
   decant generate ./tomcat/analysis.json --image registry.example.com/shop/tomcat:1.0 -o ./deploy
   decant generate analysis.json --image 127.0.0.1:5000/shop/app:1 -o out --namespace shop \
       --replicas 2 --probe-path /health --oci ./tomcat-oci)");
-  cmd->callback([&ctx, o] { ctx.run = [o] { return run_generate(*o); }; });
+  cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { return run_generate(ctx, *o); }; });
 }
 
 } // namespace decant::cli

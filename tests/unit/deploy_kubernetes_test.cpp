@@ -149,6 +149,42 @@ TEST(DeployKubernetes, BadInput)
   EXPECT_EQ(nothing.error().code, ErrorCode::invalid_input);
 }
 
+TEST(DeployKubernetes, ExternalizedSecretFilesAndResolvedGroups)
+{
+  Analysis a = tomcat();
+  a.start.groups = {"tomcat", "adm"};
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  auto named = generate_kubernetes(a, options);
+  ASSERT_TRUE(named);
+  bool warned = false;
+  for (const auto& w : named->warnings) {
+    warned |= w.find("supplementary groups adm") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+
+  options.group_ids = {{"adm", 4}};
+  options.externalize_secrets = true;
+  auto missing = generate_kubernetes(a, options);
+  ASSERT_FALSE(missing); // the file's content was not given
+  EXPECT_NE(missing.error().message.find("/etc/tomcat10/tomcat-users.xml"), std::string::npos);
+
+  options.secret_files["/etc/tomcat10/tomcat-users.xml"] = "<users/>";
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  const auto& pod = find(*m, "Deployment")->object["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["securityContext"]["supplementalGroups"], nlohmann::ordered_json::array({4}));
+  const KubernetesObject* files = nullptr;
+  for (const auto& o : m->objects) {
+    if (o.file == "secret-files.yaml") {
+      files = &o;
+    }
+  }
+  ASSERT_TRUE(files);
+  EXPECT_TRUE(files->secret);
+  EXPECT_EQ(files->object["data"]["etc-tomcat10-tomcat-users-xml"], "PHVzZXJzLz4=");
+}
+
 TEST(DeployKubernetes, Quantities)
 {
   EXPECT_EQ(memory_quantity(536870912), "512Mi");

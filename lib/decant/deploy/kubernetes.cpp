@@ -1,4 +1,5 @@
 #include <decant/deploy/kubernetes.hpp>
+#include <decant/registry/auth.hpp> // base64_encode
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -166,11 +167,15 @@ std::vector<int64_t>
 numeric_groups(const std::vector<std::string>& groups,
                uint32_t primary,
                const std::string& primary_name,
+               const std::map<std::string, uint32_t>& known,
                std::vector<std::string>& unnamed)
 {
   std::vector<int64_t> out;
   for (const auto& group : groups) {
-    auto gid = parse_u64(group);
+    std::optional<uint64_t> gid = parse_u64(group);
+    if (auto it = known.find(group); !gid && it != known.end()) {
+      gid = it->second;
+    }
     if (group == primary_name) {
       continue; // the primary group is runAsGroup already
     }
@@ -415,7 +420,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   pod_security["runAsGroup"] = gid;
   std::vector<std::string> unnamed;
   std::vector<std::string> groups = a.start.groups.empty() ? a.process.groups : a.start.groups;
-  auto supplemental = numeric_groups(groups, gid, a.process.group, unnamed);
+  auto supplemental = numeric_groups(groups, gid, a.process.group, options.group_ids, unnamed);
   if (!supplemental.empty()) {
     pod_security["supplementalGroups"] = supplemental;
   }
@@ -476,9 +481,51 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   }
   bool has_secret_files =
       std::any_of(a.files.begin(), a.files.end(), [](const FileEntry& f) { return f.secret; });
-  if (has_secret_files) {
+  const std::string files_secret_name = name + "-files";
+  json files_secret_data = json::object();
+  if (has_secret_files && !options.externalize_secrets) {
     warn("files marked secret are inside the image; to keep them out, pack with "
-         "--externalize-secrets and mount them from a Secret");
+         "--externalize-secrets and generate with --externalize-secrets");
+  } else if (has_secret_files) {
+    // One Secret holds the files; each is mounted read-only at its own path with subPath, so
+    // the rest of its directory (from the image) stays visible.
+    json items = json::array();
+    uint64_t total = 0;
+    std::set<std::string> keys;
+    for (const auto& file : a.files) {
+      if (!file.secret) {
+        continue;
+      }
+      auto content = options.secret_files.find(file.path);
+      if (content == options.secret_files.end()) {
+        return fail(Error(ErrorCode::not_found,
+                          fmt::format("the content of secret file {} was not given", file.path),
+                          "run generate on the source host (or with --root at its file system)"));
+      }
+      std::string key = dns_label(file.path.substr(1), 200);
+      for (int n = 2; keys.count(key); ++n) {
+        key = fmt::format("{}-{}", dns_label(file.path.substr(1), 200), n);
+      }
+      keys.insert(key);
+      total += content->second.size();
+      files_secret_data[key] = base64_encode(content->second);
+      items.push_back({{"key", key}, {"path", key}});
+      mounts.push_back({{"name", "secret-files"},
+                        {"mountPath", file.path},
+                        {"subPath", key},
+                        {"readOnly", true}});
+    }
+    // etcd refuses objects above 1 MiB.
+    if (total > 1000 * 1024) {
+      return fail(Error(ErrorCode::unsupported,
+                        fmt::format("the files marked secret hold {} bytes; a Kubernetes Secret "
+                                    "holds at most 1 MiB",
+                                    total),
+                        "unmark large files in analysis.json (\"secret\": false)"));
+    }
+    volumes.push_back(
+        {{"name", "secret-files"},
+         {"secret", {{"secretName", files_secret_name}, {"items", items}, {"defaultMode", 0440}}}});
   }
 
   // Resources.
@@ -684,6 +731,14 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                    {"type", "Opaque"},
                    {"stringData", data}};
     result.objects.push_back({"secret.yaml", secret, true});
+  }
+  if (!files_secret_data.empty()) {
+    json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", metadata(files_secret_name)},
+                   {"type", "Opaque"},
+                   {"data", files_secret_data}};
+    result.objects.push_back({"secret-files.yaml", secret, true});
   }
   for (size_t i = 0; i < claims.size(); ++i) {
     result.objects.push_back(

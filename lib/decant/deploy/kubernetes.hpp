@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ struct DeployOptions {
   std::string probe_path; // HTTP path that answers 2xx/3xx; default from analysis.extensions
   std::optional<uint64_t> memory_limit_bytes; // overrides the derived limit
   std::string storage_size = "1Gi";           // per PersistentVolumeClaim
+  // Group name -> gid on the source host (its /etc/group, the one packed into the image), to
+  // turn supplementary group names into supplementalGroups numbers.
+  std::map<std::string, uint32_t> group_ids;
+  // The image was packed with --externalize-secrets: files marked secret are mounted from a
+  // Secret holding these contents (path -> bytes, read from the source host).
+  bool externalize_secrets = false;
+  std::map<std::string, std::string> secret_files;
 };
 
 struct KubernetesObject {
