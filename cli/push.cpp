@@ -229,7 +229,6 @@ Examples:
       --username ci --password-stdin
   decant push ./oci 127.0.0.1:5000/test/app:dev --insecure --limit-mbps 50 --json
   decant push ./oci:tomcat registry.example.com/shop/tomcat:1.1 --mount-from shop/base)");
-  (void)ctx;
   cmd->callback([&ctx, o] { ctx.run = [o] { return run_push(*o); }; });
 }
 
