@@ -119,6 +119,7 @@ run_generate(const Context& ctx, const GenerateOptions& o)
     for (const auto& group : root->groups()) {
       options.group_ids.emplace(group.name, group.gid);
     }
+    options.etc_hosts = root->read_file("/etc/hosts").value_or("");
   }
   options.externalize_secrets = o.externalize_secrets;
   if (o.externalize_secrets) {
@@ -260,7 +261,7 @@ Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
                    memory/CPU from the measured peak RSS, heap maximum and CPUs (a warning when
                    the heap would not fit the limit), startup/readiness probes on the main port
                    (HTTP when a path is known to answer, else TCP) and a TCP liveness probe,
-                   hostAliases from extensions.hostAliases
+                   hostAliases for the dependencies' entries in the source's /etc/hosts
   service.yaml     the ports marked "expose" (none: no Service)
   configmap.yaml   plain environment variables
   secret.yaml      the values of secrets.json (mode 0600; never in the other files)
@@ -268,7 +269,8 @@ Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
                    at its path (contents read through --root from the source host)
   pvc-*.yaml       one PersistentVolumeClaim per "data" volume; log/work/temp volumes are emptyDir
 Run on the source host (or with --root at its file system), supplementary group names are
-turned into gids from its /etc/group.
+turned into gids from its /etc/group and /etc/hosts entries of the hosts the application depends
+on become hostAliases.
 With --oci DIR, OUT/docker/ holds a Dockerfile (FROM scratch, one ADD per layer, ENV, WORKDIR,
 USER, EXPOSE, ENTRYPOINT) and the layers, for docker build or buildah bud.
 

@@ -167,6 +167,16 @@ for name in os.listdir(out + "/kubernetes"):
 print("secret files mounted from the Secret")
 PY
 ! grep -q "supplementary groups" ext.err || fail "group names were not resolved through --root"
+# hostAliases from the source's /etc/hosts alone (the analysis' extensions.hostAliases removed).
+python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); a["extensions"].pop("hostAliases"); json.dump(a, open("noalias.json", "w"))' "$FIXTURES/tomcat/analysis.json"
+cp "$FIXTURES/tomcat/secrets.json" secrets.json
+"$DECANT" --root "$FIXTURES/tomcat-host" generate noalias.json --image r.io/a:1 -o hosts >/dev/null 2>&1 || fail "generate with /etc/hosts"
+python3 - hosts <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1] + "/kubernetes/deployment.yaml"))["spec"]["template"]["spec"]
+assert pod["hostAliases"] == [{"ip": "10.0.0.12", "hostnames": ["db.internal", "db"]}], pod.get("hostAliases")
+print("hostAliases from /etc/hosts")
+PY
 set +e
 "$DECANT" --root "$WORK" generate "$FIXTURES/tomcat/analysis.json" --image r.io/a:1 -o ext2 --externalize-secrets >bad.out 2>bad.err; rc=$?
 set -e

@@ -185,6 +185,32 @@ TEST(DeployKubernetes, ExternalizedSecretFilesAndResolvedGroups)
   EXPECT_EQ(files->object["data"]["etc-tomcat10-tomcat-users-xml"], "PHVzZXJzLz4=");
 }
 
+TEST(DeployKubernetes, HostAliasesFromEtcHosts)
+{
+  std::string hosts = "127.0.0.1\tlocalhost\n127.0.1.1 shop-web-01 db\n# comment db.internal\n"
+                      "10.0.0.12   db.internal db   # primary\n10.0.0.99 other.example\n"
+                      "::1 localhost\n";
+  auto aliases = host_aliases_from_etc_hosts(hosts, {"db.internal", "localhost"});
+  ASSERT_EQ(aliases.size(), 1u); // loopback entries never, unrelated hosts not
+  EXPECT_EQ(aliases[0].ip, "10.0.0.12");
+  EXPECT_EQ(aliases[0].hostnames, (std::vector<std::string>{"db.internal", "db"}));
+
+  Analysis a = tomcat();
+  a.extensions = nlohmann::json::object();
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  auto without = generate_kubernetes(a, options);
+  ASSERT_TRUE(without);
+  EXPECT_FALSE(
+      find(*without, "Deployment")->object["spec"]["template"]["spec"].contains("hostAliases"));
+  options.etc_hosts = hosts;
+  auto with = generate_kubernetes(a, options);
+  ASSERT_TRUE(with);
+  const auto& pod = find(*with, "Deployment")->object["spec"]["template"]["spec"];
+  ASSERT_EQ(pod["hostAliases"].size(), 1u);
+  EXPECT_EQ(pod["hostAliases"][0]["ip"], "10.0.0.12");
+}
+
 TEST(DeployKubernetes, Quantities)
 {
   EXPECT_EQ(memory_quantity(536870912), "512Mi");

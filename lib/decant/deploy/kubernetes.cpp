@@ -281,6 +281,36 @@ container_argument(const std::string& argument, std::vector<std::string>& secret
   return out;
 }
 
+std::vector<HostAlias>
+host_aliases_from_etc_hosts(const std::string& text, const std::vector<std::string>& wanted)
+{
+  std::vector<HostAlias> out;
+  for (const auto& raw : split(text, '\n')) {
+    std::string line(raw.substr(0, raw.find('#')));
+    std::vector<std::string> words;
+    for (const auto& w : split(line, ' ')) {
+      for (const auto& t : split(w, '\t')) {
+        if (!t.empty()) {
+          words.push_back(t);
+        }
+      }
+    }
+    if (words.size() < 2 || starts_with(words[0], "127.") || words[0] == "::1") {
+      continue;
+    }
+    HostAlias alias{words[0], {}};
+    bool needed = false;
+    for (size_t i = 1; i < words.size(); ++i) {
+      alias.hostnames.push_back(words[i]);
+      needed |= std::find(wanted.begin(), wanted.end(), words[i]) != wanted.end();
+    }
+    if (needed) {
+      out.push_back(alias);
+    }
+  }
+  return out;
+}
+
 Result<std::vector<std::string>>
 container_start_argv(const Analysis& a)
 {
@@ -655,25 +685,45 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   if (!volumes.empty()) {
     pod_spec["volumes"] = volumes;
   }
-  // hostAliases: /etc/hosts entries the application depends on (extensions.hostAliases, the
-  // Kubernetes shape: [{ip, hostnames: [...]}]).
+  // hostAliases: /etc/hosts entries the application depends on. From the source host's
+  // /etc/hosts for the hosts in `dependencies`, plus extensions.hostAliases (the Kubernetes
+  // shape, [{ip, hostnames: [...]}]) written by an analyzer or the operator.
+  json aliases = json::array();
+  std::set<std::pair<std::string, std::string>> seen; // (ip, hostname)
+  auto add_alias = [&](const std::string& ip, const std::vector<std::string>& hostnames) {
+    json names = json::array();
+    for (const auto& h : hostnames) {
+      if (seen.insert({ip, h}).second) {
+        names.push_back(h);
+      }
+    }
+    if (!names.empty()) {
+      aliases.push_back({{"ip", ip}, {"hostnames", names}});
+    }
+  };
+  std::vector<std::string> dependency_hosts;
+  for (const auto& dep : a.dependencies) {
+    dependency_hosts.push_back(dep.host);
+  }
+  for (const auto& alias : host_aliases_from_etc_hosts(options.etc_hosts, dependency_hosts)) {
+    add_alias(alias.ip, alias.hostnames);
+  }
   if (a.extensions.contains("hostAliases") && a.extensions["hostAliases"].is_array()) {
-    json aliases = json::array();
     for (const auto& entry : a.extensions["hostAliases"]) {
       if (entry.is_object() && entry.contains("ip") && entry["ip"].is_string()
           && entry.contains("hostnames") && entry["hostnames"].is_array()) {
-        json hostnames = json::array();
+        std::vector<std::string> hostnames;
         for (const auto& h : entry["hostnames"]) {
           if (h.is_string()) {
             hostnames.push_back(h.get<std::string>());
           }
         }
-        aliases.push_back({{"ip", entry["ip"].get<std::string>()}, {"hostnames", hostnames}});
+        add_alias(entry["ip"].get<std::string>(), hostnames);
       }
     }
-    if (!aliases.empty()) {
-      pod_spec["hostAliases"] = aliases;
-    }
+  }
+  if (!aliases.empty()) {
+    pod_spec["hostAliases"] = aliases;
   }
 
   json deployment_meta = metadata(name);

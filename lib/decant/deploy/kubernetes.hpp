@@ -32,6 +32,10 @@ struct DeployOptions {
   // The image was packed with --externalize-secrets: files marked secret are mounted from a
   // Secret holding these contents (path -> bytes, read from the source host).
   bool externalize_secrets = false;
+  // The source host's /etc/hosts (its text), when generate runs there: entries naming a host the
+  // application depends on (analysis.dependencies) become hostAliases, since the cluster's DNS
+  // will not know those names.
+  std::string etc_hosts;
   std::map<std::string, std::string> secret_files;
 };
 
@@ -63,6 +67,16 @@ std::optional<uint64_t> parse_memory_quantity(const std::string& text);
 // from the container's env) and a literal `$(` is escaped as `$$(` so it is not expanded.
 // Secret names met are appended to `secrets`.
 std::string container_argument(const std::string& argument, std::vector<std::string>& secrets);
+
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+};
+
+// /etc/hosts entries (hosts(5): IP, canonical name, aliases; '#' comments) that name one of
+// `wanted`; loopback addresses are left out (inside the pod they are the pod itself).
+std::vector<HostAlias> host_aliases_from_etc_hosts(const std::string& text,
+                                                   const std::vector<std::string>& wanted);
 
 // The argv the container starts with: start.command, or for a machine-level image the init and
 // entry script named in extensions.machine (command, or init + entrypoint/entryScript).
