@@ -76,7 +76,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days
 TPORT=$(free_port)
 python3 "$LIB/token_server.py" "$TPORT" token.key token.crt decant-test-issuer alice "$PASSWORD" token.log >token.out 2>&1 &
 STARTED_PIDS+=("$!")
-for _ in $(seq 1 50); do grep -q ready token.out 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q ready token.out 2>/dev/null && break; sleep 0.1; done
 grep -q ready token.out || { cat token.out; fail "token server did not start"; }
 PORT=$(free_port)
 write_registry_config bearer.yml "$WORK/storage-bearer" "$PORT" "auth:

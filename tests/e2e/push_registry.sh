@@ -73,7 +73,7 @@ first_hex=${first_layer#sha256:}
 "$DECANT" push oci "$REG/resume/app:1.0" --insecure --limit-mbps 16 --retries 0 --json >push5.json 2>push5.err &
 push_pid=$!
 link="$WORK/storage/docker/registry/v2/repositories/resume/app/_layers/sha256/$first_hex/link"
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   [ -f "$link" ] && break
   sleep 0.1
 done

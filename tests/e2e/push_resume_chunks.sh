@@ -21,7 +21,7 @@ start_fake() {
   PORT=$(free_port)
   python3 "$LIB/fake_registry.py" "$PORT" "$1" "$2" >"$2.out" 2>&1 &
   STARTED_PIDS+=("$!")
-  for _ in $(seq 1 50); do grep -q ready "$2.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 300); do grep -q ready "$2.out" 2>/dev/null && break; sleep 0.1; done
   grep -q ready "$2.out" || fail "fake registry did not start"
 }
 

@@ -44,12 +44,13 @@ ${4:-}
 YAML
 }
 
-# start_registry CONFIG PORT LOG -> sets REGISTRY_PID; waits until /v2/ answers (any status).
+# start_registry CONFIG PORT LOG -> sets REGISTRY_PID; waits (up to 60 s: the machine is shared)
+# until /v2/ answers with any status.
 start_registry() {
   docker-registry serve "$1" >>"$3" 2>&1 &
   REGISTRY_PID=$!
   STARTED_PIDS+=("$REGISTRY_PID")
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     if curl -s -o /dev/null "http://127.0.0.1:$2/v2/"; then
       return 0
     fi
