@@ -78,7 +78,7 @@ run_generate(const Context& ctx, const GenerateOptions& o)
                       "push first and pass what it printed, e.g. decant generate analysis.json "
                       "--image registry.example.com/shop/tomcat:1.0 -o ./deploy"));
   }
-  auto reference = parse_reference(o.image);
+  auto reference = parse_registry_reference(o.image);
   if (!reference) {
     return fail(reference.error().context("--image"));
   }

@@ -72,7 +72,7 @@ run_push(const PushCommandOptions& o)
                       "e.g. printf '%s' \"$TOKEN\" | decant push DIR REF --username ci "
                       "--password-stdin"));
   }
-  auto reference = parse_reference(o.reference);
+  auto reference = parse_registry_reference(o.reference);
   if (!reference) {
     return fail(reference.error());
   }

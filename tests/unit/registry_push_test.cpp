@@ -54,7 +54,7 @@ TEST(RegistryPush, UrlHelpers)
 TEST(RegistryPush, RejectsANegativeRateBeforeAnyRequest)
 {
   LayoutImage image;
-  ImageReference ref{"127.0.0.1:1", "a", "t", ""};
+  RegistryReference ref{"127.0.0.1:1", "a", "t", ""};
   PushOptions options;
   options.limit_mbps = -1;
   auto outcome = push_image(image, ref, options);
@@ -85,7 +85,7 @@ TEST(RegistryPush, UnreachableRegistryNamesUrlAndCause)
   ASSERT_TRUE(image) << image.error().message;
   EXPECT_EQ(image->config.size, config.size());
 
-  ImageReference ref{"127.0.0.1:1", "a", "t", ""}; // port 1: nothing listens
+  RegistryReference ref{"127.0.0.1:1", "a", "t", ""}; // port 1: nothing listens
   PushOptions options;
   options.insecure = true;
   options.retries = 0;

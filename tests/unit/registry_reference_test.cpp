@@ -13,7 +13,7 @@ struct Case {
   const char* digest;
 };
 
-TEST(RegistryReference, ParsesTheDistributionGrammar)
+TEST(RegistryReferenceParse, ParsesTheDistributionGrammar)
 {
   const std::string hex(64, 'a');
   const Case cases[] = {
@@ -29,34 +29,34 @@ TEST(RegistryReference, ParsesTheDistributionGrammar)
       {"reg.io/my_app__x/y.z-w:t", "reg.io", "my_app__x/y.z-w", "t", ""},
   };
   for (const auto& c : cases) {
-    auto ref = parse_reference(c.text);
+    auto ref = parse_registry_reference(c.text);
     ASSERT_TRUE(ref) << c.text << ": " << ref.error().message;
     EXPECT_EQ(ref->registry, c.registry) << c.text;
     EXPECT_EQ(ref->repository, c.repository) << c.text;
     EXPECT_EQ(ref->tag, c.tag) << c.text;
     EXPECT_EQ(ref->digest, c.digest) << c.text;
   }
-  auto pinned = parse_reference("reg.io/app:1@sha256:" + hex);
+  auto pinned = parse_registry_reference("reg.io/app:1@sha256:" + hex);
   ASSERT_TRUE(pinned);
   EXPECT_EQ(pinned->tag, "1");
   EXPECT_EQ(pinned->digest, "sha256:" + hex);
   EXPECT_EQ(pinned->manifest_reference(), "1");
-  auto by_digest = parse_reference("reg.io/app@sha256:" + hex);
+  auto by_digest = parse_registry_reference("reg.io/app@sha256:" + hex);
   ASSERT_TRUE(by_digest);
   EXPECT_EQ(by_digest->tag, "");
   EXPECT_EQ(by_digest->manifest_reference(), "sha256:" + hex);
   EXPECT_EQ(by_digest->str(), "reg.io/app@sha256:" + hex);
 }
 
-TEST(RegistryReference, DockerHubTalksToRegistry1)
+TEST(RegistryReferenceParse, DockerHubTalksToRegistry1)
 {
-  auto ref = parse_reference("nginx:1");
+  auto ref = parse_registry_reference("nginx:1");
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->api_host(), "registry-1.docker.io");
   EXPECT_EQ(ref->str(), "docker.io/library/nginx:1");
 }
 
-TEST(RegistryReference, RejectsWithTheFaultyPartNamed)
+TEST(RegistryReferenceParse, RejectsWithTheFaultyPartNamed)
 {
   struct Bad {
     const char* text;
@@ -76,17 +76,17 @@ TEST(RegistryReference, RejectsWithTheFaultyPartNamed)
       {"reg.io/app:has space", "tag"},
   };
   for (const auto& c : cases) {
-    auto ref = parse_reference(c.text);
+    auto ref = parse_registry_reference(c.text);
     ASSERT_FALSE(ref) << c.text;
     EXPECT_EQ(ref.error().code, ErrorCode::usage);
     EXPECT_NE(ref.error().message.find(c.says), std::string::npos)
         << c.text << " -> " << ref.error().message;
     EXPECT_FALSE(ref.error().hint.empty());
   }
-  EXPECT_FALSE(parse_reference(std::string(300, 'a')));
+  EXPECT_FALSE(parse_registry_reference(std::string(300, 'a')));
 }
 
-TEST(RegistryReference, TagRepositoryAndDigestValidators)
+TEST(RegistryReferenceParse, TagRepositoryAndDigestValidators)
 {
   EXPECT_TRUE(is_valid_tag("latest"));
   EXPECT_TRUE(is_valid_tag("_x.Y-1"));

@@ -188,7 +188,7 @@ private:
 class Pusher
 {
 public:
-  Pusher(const LayoutImage& image, const ImageReference& reference, const PushOptions& options)
+  Pusher(const LayoutImage& image, const RegistryReference& reference, const PushOptions& options)
       : m_image(image),
         m_ref(reference),
         m_options(options),
@@ -875,7 +875,7 @@ private:
   }
 
   const LayoutImage& m_image;
-  ImageReference m_ref;
+  RegistryReference m_ref;
   const PushOptions& m_options;
   PushState m_state;
   HttpClient m_http;
@@ -906,7 +906,7 @@ mbps_to_bytes_per_second(double mbps)
 }
 
 Result<PushOutcome>
-push_image(const LayoutImage& image, const ImageReference& reference, const PushOptions& options)
+push_image(const LayoutImage& image, const RegistryReference& reference, const PushOptions& options)
 {
   if (options.limit_mbps < 0 || !std::isfinite(options.limit_mbps)) {
     return fail(Error(ErrorCode::usage,

@@ -54,7 +54,7 @@ struct BlobOutcome {
 };
 
 struct PushOutcome {
-  ImageReference reference;
+  RegistryReference reference;
   std::string manifest_digest;
   std::string manifest_media_type;
   std::vector<BlobOutcome> blobs;
@@ -69,8 +69,9 @@ uint64_t mbps_to_bytes_per_second(double mbps);
 
 // Pushes `image` to `reference`. Errors carry ErrorCode::network with the URL and the cause, the
 // credential used (never the password) on 401/403, and the registry's error body on rejection.
-Result<PushOutcome>
-push_image(const LayoutImage& image, const ImageReference& reference, const PushOptions& options);
+Result<PushOutcome> push_image(const LayoutImage& image,
+                               const RegistryReference& reference,
+                               const PushOptions& options);
 
 // {"reference", "digest", "mediaType", "blobs": [{"digest","size","mediaType","status",
 //  "bytesUploaded"}...], "bytesUploaded", "imageBytes", "retries", "seconds"}

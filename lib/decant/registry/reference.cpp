@@ -170,8 +170,8 @@ is_valid_digest(std::string_view digest)
   return true;
 }
 
-Result<ImageReference>
-parse_reference(std::string_view text)
+Result<RegistryReference>
+parse_registry_reference(std::string_view text)
 {
   auto bad = [&](const std::string& why) {
     return fail(Error(ErrorCode::usage,
@@ -182,7 +182,7 @@ parse_reference(std::string_view text)
   if (text.empty()) {
     return bad("it is empty");
   }
-  ImageReference ref;
+  RegistryReference ref;
   std::string_view rest = text;
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     ref.digest = std::string(rest.substr(at + 1));
@@ -248,13 +248,13 @@ parse_reference(std::string_view text)
 }
 
 std::string
-ImageReference::api_host() const
+RegistryReference::api_host() const
 {
   return registry == "docker.io" ? "registry-1.docker.io" : registry;
 }
 
 std::string
-ImageReference::str() const
+RegistryReference::str() const
 {
   std::string out = registry + "/" + repository;
   if (!tag.empty()) {
@@ -267,7 +267,7 @@ ImageReference::str() const
 }
 
 std::string
-ImageReference::manifest_reference() const
+RegistryReference::manifest_reference() const
 {
   return tag.empty() ? digest : tag;
 }

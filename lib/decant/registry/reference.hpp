@@ -1,8 +1,10 @@
 #pragma once
 
-// Image references ("registry.example.com:5000/team/app:1.0", "app@sha256:...") parsed by the
-// grammar of the distribution project (reference/regexp.go), the one docker, skopeo and the
-// registries themselves use. Reusable: the packer validates tags with is_valid_tag().
+// Image references as a push destination ("registry.example.com:5000/team/app:1.0",
+// "app@sha256:...") parsed by the grammar of the distribution project (reference/regexp.go), the
+// one docker, skopeo and the registries themselves use, with docker's normalization (docker.io,
+// library/). Named RegistryReference so it never collides with the packer's NAME:TAG
+// ImageReference (oci/reference.hpp); the validators below are plain functions anyone may use.
 
 #include <decant/error.hpp>
 
@@ -11,7 +13,7 @@
 
 namespace decant {
 
-struct ImageReference {
+struct RegistryReference {
   std::string registry;   // "registry.example.com:5000"; "docker.io" when none was given
   std::string repository; // "team/app"; "library/app" for a one-component Docker Hub name
   std::string tag;        // empty when only a digest was given
@@ -27,7 +29,7 @@ struct ImageReference {
 
 // Parses `text`. Without a tag or digest the tag is "latest". The error names the part that is
 // wrong ("tag \"-x\" must start with a letter, digit or underscore").
-Result<ImageReference> parse_reference(std::string_view text);
+Result<RegistryReference> parse_registry_reference(std::string_view text);
 
 // A tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
 bool is_valid_tag(std::string_view tag);
