@@ -124,6 +124,10 @@ TEST(RegistryPush, LayoutErrorsNameTheProblem)
 
   EXPECT_EQ(split_layout_argument(dir.path() + "/l:one"),
             std::make_pair(dir.path() + "/l", std::string("one")));
+  EXPECT_EQ(split_layout_argument(dir.path() + "/l:team/app:1.0"),
+            std::make_pair(dir.path() + "/l", std::string("team/app:1.0")));
+  EXPECT_EQ(split_layout_argument(dir.path() + "/nowhere:x"),
+            std::make_pair(dir.path() + "/nowhere:x", std::string()));
   EXPECT_EQ(split_layout_argument(dir.path() + "/l"),
             std::make_pair(dir.path() + "/l", std::string()));
 }

@@ -82,11 +82,19 @@ split_layout_argument(const std::string& argument)
 {
   struct stat st {
   };
-  size_t colon = argument.rfind(':');
-  if (colon == std::string::npos || ::stat(argument.c_str(), &st) == 0) {
+  if (::stat(argument.c_str(), &st) == 0) {
     return {argument, ""};
   }
-  return {argument.substr(0, colon), argument.substr(colon + 1)};
+  // The name may itself hold ':' ("team/app:1.0"), so the split is at the first ':' whose left
+  // side is an existing directory.
+  for (size_t colon = argument.find(':'); colon != std::string::npos;
+       colon = argument.find(':', colon + 1)) {
+    std::string dir = argument.substr(0, colon);
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return {dir, argument.substr(colon + 1)};
+    }
+  }
+  return {argument, ""};
 }
 
 Result<LayoutImage>

@@ -46,8 +46,9 @@ struct LayoutImage {
 // layer blob exists with its declared size.
 Result<LayoutImage> read_oci_layout(const std::string& dir, const std::string& name = {});
 
-// "DIR" or "DIR:NAME" (skopeo's oci: transport syntax); the split is only made when DIR itself is
-// not an existing path.
+// "DIR" or "DIR:NAME" (skopeo's oci: transport syntax; NAME may contain ':', as in
+// "team/app:1.0"); split only when the whole argument is not an existing path, at the first ':'
+// whose left side is an existing directory.
 std::pair<std::string, std::string> split_layout_argument(const std::string& argument);
 
 } // namespace decant
