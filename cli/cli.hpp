@@ -32,6 +32,8 @@ struct Context {
 void add_inventory_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
 void add_pack_command(CLI::App& app, Context& ctx);
+void add_push_command(CLI::App& app, Context& ctx);
+void add_generate_command(CLI::App& app, Context& ctx);
 
 // Shared wording for the exit-code table printed by --help.
 extern const char* const k_exit_codes_help;
