@@ -31,6 +31,9 @@ struct Context {
 // Each registers one subcommand; its callback sets ctx.run.
 void add_inventory_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
+void add_pack_command(CLI::App& app, Context& ctx);
+void add_push_command(CLI::App& app, Context& ctx);
+void add_generate_command(CLI::App& app, Context& ctx);
 
 // Shared wording for the exit-code table printed by --help.
 extern const char* const k_exit_codes_help;

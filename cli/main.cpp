@@ -59,6 +59,10 @@ main(int argc, char** argv)
 Workflow:
   decant inventory                      find the applications running here
   decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
+  decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
+  decant push ./oci REGISTRY/REPO:TAG   push the packed image to any OCI registry
+  decant generate analysis.json --image REGISTRY/REPO:TAG -o ./deploy
+                                        write Kubernetes manifests (and a Dockerfile with --oci)
 
 Examples:
   decant inventory --json
@@ -69,6 +73,9 @@ Examples:
 
   add_inventory_command(app, ctx);
   add_analyze_command(app, ctx);
+  add_pack_command(app, ctx);
+  add_push_command(app, ctx);
+  add_generate_command(app, ctx);
 
   try {
     app.parse(argc, argv);

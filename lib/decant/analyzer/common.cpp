@@ -10,6 +10,10 @@ namespace decant {
 bool
 looks_secret(std::string_view name)
 {
+  // The shell's working-directory variables are not passwords, whatever "PWD" suggests.
+  if (name == "PWD" || name == "OLDPWD") {
+    return false;
+  }
   // Matches whole words inside names such as DB_PASSWORD, javax.net.ssl.keyStorePassword,
   // API_TOKEN, AWS_SECRET_ACCESS_KEY; not KEYBOARD or MONKEY_BUSINESS's "KEY" alone inside a
   // longer word ("(^|[^a-z])" and "($|[^a-z])" bound KEY; PASSWORD/SECRET/TOKEN match anywhere).

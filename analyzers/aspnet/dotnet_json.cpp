@@ -1,0 +1,120 @@
+#include "dotnet_json.hpp"
+
+#include <decant/util/strings.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace decant::aspnet {
+
+std::string
+blank_trailing_commas(std::string_view text)
+{
+  std::string out(text);
+  size_t pending_comma = std::string::npos; // a comma seen with only blanks/comments after it
+  size_t i = 0;
+  while (i < out.size()) {
+    char c = out[i];
+    if (c == '"') {
+      pending_comma = std::string::npos;
+      for (++i; i < out.size() && out[i] != '"'; ++i) {
+        if (out[i] == '\\') {
+          ++i;
+        }
+      }
+      ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < out.size() && out[i + 1] == '/') {
+      i = out.find('\n', i);
+      i = i == std::string::npos ? out.size() : i;
+      continue;
+    }
+    if (c == '/' && i + 1 < out.size() && out[i + 1] == '*') {
+      size_t end = out.find("*/", i + 2);
+      i = end == std::string::npos ? out.size() : end + 2;
+      continue;
+    }
+    if (c == ',') {
+      pending_comma = i;
+    } else if (c == '}' || c == ']') {
+      if (pending_comma != std::string::npos) {
+        out[pending_comma] = ' ';
+      }
+      pending_comma = std::string::npos;
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      pending_comma = std::string::npos;
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::pair<size_t, size_t>
+line_column(std::string_view text, size_t offset)
+{
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, offset - line_start + 1};
+}
+
+Result<nlohmann::json>
+parse_dotnet_json(std::string_view text, const std::string& path)
+{
+  // A UTF-8 byte order mark is common in files written by Visual Studio; .NET skips it.
+  std::string_view body = text;
+  size_t bom = 0;
+  if (starts_with(body, "\xEF\xBB\xBF")) {
+    body.remove_prefix(3);
+    bom = 3;
+  }
+  std::string cleaned = blank_trailing_commas(body);
+  try {
+    return nlohmann::json::parse(cleaned, nullptr, true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based and points just past the offending character.
+    size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    auto [line, column] = line_column(text, offset + bom);
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while
+    // parsing object key - ..." -> keep the part after the position.
+    if (auto colon = what.find(": "); colon != std::string::npos) {
+      what = what.substr(colon + 2);
+    }
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{}:{}:{}: malformed JSON: {}", path, line, column, what),
+              fmt::format("fix {} (the application itself cannot start with it either)", path)));
+  }
+}
+
+size_t
+line_of_key(std::string_view text, std::string_view key_path)
+{
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  size_t pos = 0;
+  for (const auto& segment : split(key_path, ':')) {
+    std::string needle = "\"" + segment + "\"";
+    std::transform(needle.begin(), needle.end(), needle.begin(), [](unsigned char c) {
+      return static_cast<char>(std::tolower(c));
+    });
+    pos = lower.find(needle, pos);
+    if (pos == std::string::npos) {
+      return 0;
+    }
+    pos += needle.size();
+  }
+  return line_column(text, pos).first;
+}
+
+} // namespace decant::aspnet

@@ -1,0 +1,802 @@
+#include <decant/deploy/kubernetes.hpp>
+#include <decant/registry/auth.hpp> // base64_encode
+#include <decant/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace decant {
+
+// Ordered: apiVersion, kind, metadata, spec read top-down as in every Kubernetes example.
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr uint64_t k_mib = 1024 * 1024;
+
+// A DNS-1123 label (Deployment, Service, volume and port names): lower-case alphanumerics and
+// '-', starting and ending alphanumeric, at most `max` characters.
+std::string
+dns_label(const std::string& text, size_t max = 63)
+{
+  std::string out;
+  for (char c : text) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += std::isalnum(static_cast<unsigned char>(l)) ? l : '-';
+  }
+  while (out.size() > max) {
+    out.pop_back();
+  }
+  while (!out.empty() && out.back() == '-') {
+    out.pop_back();
+  }
+  size_t start = out.find_first_not_of('-');
+  return start == std::string::npos ? "" : out.substr(start);
+}
+
+bool
+is_dns_label(const std::string& text)
+{
+  return !text.empty() && text.size() <= 63 && dns_label(text) == text;
+}
+
+void
+emit(YAML::Emitter& out, const json& value)
+{
+  switch (value.type()) {
+  case json::value_t::object:
+    if (value.empty()) {
+      out << YAML::Flow << YAML::BeginMap << YAML::EndMap; // "emptyDir: {}"
+      break;
+    }
+    out << YAML::BeginMap;
+    for (const auto& [key, item] : value.items()) {
+      out << YAML::Key << key << YAML::Value;
+      emit(out, item);
+    }
+    out << YAML::EndMap;
+    break;
+  case json::value_t::array:
+    out << YAML::BeginSeq;
+    for (const auto& item : value) {
+      emit(out, item);
+    }
+    out << YAML::EndSeq;
+    break;
+  case json::value_t::string: {
+    const std::string& s = value.get_ref<const std::string&>();
+    // Plain only when YAML reads it back as this same string (not a number, bool or null).
+    static const std::regex k_plain_other(
+        R"(^(?:[-+]?(?:\.?[0-9].*)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|\.inf|\.nan|[-+]?\.inf|[-+]?\.Inf|\.NaN|<<|=)$)");
+    if (s.empty() || std::regex_match(s, k_plain_other)) {
+      out << YAML::DoubleQuoted << s;
+    } else {
+      out << s;
+    }
+    break;
+  }
+  case json::value_t::boolean:
+    out << value.get<bool>();
+    break;
+  case json::value_t::number_integer:
+    out << value.get<int64_t>();
+    break;
+  case json::value_t::number_unsigned:
+    out << value.get<uint64_t>();
+    break;
+  case json::value_t::number_float:
+    out << value.get<double>();
+    break;
+  default:
+    out << YAML::Null;
+  }
+}
+
+std::string
+port_name(const Port& port, std::set<std::string>& used)
+{
+  // IANA_SVC_NAME: at most 15 characters, lower-case, a letter somewhere.
+  std::string base = port.name.empty() ? to_string(port.role) : port.name;
+  base = dns_label(base, 15);
+  if (base.empty() || base == "other") {
+    base = fmt::format("port-{}", port.port);
+  }
+  std::string name = base;
+  for (int n = 2; used.count(name); ++n) {
+    name = dns_label(fmt::format("{}-{}", base.substr(0, 12), n), 15);
+  }
+  used.insert(name);
+  return name;
+}
+
+// A path known to answer HTTP: --probe-path, else what `decant verify` recorded in
+// extensions.verify.httpPath (written by the verification stage when a path answered).
+std::string
+known_http_path(const Analysis& analysis, const DeployOptions& options)
+{
+  if (!options.probe_path.empty()) {
+    return options.probe_path;
+  }
+  const json& ext = analysis.extensions;
+  for (const char* section : {"verify", "probe"}) {
+    if (ext.contains(section) && ext[section].is_object()) {
+      const json& s = ext[section];
+      if (s.contains("httpPath") && s["httpPath"].is_string()) {
+        return s["httpPath"].get<std::string>();
+      }
+    }
+  }
+  return {};
+}
+
+// The command of a machine-level image: the init and the entry script decant's machine mode
+// puts in the image, read from extensions.machine (command, or init + entrypoint/entryScript).
+std::vector<std::string>
+machine_command(const Analysis& analysis)
+{
+  const json& ext = analysis.extensions;
+  if (!ext.contains("machine") || !ext["machine"].is_object()) {
+    return {};
+  }
+  const json& m = ext["machine"];
+  std::vector<std::string> command;
+  if (m.contains("command") && m["command"].is_array()) {
+    for (const auto& part : m["command"]) {
+      if (part.is_string()) {
+        command.push_back(part.get<std::string>());
+      }
+    }
+    return command;
+  }
+  for (const char* key : {"init", "entrypoint", "entryScript"}) {
+    if (m.contains(key) && m[key].is_string()) {
+      command.push_back(m[key].get<std::string>());
+    }
+  }
+  return command;
+}
+
+std::vector<int64_t>
+numeric_groups(const std::vector<std::string>& groups,
+               uint32_t primary,
+               const std::string& primary_name,
+               const std::map<std::string, uint32_t>& known,
+               std::vector<std::string>& unnamed)
+{
+  std::vector<int64_t> out;
+  for (const auto& group : groups) {
+    std::optional<uint64_t> gid = parse_u64(group);
+    if (auto it = known.find(group); !gid && it != known.end()) {
+      gid = it->second;
+    }
+    if (group == primary_name) {
+      continue; // the primary group is runAsGroup already
+    }
+    if (!gid) {
+      unnamed.push_back(group);
+    } else if (*gid != primary
+               && std::find(out.begin(), out.end(), static_cast<int64_t>(*gid)) == out.end()) {
+      out.push_back(static_cast<int64_t>(*gid));
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string
+to_yaml(const json& object)
+{
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out.SetSeqFormat(YAML::Block);
+  out.SetMapFormat(YAML::Block);
+  emit(out, object);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string
+memory_quantity(uint64_t bytes)
+{
+  uint64_t mib = (bytes + k_mib - 1) / k_mib;
+  if (mib > 0 && mib % 1024 == 0) {
+    return fmt::format("{}Gi", mib / 1024);
+  }
+  return fmt::format("{}Mi", mib);
+}
+
+std::string
+cpu_quantity(double cpus)
+{
+  auto milli = static_cast<int64_t>(std::ceil(cpus * 1000 - 1e-9));
+  if (milli < 1) {
+    milli = 1;
+  }
+  if (milli % 1000 == 0) {
+    return fmt::format("{}", milli / 1000);
+  }
+  return fmt::format("{}m", milli);
+}
+
+std::optional<uint64_t>
+parse_memory_quantity(const std::string& text)
+{
+  static const std::pair<const char*, uint64_t> k_suffixes[] = {{"Ki", 1ull << 10},
+                                                                {"Mi", 1ull << 20},
+                                                                {"Gi", 1ull << 30},
+                                                                {"Ti", 1ull << 40},
+                                                                {"K", 1000ull},
+                                                                {"k", 1000ull},
+                                                                {"M", 1000000ull},
+                                                                {"G", 1000000000ull},
+                                                                {"T", 1000000000000ull}};
+  for (const auto& [suffix, factor] : k_suffixes) {
+    if (ends_with(text, suffix)) {
+      auto n = parse_u64(text.substr(0, text.size() - std::string(suffix).size()));
+      if (!n || *n == 0) {
+        return std::nullopt;
+      }
+      return *n * factor;
+    }
+  }
+  auto n = parse_u64(text);
+  if (!n || *n == 0) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::string
+container_argument(const std::string& argument, std::vector<std::string>& secrets)
+{
+  std::string out;
+  size_t i = 0;
+  while (i < argument.size()) {
+    if (argument.compare(i, 9, "${secret:") == 0) {
+      size_t close = argument.find('}', i + 9);
+      if (close != std::string::npos) {
+        std::string name = argument.substr(i + 9, close - i - 9);
+        if (std::find(secrets.begin(), secrets.end(), name) == secrets.end()) {
+          secrets.push_back(name);
+        }
+        out += "$(" + name + ")";
+        i = close + 1;
+        continue;
+      }
+    }
+    if (argument.compare(i, 2, "$(") == 0) {
+      out += "$$(";
+      i += 2;
+      continue;
+    }
+    out += argument[i++];
+  }
+  return out;
+}
+
+std::vector<HostAlias>
+host_aliases_from_etc_hosts(const std::string& text, const std::vector<std::string>& wanted)
+{
+  std::vector<HostAlias> out;
+  for (const auto& raw : split(text, '\n')) {
+    std::string line(raw.substr(0, raw.find('#')));
+    std::vector<std::string> words;
+    for (const auto& w : split(line, ' ')) {
+      for (const auto& t : split(w, '\t')) {
+        if (!t.empty()) {
+          words.push_back(t);
+        }
+      }
+    }
+    if (words.size() < 2 || starts_with(words[0], "127.") || words[0] == "::1") {
+      continue;
+    }
+    HostAlias alias{words[0], {}};
+    bool needed = false;
+    for (size_t i = 1; i < words.size(); ++i) {
+      alias.hostnames.push_back(words[i]);
+      needed |= std::find(wanted.begin(), wanted.end(), words[i]) != wanted.end();
+    }
+    if (needed) {
+      out.push_back(alias);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>>
+container_start_argv(const Analysis& a)
+{
+  std::vector<std::string> argv = a.start.command;
+  if (a.application_type == "machine") {
+    auto machine = machine_command(a);
+    if (!machine.empty()) {
+      argv = machine;
+    } else if (argv.empty()) {
+      return fail(Error(ErrorCode::invalid_input,
+                        "a machine-level analysis without extensions.machine.command (or init and "
+                        "entrypoint) and without start.command: nothing to run",
+                        "pack the image in machine mode first, or fill start.command"));
+    }
+  }
+  if (argv.empty()) {
+    return fail(Error(ErrorCode::invalid_input,
+                      "start.command is empty: nothing to run",
+                      "fill start.command in analysis.json"));
+  }
+  return argv;
+}
+
+uint64_t
+non_heap_overhead(uint64_t heap_bytes)
+{
+  return std::max<uint64_t>(256 * k_mib, heap_bytes / 4);
+}
+
+Result<KubernetesManifests>
+generate_kubernetes(const Analysis& a, const DeployOptions& options)
+{
+  if (options.image.empty()) {
+    return fail(Error(ErrorCode::usage,
+                      "the image reference is missing",
+                      "pass --image REGISTRY/REPO:TAG (what `decant push` printed)"));
+  }
+  if (options.replicas < 0) {
+    return fail(Error(ErrorCode::usage, "--replicas must be 0 or more"));
+  }
+  std::string name = options.name.empty() ? dns_label(a.application_id) : options.name;
+  if (!is_dns_label(name)) {
+    return fail(Error(ErrorCode::usage,
+                      fmt::format("\"{}\" is not a valid Kubernetes name", name),
+                      "use at most 63 lower-case letters, digits and '-' (e.g. --name shop-web)"));
+  }
+  if (!options.namespace_name.empty() && !is_dns_label(options.namespace_name)) {
+    return fail(Error(ErrorCode::usage,
+                      fmt::format("\"{}\" is not a valid namespace name", options.namespace_name)));
+  }
+  KubernetesManifests result;
+  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
+
+  json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
+  auto metadata = [&](const std::string& object_name) {
+    json m = {{"name", object_name}};
+    if (!options.namespace_name.empty()) {
+      m["namespace"] = options.namespace_name;
+    }
+    m["labels"] = labels;
+    return m;
+  };
+  const std::string config_map_name = name + "-config";
+  const std::string secret_name = name + "-secrets";
+
+  auto start_argv = container_start_argv(a);
+  if (!start_argv) {
+    return fail(start_argv.error());
+  }
+  const std::vector<std::string>& argv = *start_argv;
+  std::vector<std::string> argv_secrets;
+  json command = json::array();
+  json args = json::array();
+  for (size_t i = 0; i < argv.size(); ++i) {
+    (i == 0 ? command : args).push_back(container_argument(argv[i], argv_secrets));
+  }
+
+  // Environment: plain values through the ConfigMap, secrets through secretKeyRef.
+  json config_data = json::object();
+  json env = json::array();
+  std::set<std::string> env_names;
+  for (const auto& var : a.env) {
+    env_names.insert(var.name);
+    if (var.secret) {
+      env.push_back(
+          {{"name", var.name},
+           {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", var.secret_ref}}}}}});
+    } else {
+      config_data[var.name] = var.value;
+    }
+  }
+  for (const auto& secret : argv_secrets) {
+    bool known = std::any_of(
+        a.secrets.begin(), a.secrets.end(), [&](const Secret& s) { return s.name == secret; });
+    if (!known) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("start.command refers to ${{secret:{}}}, which is not listed "
+                                    "in \"secrets\"",
+                                    secret),
+                        "add it to secrets (and its value to secrets.json) or edit the command"));
+    }
+    if (env_names.count(secret)) {
+      continue;
+    }
+    // $(NAME) in args expands only from variables of this container, so each argv secret
+    // becomes one.
+    env.push_back({{"name", secret},
+                   {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret}}}}}});
+  }
+
+  // Ports.
+  json container_ports = json::array();
+  std::set<std::string> used_names;
+  std::vector<std::pair<Port, std::string>> exposed;
+  bool low_port = false;
+  for (const auto& port : a.ports) {
+    if (!port.expose && !port.listening) {
+      continue;
+    }
+    std::string pname = port_name(port, used_names);
+    container_ports.push_back({{"name", pname},
+                               {"containerPort", port.port},
+                               {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
+    if (port.expose) {
+      exposed.emplace_back(port, pname);
+    }
+    if (port.port < 1024) {
+      low_port = true;
+    }
+  }
+
+  // Identity.
+  json pod_security = json::object();
+  uint32_t uid = a.process.uid;
+  uint32_t gid = a.process.gid;
+  pod_security["runAsUser"] = uid;
+  pod_security["runAsGroup"] = gid;
+  std::vector<std::string> unnamed;
+  std::vector<std::string> groups = a.start.groups.empty() ? a.process.groups : a.start.groups;
+  auto supplemental = numeric_groups(groups, gid, a.process.group, options.group_ids, unnamed);
+  if (!supplemental.empty()) {
+    pod_security["supplementalGroups"] = supplemental;
+  }
+  if (!unnamed.empty()) {
+    warn(fmt::format("supplementary groups {} are names without numbers; add their gids to "
+                     "spec.template.spec.securityContext.supplementalGroups by hand",
+                     join(unnamed, ", ")));
+  }
+  if (uid != 0) {
+    pod_security["runAsNonRoot"] = true;
+  }
+  json container_security = {{"allowPrivilegeEscalation", uid == 0}};
+  json capabilities = json::object();
+  if (uid != 0) {
+    capabilities["drop"] = json::array({"ALL"});
+  }
+  if (low_port) {
+    // Binding below 1024 needs CAP_NET_BIND_SERVICE (capabilities(7)) unless running as root
+    // with the default set.
+    capabilities["add"] = json::array({"NET_BIND_SERVICE"});
+  }
+  if (!capabilities.empty()) {
+    container_security["capabilities"] = capabilities;
+  }
+
+  // Volumes: scratch space as emptyDir, data as PersistentVolumeClaims.
+  json volumes = json::array();
+  json mounts = json::array();
+  json claims = json::array();
+  std::map<std::string, int> per_role;
+  std::optional<uint32_t> fs_group;
+  for (const auto& volume : a.volumes) {
+    std::string role = to_string(volume.role);
+    std::string vname = fmt::format("{}-{}", role, ++per_role[role]);
+    mounts.push_back({{"name", vname}, {"mountPath", volume.path}});
+    if (volume.role == VolumeRole::data) {
+      std::string claim = dns_label(name + "-" + vname);
+      volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+      claims.push_back({{"apiVersion", "v1"},
+                        {"kind", "PersistentVolumeClaim"},
+                        {"metadata", metadata(claim)},
+                        {"spec",
+                         {{"accessModes", json::array({"ReadWriteOnce"})},
+                          {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}});
+    } else {
+      volumes.push_back({{"name", vname}, {"emptyDir", json::object()}});
+    }
+    // Fresh volumes belong to root; fsGroup makes them writable by the application's group.
+    if (volume.uid != 0 || volume.gid != 0 || uid != 0) {
+      if (!fs_group) {
+        fs_group = volume.gid != 0 ? volume.gid : gid;
+      }
+    }
+  }
+  if (fs_group) {
+    pod_security["fsGroup"] = *fs_group;
+    pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
+  }
+  bool has_secret_files =
+      std::any_of(a.files.begin(), a.files.end(), [](const FileEntry& f) { return f.secret; });
+  const std::string files_secret_name = name + "-files";
+  json files_secret_data = json::object();
+  if (has_secret_files && !options.externalize_secrets) {
+    warn("files marked secret are inside the image; to keep them out, pack with "
+         "--externalize-secrets and generate with --externalize-secrets");
+  } else if (has_secret_files) {
+    // One Secret holds the files; each is mounted read-only at its own path with subPath, so
+    // the rest of its directory (from the image) stays visible.
+    json items = json::array();
+    uint64_t total = 0;
+    std::set<std::string> keys;
+    for (const auto& file : a.files) {
+      if (!file.secret) {
+        continue;
+      }
+      auto content = options.secret_files.find(file.path);
+      if (content == options.secret_files.end()) {
+        return fail(Error(ErrorCode::not_found,
+                          fmt::format("the content of secret file {} was not given", file.path),
+                          "run generate on the source host (or with --root at its file system)"));
+      }
+      std::string key = dns_label(file.path.substr(1), 200);
+      for (int n = 2; keys.count(key); ++n) {
+        key = fmt::format("{}-{}", dns_label(file.path.substr(1), 200), n);
+      }
+      keys.insert(key);
+      total += content->second.size();
+      files_secret_data[key] = base64_encode(content->second);
+      items.push_back({{"key", key}, {"path", key}});
+      mounts.push_back({{"name", "secret-files"},
+                        {"mountPath", file.path},
+                        {"subPath", key},
+                        {"readOnly", true}});
+    }
+    // etcd refuses objects above 1 MiB.
+    if (total > 1000 * 1024) {
+      return fail(Error(ErrorCode::unsupported,
+                        fmt::format("the files marked secret hold {} bytes; a Kubernetes Secret "
+                                    "holds at most 1 MiB",
+                                    total),
+                        "unmark large files in analysis.json (\"secret\": false)"));
+    }
+    volumes.push_back(
+        {{"name", "secret-files"},
+         {"secret", {{"secretName", files_secret_name}, {"items", items}, {"defaultMode", 0440}}}});
+  }
+
+  // Resources.
+  json resources = json::object();
+  const auto& r = a.resources;
+  if (r.peak_rss_bytes) {
+    resources["requests"]["memory"] = memory_quantity(*r.peak_rss_bytes);
+  }
+  std::optional<uint64_t> limit = options.memory_limit_bytes;
+  if (!limit) {
+    uint64_t derived = 0;
+    if (r.peak_rss_bytes) {
+      derived = *r.peak_rss_bytes + *r.peak_rss_bytes / 4;
+    }
+    if (r.heap_max_bytes) {
+      derived = std::max(derived, *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes));
+    }
+    if (derived > 0) {
+      limit = derived;
+    }
+  }
+  if (limit) {
+    resources["limits"]["memory"] = memory_quantity(*limit);
+    if (r.heap_max_bytes && *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes) > *limit) {
+      warn(fmt::format("the Java heap maximum ({}) plus non-heap memory ({}) does not fit the "
+                       "memory limit {}: the container would be OOM-killed under load; raise "
+                       "the limit or lower -Xmx",
+                       memory_quantity(*r.heap_max_bytes),
+                       memory_quantity(non_heap_overhead(*r.heap_max_bytes)),
+                       memory_quantity(*limit)));
+    }
+    if (r.peak_rss_bytes && *r.peak_rss_bytes > *limit) {
+      warn(fmt::format("the source's peak memory {} is above the memory limit {}",
+                       memory_quantity(*r.peak_rss_bytes),
+                       memory_quantity(*limit)));
+    }
+    if (r.peak_rss_bytes && memory_quantity(*r.peak_rss_bytes) != memory_quantity(*limit)
+        && *r.peak_rss_bytes > *limit) {
+      resources["requests"]["memory"] = memory_quantity(*limit);
+    }
+  } else {
+    warn("the analysis has no memory figures (resources.peakRssBytes, heapMaxBytes): no memory "
+         "request or limit set");
+  }
+  if (r.cpus) {
+    resources["requests"]["cpu"] = cpu_quantity(*r.cpus);
+    resources["limits"]["cpu"] = cpu_quantity(std::max(1.0, std::ceil(*r.cpus)));
+  }
+
+  // The container.
+  json container = {{"name", dns_label(a.application_type.empty() ? "app" : a.application_type)},
+                    {"image", options.image},
+                    {"command", command}};
+  if (!args.empty()) {
+    container["args"] = args;
+  }
+  if (!a.start.working_dir.empty()) {
+    container["workingDir"] = a.start.working_dir;
+  }
+  if (!config_data.empty()) {
+    container["envFrom"] = json::array({{{"configMapRef", {{"name", config_map_name}}}}});
+  }
+  if (!env.empty()) {
+    container["env"] = env;
+  }
+  if (!container_ports.empty()) {
+    container["ports"] = container_ports;
+  }
+  if (!resources.empty()) {
+    container["resources"] = resources;
+  }
+  container["securityContext"] = container_security;
+  if (!mounts.empty()) {
+    container["volumeMounts"] = mounts;
+  }
+
+  // Probes on the main port: HTTP where a path is known to answer, else a TCP connect.
+  const std::pair<Port, std::string>* main = nullptr;
+  for (const auto& p : exposed) {
+    if (p.first.role == PortRole::http || p.first.role == PortRole::https) {
+      main = &p;
+      break;
+    }
+  }
+  if (!main && !exposed.empty()) {
+    main = &exposed.front();
+  }
+  if (main && main->first.protocol == "tcp") {
+    std::string path = known_http_path(a, options);
+    json handler;
+    bool http = !path.empty()
+                && (main->first.role == PortRole::http || main->first.role == PortRole::https);
+    if (http) {
+      handler = {{"httpGet",
+                  {{"path", path},
+                   {"port", main->second},
+                   {"scheme", main->first.role == PortRole::https ? "HTTPS" : "HTTP"}}}};
+    } else {
+      handler = {{"tcpSocket", {{"port", main->second}}}};
+      if (main->first.role == PortRole::http || main->first.role == PortRole::https) {
+        warn(fmt::format("no HTTP path known to answer on port {}: readiness is a TCP check "
+                         "(give --probe-path /health for an HTTP one)",
+                         main->first.port));
+      }
+    }
+    // JVM servers may take minutes to deploy their applications on a small node.
+    json startup = handler;
+    startup["periodSeconds"] = 5;
+    startup["timeoutSeconds"] = 3;
+    startup["failureThreshold"] = 60;
+    json readiness = handler;
+    readiness["periodSeconds"] = 10;
+    readiness["timeoutSeconds"] = 3;
+    readiness["failureThreshold"] = 3;
+    json liveness = {{"tcpSocket", {{"port", main->second}}},
+                     {"periodSeconds", 20},
+                     {"timeoutSeconds", 3},
+                     {"failureThreshold", 3}};
+    container["startupProbe"] = startup;
+    container["readinessProbe"] = readiness;
+    container["livenessProbe"] = liveness;
+  } else {
+    warn("no exposed TCP port: the Deployment has no probes and no Service");
+  }
+
+  json pod_spec = {{"securityContext", pod_security}, {"containers", json::array({container})}};
+  if (!volumes.empty()) {
+    pod_spec["volumes"] = volumes;
+  }
+  // hostAliases: /etc/hosts entries the application depends on. From the source host's
+  // /etc/hosts for the hosts in `dependencies`, plus extensions.hostAliases (the Kubernetes
+  // shape, [{ip, hostnames: [...]}]) written by an analyzer or the operator.
+  json aliases = json::array();
+  std::set<std::pair<std::string, std::string>> seen; // (ip, hostname)
+  auto add_alias = [&](const std::string& ip, const std::vector<std::string>& hostnames) {
+    json names = json::array();
+    for (const auto& h : hostnames) {
+      if (seen.insert({ip, h}).second) {
+        names.push_back(h);
+      }
+    }
+    if (!names.empty()) {
+      aliases.push_back({{"ip", ip}, {"hostnames", names}});
+    }
+  };
+  std::vector<std::string> dependency_hosts;
+  for (const auto& dep : a.dependencies) {
+    dependency_hosts.push_back(dep.host);
+  }
+  for (const auto& alias : host_aliases_from_etc_hosts(options.etc_hosts, dependency_hosts)) {
+    add_alias(alias.ip, alias.hostnames);
+  }
+  if (a.extensions.contains("hostAliases") && a.extensions["hostAliases"].is_array()) {
+    for (const auto& entry : a.extensions["hostAliases"]) {
+      if (entry.is_object() && entry.contains("ip") && entry["ip"].is_string()
+          && entry.contains("hostnames") && entry["hostnames"].is_array()) {
+        std::vector<std::string> hostnames;
+        for (const auto& h : entry["hostnames"]) {
+          if (h.is_string()) {
+            hostnames.push_back(h.get<std::string>());
+          }
+        }
+        add_alias(entry["ip"].get<std::string>(), hostnames);
+      }
+    }
+  }
+  if (!aliases.empty()) {
+    pod_spec["hostAliases"] = aliases;
+  }
+
+  json deployment_meta = metadata(name);
+  deployment_meta["annotations"] = {{"decant.io/application-id", a.application_id},
+                                    {"decant.io/source-host", a.source.hostname}};
+  json selector_labels = {{"app.kubernetes.io/name", name}};
+  json deployment = {{"apiVersion", "apps/v1"},
+                     {"kind", "Deployment"},
+                     {"metadata", deployment_meta},
+                     {"spec",
+                      {{"replicas", options.replicas},
+                       {"selector", {{"matchLabels", selector_labels}}},
+                       {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod_spec}}}}}};
+  result.objects.push_back({"deployment.yaml", deployment, false});
+
+  if (!exposed.empty()) {
+    json service_ports = json::array();
+    for (const auto& [port, pname] : exposed) {
+      service_ports.push_back({{"name", pname},
+                               {"port", port.port},
+                               {"targetPort", pname},
+                               {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
+    }
+    json service = {
+        {"apiVersion", "v1"},
+        {"kind", "Service"},
+        {"metadata", metadata(name)},
+        {"spec", {{"type", "ClusterIP"}, {"selector", selector_labels}, {"ports", service_ports}}}};
+    result.objects.push_back({"service.yaml", service, false});
+  }
+  if (!config_data.empty()) {
+    json config_map = {{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", metadata(config_map_name)},
+                       {"data", config_data}};
+    result.objects.push_back({"configmap.yaml", config_map, false});
+  }
+  if (!a.secrets.empty()) {
+    json data = json::object();
+    std::vector<std::string> empty;
+    for (const auto& s : a.secrets) {
+      if (s.value.empty()) {
+        empty.push_back(s.name);
+      }
+      data[s.name] = s.value;
+    }
+    if (!empty.empty()) {
+      warn(fmt::format("no value for secrets {} (secrets.json missing beside analysis.json?): "
+                       "fill them in secret.yaml before applying",
+                       join(empty, ", ")));
+    }
+    json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", metadata(secret_name)},
+                   {"type", "Opaque"},
+                   {"stringData", data}};
+    result.objects.push_back({"secret.yaml", secret, true});
+  }
+  if (!files_secret_data.empty()) {
+    json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", metadata(files_secret_name)},
+                   {"type", "Opaque"},
+                   {"data", files_secret_data}};
+    result.objects.push_back({"secret-files.yaml", secret, true});
+  }
+  for (size_t i = 0; i < claims.size(); ++i) {
+    result.objects.push_back(
+        {fmt::format("pvc-{}.yaml", claims[i]["metadata"]["name"].get<std::string>()),
+         claims[i],
+         false});
+  }
+  return result;
+}
+
+} // namespace decant

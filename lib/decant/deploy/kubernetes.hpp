@@ -1,0 +1,89 @@
+#pragma once
+
+// Kubernetes objects that deploy a packed image the way the source ran: a Deployment (start
+// command, working directory, identity, ports, resources, probes), a Service for the exposed
+// ports, a ConfigMap for plain settings, a Secret for secrets.json, PersistentVolumeClaims for
+// data volumes. Objects are built as JSON (typed) and written as YAML.
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace decant {
+
+struct DeployOptions {
+  std::string image; // the pushed reference, required
+  std::string name;  // object name; default: the application id
+  std::string namespace_name;
+  int replicas = 1;
+  std::string probe_path; // HTTP path that answers 2xx/3xx; default from analysis.extensions
+  std::optional<uint64_t> memory_limit_bytes; // overrides the derived limit
+  std::string storage_size = "1Gi";           // per PersistentVolumeClaim
+  // Group name -> gid on the source host (its /etc/group, the one packed into the image), to
+  // turn supplementary group names into supplementalGroups numbers.
+  std::map<std::string, uint32_t> group_ids;
+  // The image was packed with --externalize-secrets: files marked secret are mounted from a
+  // Secret holding these contents (path -> bytes, read from the source host).
+  bool externalize_secrets = false;
+  // The source host's /etc/hosts (its text), when generate runs there: entries naming a host the
+  // application depends on (analysis.dependencies) become hostAliases, since the cluster's DNS
+  // will not know those names.
+  std::string etc_hosts;
+  std::map<std::string, std::string> secret_files;
+};
+
+struct KubernetesObject {
+  std::string file;              // "deployment.yaml"
+  nlohmann::ordered_json object; // keys in the order kubectl users expect
+  bool secret = false;           // written with mode 0600
+};
+
+struct KubernetesManifests {
+  std::vector<KubernetesObject> objects;
+  std::vector<std::string> warnings;
+};
+
+Result<KubernetesManifests> generate_kubernetes(const Analysis& analysis,
+                                                const DeployOptions& options);
+
+// YAML for one object. Strings that YAML would read as something else ("8080", "true", "")
+// are quoted, so the document reads back exactly as built.
+std::string to_yaml(const nlohmann::ordered_json& object);
+
+// Kubernetes quantities: 536870912 -> "512Mi" (rounded up to whole MiB); 0.5 -> "500m", 2 -> "2".
+std::string memory_quantity(uint64_t bytes);
+std::string cpu_quantity(double cpus);
+// Parses "512Mi", "1Gi", "1G", "300M", "1048576" into bytes.
+std::optional<uint64_t> parse_memory_quantity(const std::string& text);
+
+// One argv element for a container: `${secret:NAME}` becomes `$(NAME)` (Kubernetes expands it
+// from the container's env) and a literal `$(` is escaped as `$$(` so it is not expanded.
+// Secret names met are appended to `secrets`.
+std::string container_argument(const std::string& argument, std::vector<std::string>& secrets);
+
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+};
+
+// /etc/hosts entries (hosts(5): IP, canonical name, aliases; '#' comments) that name one of
+// `wanted`; loopback addresses are left out (inside the pod they are the pod itself).
+std::vector<HostAlias> host_aliases_from_etc_hosts(const std::string& text,
+                                                   const std::vector<std::string>& wanted);
+
+// The argv the container starts with: start.command, or for a machine-level image the init and
+// entry script named in extensions.machine (command, or init + entrypoint/entryScript).
+Result<std::vector<std::string>> container_start_argv(const Analysis& analysis);
+
+// Memory a JVM needs besides its heap (metaspace, code cache, thread stacks, direct buffers):
+// a quarter of the heap, at least 256 MiB.
+uint64_t non_heap_overhead(uint64_t heap_bytes);
+
+} // namespace decant

@@ -1,0 +1,344 @@
+#include <decant/oci/blob.hpp>
+#include <decant/oci/image_layout.hpp>
+#include <decant/oci/layer_writer.hpp>
+#include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <filesystem>
+
+namespace decant {
+
+using nlohmann::json;
+
+namespace {
+
+const char* const k_manifest_type = "application/vnd.oci.image.manifest.v1+json";
+const char* const k_config_type = "application/vnd.oci.image.config.v1+json";
+const char* const k_index_type = "application/vnd.oci.image.index.v1+json";
+
+std::string
+oci_architecture(const std::string& arch)
+{
+  // uname -m -> GOARCH names (image-spec config.md "architecture").
+  if (arch == "x86_64" || arch.empty()) {
+    return "amd64";
+  }
+  if (arch == "aarch64") {
+    return "arm64";
+  }
+  if (arch == "i686" || arch == "i386") {
+    return "386";
+  }
+  if (arch == "ppc64le") {
+    return "ppc64le";
+  }
+  if (arch == "s390x") {
+    return "s390x";
+  }
+  return arch;
+}
+
+std::string
+user_spec(const Analysis& analysis)
+{
+  // Numeric uid:gid: works whatever /etc/passwd says, and Kubernetes' runAsNonRoot can check it.
+  return fmt::format("{}:{}", analysis.process.uid, analysis.process.gid);
+}
+
+} // namespace
+
+const std::vector<FileRole>&
+layer_roles()
+{
+  static const std::vector<FileRole> k_roles{
+      FileRole::system, FileRole::runtime, FileRole::server, FileRole::app, FileRole::config};
+  return k_roles;
+}
+
+std::string
+layer_description(FileRole role)
+{
+  switch (role) {
+  case FileRole::system:
+    return "system libraries and files";
+  case FileRole::runtime:
+    return "runtime";
+  case FileRole::server:
+    return "server";
+  case FileRole::app:
+    return "application";
+  case FileRole::config:
+    return "instance configuration";
+  }
+  return "";
+}
+
+std::string
+rfc3339(int64_t seconds)
+{
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm {
+  };
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+json
+image_config(const Analysis& analysis,
+             const FileSet& set,
+             const std::vector<LayerSummary>& layers,
+             const std::string& created)
+{
+  json env = json::array();
+  std::vector<std::string> secret_env;
+  bool have_path = false;
+  std::map<std::string, std::string> extra = set.extra_env;
+  for (const auto& var : analysis.env) {
+    if (var.secret) {
+      secret_env.push_back(var.name);
+      continue;
+    }
+    have_path = have_path || var.name == "PATH";
+    if (extra.count(var.name)) {
+      env.push_back(var.name + "=" + extra[var.name]);
+      extra.erase(var.name);
+    } else {
+      env.push_back(var.name + "=" + var.value);
+    }
+  }
+  if (!have_path) {
+    env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  }
+  for (const auto& [name, value] : extra) {
+    env.push_back(name + "=" + value);
+  }
+  json config = json::object();
+  config["User"] = user_spec(analysis);
+  config["Env"] = env;
+  config["Entrypoint"] = analysis.start.command;
+  if (!analysis.start.working_dir.empty()) {
+    config["WorkingDir"] = analysis.start.working_dir;
+  }
+  json ports = json::object();
+  for (const auto& port : analysis.ports) {
+    if (port.expose) {
+      ports[fmt::format("{}/{}", port.port, port.protocol)] = json::object();
+    }
+  }
+  if (!ports.empty()) {
+    config["ExposedPorts"] = ports;
+  }
+  json volumes = json::object();
+  for (const auto& volume : analysis.volumes) {
+    volumes[volume.path] = json::object();
+  }
+  if (!volumes.empty()) {
+    config["Volumes"] = volumes;
+  }
+  json labels = {{"io.decant.application-id", analysis.application_id},
+                 {"io.decant.application-type", analysis.application_type},
+                 {"io.decant.source-host", analysis.source.hostname}};
+  if (!analysis.runtime.name.empty()) {
+    labels["io.decant.runtime"] =
+        analysis.runtime.name
+        + (analysis.runtime.version.empty() ? "" : " " + analysis.runtime.version);
+  }
+  if (!secret_env.empty()) {
+    labels["io.decant.secret-env"] = join(secret_env, ",");
+  }
+  config["Labels"] = labels;
+
+  json diff_ids = json::array();
+  json history = json::array();
+  for (const auto& layer : layers) {
+    diff_ids.push_back(layer.diff_id);
+    history.push_back(
+        {{"created", created},
+         {"created_by",
+          fmt::format("decant pack: {} ({} files)", layer_description(layer.role), layer.files)}});
+  }
+  return {{"created", created},
+          {"architecture", oci_architecture(analysis.source.arch)},
+          {"os", "linux"},
+          {"config", config},
+          {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
+          {"history", history}};
+}
+
+Status
+prepare_output_directory(const std::string& dir, bool force)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto status = fs::symlink_status(dir, ec);
+  if (ec || !fs::exists(status)) {
+    return make_directories(dir, 0755);
+  }
+  if (!fs::is_directory(status)) {
+    return fail(Error(ErrorCode::output_exists,
+                      fmt::format("{} exists and is not a directory", dir),
+                      "choose another -o DIR"));
+  }
+  bool empty = fs::directory_iterator(dir, ec) == fs::directory_iterator();
+  if (empty) {
+    return {};
+  }
+  if (!force) {
+    return fail(Error(ErrorCode::output_exists,
+                      fmt::format("output directory {} exists and is not empty", dir),
+                      "choose another -o DIR, or add --force to replace the image layout in it"));
+  }
+  // --force replaces an image layout, nothing else: a typo like `-o /` must not delete a tree.
+  for (const auto& item : fs::directory_iterator(dir, ec)) {
+    std::string name = item.path().filename();
+    if (name != "oci-layout" && name != "index.json" && name != "blobs"
+        && name.rfind("index.json.tmp", 0) != 0) {
+      return fail(Error(
+          ErrorCode::output_exists,
+          fmt::format(
+              "{} is not empty and holds {}, which is not part of an OCI image layout", dir, name),
+          "--force only replaces an existing image layout; choose another -o DIR"));
+    }
+  }
+  // index.json first: from here on the directory is no valid layout until the new one is done.
+  fs::remove(fs::path(dir) / "index.json", ec);
+  fs::remove_all(fs::path(dir) / "blobs", ec);
+  fs::remove(fs::path(dir) / "oci-layout", ec);
+  if (ec) {
+    return fail(Error(ErrorCode::failure, fmt::format("cannot clear {}: {}", dir, ec.message())));
+  }
+  return {};
+}
+
+Result<ImageSummary>
+write_image_layout(const Analysis& analysis,
+                   const FileSet& set,
+                   const HostRoot& root,
+                   const ImageOptions& options)
+{
+  if (auto prepared = prepare_output_directory(options.output, options.force); !prepared) {
+    return fail(prepared.error());
+  }
+  std::string blobs = options.output + "/blobs/sha256";
+  if (auto made = make_directories(blobs, 0755); !made) {
+    return fail(made.error());
+  }
+  ImageSummary summary;
+  summary.layout = options.output;
+  summary.reference = options.reference.full();
+  uint64_t total = set.total_bytes();
+  uint64_t finished = 0;
+  for (FileRole role : layer_roles()) {
+    auto entries = layer_entries(set, role);
+    if (entries.empty()) {
+      continue;
+    }
+    LayerOptions layer_options;
+    layer_options.compression = options.compression;
+    layer_options.clamp_mtime = options.source_date_epoch;
+    if (options.progress) {
+      layer_options.progress = [&](uint64_t done) { options.progress(finished + done, total); };
+    }
+    auto layer = write_layer(entries, root, blobs, layer_options);
+    if (!layer && layer.error().code == ErrorCode::source_changed) {
+      // A log or cache file rewritten mid-read: one more try, then give up naming it.
+      layer = write_layer(entries, root, blobs, layer_options);
+    }
+    if (!layer) {
+      return fail(layer.error().context(layer_description(role) + " layer"));
+    }
+    for (const auto& entry : entries) {
+      finished += entry.role == role ? entry.size : 0;
+    }
+    LayerSummary item;
+    item.role = role;
+    item.digest = layer->blob.digest;
+    item.diff_id = layer->diff_id;
+    item.media_type = layer->media_type;
+    item.size = layer->blob.size;
+    item.tar_size = layer->tar_size;
+    item.files = layer->files;
+    summary.files += layer->files;
+    summary.total_size += item.size;
+    summary.layers.push_back(item);
+  }
+  if (summary.layers.empty()) {
+    return fail(Error(ErrorCode::invalid_input,
+                      "the analysis lists no files to pack",
+                      "add entries to \"files\" in analysis.json"));
+  }
+  std::string created =
+      options.source_date_epoch ? rfc3339(*options.source_date_epoch) : rfc3339(std::time(nullptr));
+  std::string config_text = image_config(analysis, set, summary.layers, created).dump();
+  auto config = write_blob(blobs, config_text);
+  if (!config) {
+    return fail(config.error());
+  }
+  json layers = json::array();
+  for (const auto& layer : summary.layers) {
+    layers.push_back(
+        {{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}});
+  }
+  json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", k_manifest_type},
+      {"config",
+       {{"mediaType", k_config_type}, {"digest", config->digest}, {"size", config->size}}},
+      {"layers", layers}};
+  auto manifest_blob = write_blob(blobs, manifest.dump());
+  if (!manifest_blob) {
+    return fail(manifest_blob.error());
+  }
+  json index = {
+      {"schemaVersion", 2},
+      {"mediaType", k_index_type},
+      {"manifests",
+       {{{"mediaType", k_manifest_type},
+         {"digest", manifest_blob->digest},
+         {"size", manifest_blob->size},
+         {"platform", {{"architecture", oci_architecture(analysis.source.arch)}, {"os", "linux"}}},
+         {"annotations", {{"org.opencontainers.image.ref.name", summary.reference}}}}}}};
+  if (auto status =
+          write_file_atomic(options.output + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+      !status) {
+    return fail(status.error());
+  }
+  if (auto status = write_file_atomic(options.output + "/index.json", index.dump()); !status) {
+    return fail(status.error());
+  }
+  summary.manifest_digest = manifest_blob->digest;
+  summary.config_digest = config->digest;
+  summary.total_size += config->size + manifest_blob->size;
+  return summary;
+}
+
+json
+to_json(const ImageSummary& summary)
+{
+  json layers = json::array();
+  for (const auto& layer : summary.layers) {
+    layers.push_back({{"role", to_string(layer.role)},
+                      {"digest", layer.digest},
+                      {"diffId", layer.diff_id},
+                      {"mediaType", layer.media_type},
+                      {"size", layer.size},
+                      {"uncompressedSize", layer.tar_size},
+                      {"files", layer.files}});
+  }
+  return {{"layout", summary.layout},
+          {"reference", summary.reference},
+          {"manifest", summary.manifest_digest},
+          {"config", summary.config_digest},
+          {"size", summary.total_size},
+          {"files", summary.files},
+          {"layers", layers}};
+}
+
+} // namespace decant

@@ -1,0 +1,83 @@
+#pragma once
+
+// An OCI image layout (image-spec v1.1): oci-layout, index.json naming the manifest with
+// org.opencontainers.image.ref.name, the manifest, the config and one layer per file role
+// (system libraries, runtime, server, application, instance configuration), so images of the
+// same runtime share their lower layers in a registry and a node's cache.
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/error.hpp>
+#include <decant/oci/compress.hpp>
+#include <decant/oci/reference.hpp>
+#include <decant/pack/file_set.hpp>
+#include <decant/proc/host_root.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace decant {
+
+struct LayerSummary {
+  FileRole role = FileRole::system;
+  std::string digest;
+  std::string diff_id;
+  std::string media_type;
+  uint64_t size = 0;
+  uint64_t tar_size = 0;
+  size_t files = 0;
+};
+
+struct ImageSummary {
+  std::string layout;
+  std::string reference;
+  std::string manifest_digest;
+  std::string config_digest;
+  std::vector<LayerSummary> layers;
+  uint64_t total_size = 0; // compressed layers + config + manifest
+  size_t files = 0;
+};
+
+// Progress of a pack: bytes of file content written so far out of the total.
+using PackProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+struct ImageOptions {
+  std::string output; // layout directory
+  ImageReference reference;
+  Compression compression;
+  std::optional<int64_t> source_date_epoch; // set = reproducible: mtimes clamped, fixed dates
+  bool force = false;
+  PackProgress progress;
+};
+
+// "Layer roles" in image order.
+const std::vector<FileRole>& layer_roles();
+std::string layer_description(FileRole role);
+
+// The image config (image-spec config.md). Secret environment values never appear: their
+// names are listed in the label io.decant.secret-env for the deployment to supply them.
+nlohmann::json image_config(const Analysis& analysis,
+                            const FileSet& set,
+                            const std::vector<LayerSummary>& layers,
+                            const std::string& created);
+
+// Checks that `dir` can receive a layout: missing, empty, or (with force) an existing OCI
+// layout that is then cleared. Anything else is refused, even with force.
+Status prepare_output_directory(const std::string& dir, bool force);
+
+// Writes the whole layout. A layer whose file changes while it is read is written again once.
+// index.json is written last, so a failed pack never leaves a layout that looks valid.
+Result<ImageSummary> write_image_layout(const Analysis& analysis,
+                                        const FileSet& set,
+                                        const HostRoot& root,
+                                        const ImageOptions& options);
+
+nlohmann::json to_json(const ImageSummary& summary);
+
+// RFC 3339 UTC of a Unix time ("1970-01-01T00:00:00Z").
+std::string rfc3339(int64_t seconds);
+
+} // namespace decant

@@ -1,0 +1,332 @@
+#include <decant/oci/layer_writer.hpp>
+
+#include <archive.h>
+
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <clocale>
+#include <map>
+
+namespace decant {
+
+namespace {
+
+// ARCHIVE_WARN is a header written with a note (a name libarchive could not translate, written
+// as raw bytes); only ARCHIVE_FAILED/FATAL lose the entry.
+bool
+header_ok(int status)
+{
+  return status == ARCHIVE_OK || status == ARCHIVE_WARN;
+}
+
+// uselocale(3) for the current scope: thread-local, so nothing else in the process changes.
+class ThreadUtf8Locale
+{
+public:
+  ThreadUtf8Locale()
+      : m_locale(::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0)))
+  {
+    if (m_locale != static_cast<locale_t>(0)) {
+      m_previous = ::uselocale(m_locale);
+    }
+  }
+  ~ThreadUtf8Locale()
+  {
+    if (m_locale != static_cast<locale_t>(0)) {
+      ::uselocale(m_previous);
+      ::freelocale(m_locale);
+    }
+  }
+  ThreadUtf8Locale(const ThreadUtf8Locale&) = delete;
+  ThreadUtf8Locale& operator=(const ThreadUtf8Locale&) = delete;
+
+private:
+  locale_t m_locale;
+  locale_t m_previous = LC_GLOBAL_LOCALE;
+};
+
+std::string
+dirname_of(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Error
+archive_failure(struct archive* archive, const std::string& what)
+{
+  const char* message = archive_error_string(archive);
+  return Error(ErrorCode::failure,
+               fmt::format("{}: {}", what, message ? message : "libarchive error"));
+}
+
+// The writer's sink: the tar bytes go into the diffID hash and the compressor.
+struct TarSink {
+  Sha256 diff_id;
+  Compressor* compressor = nullptr;
+  uint64_t size = 0;
+  std::optional<Error> error;
+};
+
+la_ssize_t
+tar_write(struct archive*, void* data, const void* buffer, size_t length)
+{
+  auto* sink = static_cast<TarSink*>(data);
+  sink->diff_id.update(buffer, length);
+  sink->size += length;
+  if (auto status = sink->compressor->write(static_cast<const char*>(buffer), length); !status) {
+    sink->error = status.error();
+    return -1;
+  }
+  return static_cast<la_ssize_t>(length);
+}
+
+// Reads a regular file into the archive. The header carries the size fstat gives on the opened
+// file; if the file then grows, shrinks or is rewritten while being read the entry would lie,
+// so that is an error the caller can retry.
+Status
+write_file_data(struct archive* archive,
+                struct archive_entry* entry,
+                const PackEntry& file,
+                const HostRoot& root,
+                const std::function<void(uint64_t)>& progress,
+                uint64_t& done)
+{
+  std::string real = root.real(file.path);
+  int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(errno_error("cannot open", file.path, errno));
+  }
+  struct stat before {
+  };
+  ::fstat(fd, &before);
+  archive_entry_set_size(entry, before.st_size);
+  if (!header_ok(archive_write_header(archive, entry))) {
+    ::close(fd);
+    return fail(archive_failure(archive, "cannot write the header of " + file.path));
+  }
+  static thread_local std::string buffer(1 << 18, '\0');
+  uint64_t left = static_cast<uint64_t>(before.st_size);
+  while (left > 0) {
+    ssize_t n = ::read(fd, buffer.data(), std::min<uint64_t>(left, buffer.size()));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return fail(errno_error("cannot read", file.path, err));
+    }
+    if (n == 0) {
+      break; // shrank: reported below
+    }
+    if (archive_write_data(archive, buffer.data(), static_cast<size_t>(n)) < 0) {
+      ::close(fd);
+      return fail(archive_failure(archive, "cannot write " + file.path));
+    }
+    left -= static_cast<uint64_t>(n);
+    done += static_cast<uint64_t>(n);
+    if (progress) {
+      progress(done);
+    }
+  }
+  struct stat after {
+  };
+  ::fstat(fd, &after);
+  ::close(fd);
+  if (left != 0 || after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec
+      || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+    return fail(Error(ErrorCode::source_changed,
+                      fmt::format("{} changed while it was read ({} bytes, now {})",
+                                  file.path,
+                                  before.st_size,
+                                  after.st_size),
+                      "stop the application's writes to this file, or add it to \"exclude\" or "
+                      "\"volumes\" in analysis.json"));
+  }
+  return {};
+}
+
+} // namespace
+
+std::vector<PackEntry>
+layer_entries(const FileSet& set, FileRole role)
+{
+  std::map<std::string, PackEntry> out;
+  for (const auto& [path, entry] : set.entries) {
+    if (entry.role != role) {
+      continue;
+    }
+    out.emplace(path, entry);
+    // Parents with the mode and owner they have on the source: a 0700 parent locks the app
+    // user out exactly as it would on the source, and a 0755 one does not.
+    for (std::string parent = dirname_of(path); parent != "/"; parent = dirname_of(parent)) {
+      if (out.count(parent)) {
+        break;
+      }
+      auto found = set.entries.find(parent);
+      if (found != set.entries.end() && found->second.type == EntryType::directory) {
+        out.emplace(parent, found->second);
+      } else {
+        PackEntry dir;
+        dir.path = parent;
+        dir.type = EntryType::directory;
+        dir.mode = 0755;
+        dir.role = role;
+        out.emplace(parent, dir);
+      }
+    }
+  }
+  std::vector<PackEntry> entries;
+  entries.reserve(out.size());
+  for (auto& [path, entry] : out) {
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Status
+write_entries(struct archive* archive,
+              const std::vector<PackEntry>& entries,
+              const HostRoot& root,
+              std::optional<int64_t> clamp_mtime,
+              const std::function<void(uint64_t)>& progress)
+{
+  std::map<std::pair<uint64_t, uint64_t>, std::string> first_link;
+  uint64_t done = 0;
+  struct archive_entry* entry = archive_entry_new();
+  for (const auto& file : entries) {
+    archive_entry_clear(entry);
+    // Relative names: image-spec "Filesystem Layers" forbids nothing else, and no entry can
+    // contain ".." because every path was normalized from an absolute one.
+    std::string name = file.path.substr(1);
+    if (name.empty() || name.find("/../") != std::string::npos || name.rfind("../", 0) == 0) {
+      archive_entry_free(entry);
+      return fail(ErrorCode::invalid_input, "refusing to pack the path {}", file.path);
+    }
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_uid(entry, file.uid);
+    archive_entry_set_gid(entry, file.gid);
+    int64_t mtime = clamp_mtime && file.mtime > *clamp_mtime ? *clamp_mtime : file.mtime;
+    archive_entry_set_mtime(entry, mtime, 0);
+    if (!file.capability.empty()) {
+      archive_entry_xattr_add_entry(
+          entry, "security.capability", file.capability.data(), file.capability.size());
+    }
+    Status status;
+    switch (file.type) {
+    case EntryType::directory:
+      archive_entry_set_filetype(entry, AE_IFDIR);
+      archive_entry_set_perm(entry, file.mode);
+      if (!header_ok(archive_write_header(archive, entry))) {
+        status = fail(archive_failure(archive, "cannot write " + file.path));
+      }
+      break;
+    case EntryType::symlink:
+      archive_entry_set_filetype(entry, AE_IFLNK);
+      archive_entry_set_perm(entry, 0777);
+      archive_entry_set_symlink(entry, file.link_target.c_str());
+      if (!header_ok(archive_write_header(archive, entry))) {
+        status = fail(archive_failure(archive, "cannot write " + file.path));
+      }
+      break;
+    case EntryType::regular: {
+      archive_entry_set_filetype(entry, AE_IFREG);
+      archive_entry_set_perm(entry, file.mode);
+      if (file.generated) {
+        archive_entry_set_size(entry, static_cast<la_int64_t>(file.content.size()));
+        if (!header_ok(archive_write_header(archive, entry))
+            || archive_write_data(archive, file.content.data(), file.content.size()) < 0) {
+          status = fail(archive_failure(archive, "cannot write " + file.path));
+        }
+        break;
+      }
+      if (file.links > 1) {
+        auto key = std::make_pair(file.device, file.inode);
+        auto found = first_link.find(key);
+        if (found != first_link.end()) {
+          archive_entry_set_hardlink(entry, found->second.c_str());
+          archive_entry_set_size(entry, 0);
+          if (!header_ok(archive_write_header(archive, entry))) {
+            status = fail(archive_failure(archive, "cannot write " + file.path));
+          }
+          break;
+        }
+        first_link.emplace(key, name);
+      }
+      status = write_file_data(archive, entry, file, root, progress, done);
+      break;
+    }
+    }
+    if (!status) {
+      archive_entry_free(entry);
+      return status;
+    }
+  }
+  archive_entry_free(entry);
+  return {};
+}
+
+Result<LayerResult>
+write_layer(const std::vector<PackEntry>& entries,
+            const HostRoot& root,
+            const std::string& blobs_dir,
+            const LayerOptions& options)
+{
+  auto sink = BlobSink::create(blobs_dir);
+  if (!sink) {
+    return fail(sink.error());
+  }
+  // Linux names are bytes; the PAX writer stores them as UTF-8 and converts through the
+  // thread's locale, which fails for any non-ASCII name in the C locale (Debian's CA links have
+  // names like "NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem"). C.UTF-8
+  // for this thread only makes valid UTF-8 names pass unchanged; other bytes are written raw with a
+  // libarchive warning.
+  ThreadUtf8Locale utf8_locale;
+  auto compressor = make_compressor(options.compression, **sink);
+  TarSink tar;
+  tar.compressor = compressor.get();
+  struct archive* archive = archive_write_new();
+  archive_write_set_format_pax_restricted(archive);
+  // 64 KiB records: fewer, larger writes into the compressor; readers do not care.
+  archive_write_set_bytes_per_block(archive, 65536);
+  archive_write_set_bytes_in_last_block(archive, 1);
+  if (archive_write_open(archive, &tar, nullptr, tar_write, nullptr) != ARCHIVE_OK) {
+    Error error = archive_failure(archive, "cannot start a layer");
+    archive_write_free(archive);
+    return fail(error);
+  }
+  auto status = write_entries(archive, entries, root, options.clamp_mtime, options.progress);
+  if (status && archive_write_close(archive) != ARCHIVE_OK) {
+    status = fail(tar.error ? *tar.error : archive_failure(archive, "cannot finish a layer"));
+  }
+  archive_write_free(archive);
+  if (!status) {
+    return fail(tar.error && status.error().code == ErrorCode::failure ? *tar.error
+                                                                       : status.error());
+  }
+  if (auto finished = compressor->finish(); !finished) {
+    return fail(finished.error());
+  }
+  compressor.reset();
+  auto blob = (*sink)->commit();
+  if (!blob) {
+    return fail(blob.error());
+  }
+  LayerResult result;
+  result.blob = *blob;
+  result.diff_id = "sha256:" + tar.diff_id.hex();
+  result.media_type = layer_media_type(options.compression);
+  result.tar_size = tar.size;
+  for (const auto& entry : entries) {
+    result.files += entry.type == EntryType::directory ? 0 : 1;
+  }
+  return result;
+}
+
+} // namespace decant

@@ -1,0 +1,808 @@
+#include <decant/pack/file_set.hpp>
+#include <decant/pack/library_rules.hpp>
+#include <decant/pack/library_search.hpp>
+#include <decant/pack/system_files.hpp>
+#include <decant/util/strings.hpp>
+
+#include <elf.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <optional>
+#include <set>
+
+namespace decant {
+
+namespace {
+
+std::string
+dirname_of(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string
+basename_of(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool
+is_below(const std::string& path, const std::string& dir)
+{
+  return dir == "/" || path == dir
+         || (starts_with(path, dir) && path.size() > dir.size() && path[dir.size()] == '/');
+}
+
+class Expander
+{
+public:
+  Expander(const Analysis& analysis, const HostRoot& root, const ExpandOptions& options)
+      : m_analysis(analysis),
+        m_root(root),
+        m_options(options)
+  {
+  }
+
+  Result<FileSet> run();
+
+private:
+  // Adds `path` (and its parents, symlink targets and, for directories when `walk`, everything
+  // below). Returns not_found when it does not exist.
+  Status add(const std::string& path, FileRole role, const std::string& reason, bool walk);
+  // Makes every parent of `path` an entry; a parent that is a symlink on the source stays one,
+  // and its target is added. Returns the parent's symlink-free path.
+  Result<std::string> add_parents(const std::string& path, FileRole role);
+  void add_directory_entry(const std::string& path,
+                           const struct stat& st,
+                           FileRole role,
+                           const std::string& reason,
+                           bool parent_only);
+  void add_generated(const std::string& path,
+                     std::string content,
+                     uint32_t mode,
+                     const std::string& reason);
+  FileRole role_for(const std::string& path) const;
+  std::optional<FileRole> covering_role(const std::string& path) const;
+  void
+  warn(std::string code, std::string message)
+  {
+    m_set.warnings.push_back({std::move(code), std::move(message)});
+  }
+
+  Status add_files();
+  void add_volumes();
+  Status add_start_command();
+  Status add_libraries();
+  void add_system_files();
+  std::string env_value(const std::string& name) const;
+
+  const Analysis& m_analysis;
+  const HostRoot& m_root;
+  ExpandOptions m_options;
+  FileSet m_set;
+  std::set<std::string> m_parent_only; // directories only there as parents of other entries
+  std::map<std::string, std::string> m_resolved_links; // parent symlinks already followed
+  std::set<std::string> m_walked; // directories already walked (symlink loops, shared targets)
+  std::vector<std::string> m_exec_roots; // files the process executes: their closure is required
+};
+
+std::optional<FileRole>
+Expander::covering_role(const std::string& path) const
+{
+  size_t best = 0;
+  std::optional<FileRole> role;
+  for (const auto& file : m_analysis.files) {
+    if (is_below(path, file.path) && file.path.size() >= best) {
+      best = file.path.size();
+      role = file.role;
+    }
+  }
+  return role;
+}
+
+FileRole
+Expander::role_for(const std::string& path) const
+{
+  // The role of the longest files[] entry covering the path: a library in JAVA_HOME/lib is
+  // runtime, one in /usr/lib is system.
+  size_t best = 0;
+  FileRole role = FileRole::system;
+  for (const auto& file : m_analysis.files) {
+    if (is_below(path, file.path) && file.path.size() >= best) {
+      best = file.path.size();
+      role = file.role;
+    }
+  }
+  return role;
+}
+
+void
+Expander::add_directory_entry(const std::string& path,
+                              const struct stat& st,
+                              FileRole role,
+                              const std::string& reason,
+                              bool parent_only)
+{
+  auto found = m_set.entries.find(path);
+  if (found != m_set.entries.end()) {
+    if (!parent_only && m_parent_only.erase(path)) {
+      found->second.role = role; // first explicit mention decides the layer
+      found->second.reason = reason;
+    }
+    return;
+  }
+  PackEntry entry;
+  entry.path = path;
+  entry.type = EntryType::directory;
+  entry.role = role;
+  entry.mode = st.st_mode & 07777;
+  entry.uid = st.st_uid;
+  entry.gid = st.st_gid;
+  entry.mtime = st.st_mtim.tv_sec;
+  entry.reason = reason;
+  m_set.entries.emplace(path, std::move(entry));
+  if (parent_only) {
+    m_parent_only.insert(path);
+  }
+}
+
+void
+Expander::add_generated(const std::string& path,
+                        std::string content,
+                        uint32_t mode,
+                        const std::string& reason)
+{
+  auto parents = add_parents(path, FileRole::system);
+  PackEntry entry;
+  entry.path = parents ? host_path_join(*parents, basename_of(path)) : path;
+  entry.type = EntryType::regular;
+  entry.role = FileRole::system;
+  entry.mode = mode;
+  entry.generated = true;
+  entry.size = content.size();
+  entry.content = std::move(content);
+  entry.reason = reason;
+  // Generated files replace whatever the walk found at the same path.
+  m_set.entries[entry.path] = std::move(entry);
+}
+
+Result<std::string>
+Expander::add_parents(const std::string& path, FileRole role)
+{
+  std::string physical = "/";
+  auto parts = split(dirname_of(path), '/');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) {
+      continue;
+    }
+    std::string next = host_path_join(physical, parts[i]);
+    // Most parents were seen before (every file of a walked tree shares them): no lstat again.
+    if (auto known = m_set.entries.find(next);
+        known != m_set.entries.end() && known->second.type == EntryType::directory) {
+      physical = next;
+      continue;
+    }
+    if (auto link = m_resolved_links.find(next); link != m_resolved_links.end()) {
+      physical = link->second;
+      continue;
+    }
+    auto st = m_root.lstat(next);
+    if (!st) {
+      return fail(st.error());
+    }
+    if (S_ISLNK(st->st_mode)) {
+      // /lib -> usr/lib on merged-/usr systems: the link goes in as a link, its target as a
+      // directory, and the walk continues in the target.
+      auto status = add(next, role, "parent of " + path, false);
+      if (!status) {
+        return fail(status.error());
+      }
+      auto resolved = m_root.resolve(next);
+      if (!resolved) {
+        return fail(resolved.error());
+      }
+      m_resolved_links.emplace(next, *resolved);
+      physical = *resolved;
+      continue;
+    }
+    if (!S_ISDIR(st->st_mode)) {
+      return fail(ErrorCode::invalid_input, "{}: {} is not a directory", path, next);
+    }
+    add_directory_entry(next, *st, role, "parent of " + path, true);
+    physical = next;
+  }
+  return physical;
+}
+
+Status
+Expander::add(const std::string& path_in, FileRole role, const std::string& reason, bool walk)
+{
+  std::string path = HostRoot::normalize(path_in);
+  if (path == "/") {
+    return {}; // the root directory itself is implicit in every layer
+  }
+  if (is_excluded(path, m_analysis.exclude)) {
+    return {};
+  }
+  auto parent = add_parents(path, role);
+  if (!parent) {
+    return fail(parent.error());
+  }
+  path = host_path_join(*parent, basename_of(path));
+  auto st = m_root.lstat(path);
+  if (!st) {
+    return fail(st.error());
+  }
+  auto existing = m_set.entries.find(path);
+  if (existing != m_set.entries.end() && !m_parent_only.count(path)
+      && !(walk && S_ISDIR(st->st_mode))) {
+    return {};
+  }
+  if (S_ISDIR(st->st_mode)) {
+    add_directory_entry(path, *st, role, reason, false);
+    if (!walk || !m_walked.insert(path).second) {
+      return {};
+    }
+    auto children = m_root.list_directory(path);
+    if (!children) {
+      return fail(children.error());
+    }
+    for (const auto& child : *children) {
+      auto status = add(path + "/" + child, role, reason, true);
+      if (!status && status.error().code != ErrorCode::not_found) {
+        return status; // a file removed during the walk is not an error
+      }
+    }
+    return {};
+  }
+  PackEntry entry;
+  entry.path = path;
+  entry.role = role;
+  entry.mode = st->st_mode & 07777;
+  entry.uid = st->st_uid;
+  entry.gid = st->st_gid;
+  entry.mtime = st->st_mtim.tv_sec;
+  entry.device = st->st_dev;
+  entry.inode = st->st_ino;
+  entry.links = st->st_nlink;
+  entry.reason = reason;
+  if (S_ISLNK(st->st_mode)) {
+    auto target = m_root.read_link(path);
+    if (!target) {
+      return fail(target.error());
+    }
+    entry.type = EntryType::symlink;
+    entry.link_target = *target;
+    m_set.entries[path] = std::move(entry);
+    m_parent_only.erase(path);
+    // The target goes in too, or the link is useless. Resolution clamps at the root, so a link
+    // to "/" or "../../.." can never reach outside the host tree; a link to the root or to one
+    // of its own parents would pack the whole tree and is kept as a bare link.
+    auto resolved = m_root.resolve(path);
+    if (!resolved || !m_root.exists(*resolved)) {
+      warn("dangling-symlink",
+           fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
+      return {};
+    }
+    if (is_below(path, *resolved)) {
+      warn("symlink-to-parent",
+           fmt::format(
+               "{} -> {} points at one of its parents; the target is not walked", path, *target));
+      return {};
+    }
+    // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
+    // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
+    std::string next = host_path_join(dirname_of(path), *target);
+    FileRole next_role = role_for(next) == FileRole::system ? role : role_for(next);
+    return add(next, next_role, "target of " + path, walk);
+  }
+  if (S_ISREG(st->st_mode)) {
+    entry.type = EntryType::regular;
+    entry.size = static_cast<uint64_t>(st->st_size);
+    // File capabilities (setcap cap_net_bind_service=+ep) live in this xattr; security.selinux
+    // and the rest are host-specific and left out.
+    char value[256];
+    ssize_t n = ::lgetxattr(m_root.real(path).c_str(), "security.capability", value, sizeof(value));
+    if (n > 0) {
+      entry.capability.assign(value, static_cast<size_t>(n));
+    }
+    m_set.entries[path] = std::move(entry);
+    return {};
+  }
+  const char* kind = S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "device node"
+                     : S_ISFIFO(st->st_mode)                      ? "FIFO"
+                                                                  : "socket";
+  warn("skipped-special-file",
+       fmt::format("{} is a {}; skipped (the runtime creates its own)", path, kind));
+  return {};
+}
+
+Status
+Expander::add_files()
+{
+  for (size_t i = 0; i < m_analysis.files.size(); ++i) {
+    const auto& file = m_analysis.files[i];
+    if (file.secret) {
+      m_set.secret_files.push_back(file.path);
+      if (m_options.externalize_secrets) {
+        continue;
+      }
+    }
+    if (!m_root.exists(file.path) && !m_root.lstat(file.path)) {
+      if (file.optional) {
+        warn("missing-optional-file",
+             fmt::format("files[{}]: {} no longer exists; skipped (optional)", i, file.path));
+        continue;
+      }
+      return fail(Error(ErrorCode::not_found,
+                        fmt::format("files[{}]: {} no longer exists", i, file.path),
+                        "re-run `decant analyze`, remove the entry, or mark it \"optional\": true "
+                        "in analysis.json"));
+    }
+    auto status = add(
+        file.path, file.role, file.reason.empty() ? "listed in analysis.json" : file.reason, true);
+    if (!status) {
+      return fail(status.error().context(fmt::format("files[{}]", i)));
+    }
+  }
+  return {};
+}
+
+void
+Expander::add_volumes()
+{
+  for (const auto& volume : m_analysis.volumes) {
+    std::string path = HostRoot::normalize(volume.path);
+    auto parent = add_parents(path, FileRole::config);
+    std::string physical = parent ? host_path_join(*parent, basename_of(path)) : path;
+    // Debian's /var/lib/tomcat10/logs -> ../../log/tomcat10: the link stays a link and the
+    // volume is the directory it points at, as on the source.
+    if (auto st = m_root.lstat(physical); st && S_ISLNK(st->st_mode)) {
+      (void)add(physical, FileRole::config, "link to the volume " + path, false);
+      if (auto resolved = m_root.resolve(physical); resolved && *resolved != "/") {
+        auto target_parent = add_parents(*resolved, FileRole::config);
+        physical =
+            target_parent ? host_path_join(*target_parent, basename_of(*resolved)) : *resolved;
+      }
+    }
+    // A volume is mounted over: what the walk found below it (logs, work files) stays out.
+    for (auto it = m_set.entries.lower_bound(physical + "/");
+         it != m_set.entries.end() && is_below(it->first, physical);) {
+      it = m_set.entries.erase(it);
+    }
+    PackEntry entry;
+    entry.path = physical;
+    entry.type = EntryType::directory;
+    entry.role = FileRole::config;
+    entry.mode = volume.mode & 07777;
+    entry.uid = volume.uid;
+    entry.gid = volume.gid;
+    if (auto st = m_root.lstat(physical)) {
+      entry.mtime = st->st_mtim.tv_sec;
+    }
+    entry.reason = "volume (" + to_string(volume.role) + ")"
+                   + (volume.reason.empty() ? "" : ": " + volume.reason);
+    m_set.entries[physical] = std::move(entry);
+    m_parent_only.erase(physical);
+  }
+}
+
+std::string
+Expander::env_value(const std::string& name) const
+{
+  for (const auto& var : m_analysis.env) {
+    if (var.name == name && !var.secret) {
+      return var.value;
+    }
+  }
+  return "";
+}
+
+Status
+Expander::add_start_command()
+{
+  std::vector<std::string> programs;
+  if (!m_analysis.process.exe.empty()) {
+    programs.push_back(m_analysis.process.exe);
+  }
+  if (!m_analysis.start.command.empty()) {
+    std::string program = m_analysis.start.command[0];
+    if (program.find('/') == std::string::npos) {
+      // "java": found through the process's PATH, as execvp(3) would.
+      std::string path = env_value("PATH");
+      for (const auto& dir : split(path.empty() ? "/usr/local/bin:/usr/bin:/bin" : path, ':')) {
+        if (!dir.empty() && m_root.is_regular_file(dir + "/" + program)) {
+          program = dir + "/" + program;
+          break;
+        }
+      }
+    } else if (program[0] != '/') {
+      program = host_path_join(
+          m_analysis.start.working_dir.empty() ? "/" : m_analysis.start.working_dir, program);
+    }
+    programs.push_back(program);
+  }
+  const size_t initial = programs.size(); // exe and command; later ones are interpreters
+  for (size_t i = 0; i < programs.size(); ++i) {
+    const std::string program = programs[i];
+    bool missing = program.empty() || program[0] != '/' || !m_root.is_regular_file(program);
+    if (missing && i >= initial) {
+      warn(
+          "interpreter-missing",
+          fmt::format("{}, the interpreter of {}, is not on the source", program, programs[i - 1]));
+      continue;
+    }
+    if (missing) {
+      return fail(Error(ErrorCode::not_found,
+                        fmt::format("start.command: program {} does not exist", program),
+                        "fix start.command[0] (an absolute path) in analysis.json"));
+    }
+    if (auto status = add(program, role_for(program), "the program the image runs", false);
+        !status) {
+      return status;
+    }
+    m_exec_roots.push_back(program);
+    // A script: its interpreter goes in too ("#!/bin/sh" -> dash and its libraries).
+    auto head = m_root.read_file(program);
+    if (head && starts_with(*head, "#!")) {
+      std::string line = head->substr(2, head->find('\n') - 2);
+      std::string interpreter(trim(line));
+      interpreter = interpreter.substr(0, interpreter.find_first_of(" \t"));
+      if (!interpreter.empty() && interpreter[0] == '/' && programs.size() < 8) {
+        programs.push_back(interpreter);
+      }
+    }
+  }
+  if (!m_analysis.start.working_dir.empty() && m_root.is_directory(m_analysis.start.working_dir)) {
+    if (auto status = add(m_analysis.start.working_dir,
+                          role_for(m_analysis.start.working_dir),
+                          "working directory",
+                          false);
+        !status) {
+      return status;
+    }
+  }
+  return {};
+}
+
+Status
+Expander::add_libraries()
+{
+  std::vector<std::string> ld_library_path;
+  for (const auto& dir : split(env_value("LD_LIBRARY_PATH"), ':')) {
+    if (!dir.empty()) {
+      ld_library_path.push_back(dir);
+    }
+  }
+  LibrarySearch search(m_root, ld_library_path);
+  auto lazy = lazy_libraries(m_analysis);
+  if (!lazy) {
+    return fail(lazy.error());
+  }
+  std::vector<std::string> required = m_exec_roots;
+  for (const auto& library : *lazy) {
+    std::vector<std::string> matches;
+    if (library.path[0] == '/') {
+      glob_t found{};
+      if (::glob(m_root.real(library.path).c_str(), 0, nullptr, &found) == 0) {
+        size_t prefix = m_root.root() == "/" ? 0 : m_root.root().size();
+        for (size_t i = 0; i < found.gl_pathc; ++i) {
+          matches.push_back(std::string(found.gl_pathv[i]).substr(prefix));
+        }
+      }
+      ::globfree(&found);
+    } else {
+      // A bare soname: found like ld.so would find it for the program the image runs.
+      ElfInfo as{true, EM_X86_64, "", {}, {}, {}}; // replaced by the program's own below
+      for (const auto& root : m_exec_roots) {
+        if (auto elf = m_root.read_file(root); elf && is_elf(*elf)) {
+          if (auto info = parse_elf(*elf)) {
+            as = *info;
+            break;
+          }
+        }
+      }
+      if (auto path = search.find(library.path, m_exec_roots.empty() ? "/" : m_exec_roots[0], as);
+          !path.empty()) {
+        matches.push_back(path);
+      }
+    }
+    if (matches.empty()) {
+      warn("lazy-library-missing",
+           fmt::format("{} ({}) is not on the source; left out", library.path, library.reason));
+    }
+    for (const auto& match : matches) {
+      if (is_excluded(match, m_analysis.exclude)) {
+        continue;
+      }
+      if (auto status = add(match, role_for(match), library.reason, true); !status) {
+        return status;
+      }
+      required.push_back(match);
+    }
+  }
+  std::set<std::string> required_set(required.begin(), required.end());
+  std::vector<std::string> roots = required;
+  for (const auto& [path, entry] : m_set.entries) {
+    if (entry.type == EntryType::regular && !entry.generated && !required_set.count(path)) {
+      roots.push_back(path);
+    }
+  }
+  ElfClosure closure = search.closure(roots);
+  for (const auto& library : closure.libraries) {
+    if (is_excluded(library.path, m_analysis.exclude)) {
+      continue;
+    }
+    auto status =
+        add(library.path, role_for(library.path), "needed by " + library.needed_by, false);
+    if (!status) {
+      return fail(status.error().context("library " + library.path));
+    }
+  }
+  // A library missing for the program itself will stop it; one missing for a library that only
+  // sits in a walked directory (a JDK's X11 parts) is only loaded on demand, if ever.
+  std::set<std::string> packed_names;
+  for (const auto& [path, entry] : m_set.entries) {
+    packed_names.insert(basename_of(path));
+  }
+  std::vector<std::string> optional_missing;
+  for (const auto& missing : closure.missing) {
+    auto by = missing.substr(missing.rfind(" needed by ") + 11);
+    // libjava.so needs "libjvm.so", which sits in lib/server/ and is found because the launcher
+    // loaded it first: ld.so matches DT_NEEDED against loaded sonames before searching.
+    if (packed_names.count(missing.substr(0, missing.find(' ')))) {
+      continue;
+    }
+    if (required_set.count(by)) {
+      warn("library-missing", missing + ": not found on the source; the program may not start");
+    } else {
+      optional_missing.push_back(missing);
+    }
+  }
+  if (!optional_missing.empty()) {
+    warn("library-missing-optional",
+         fmt::format(
+             "{} libraries needed only by files inside packed directories are not on the source "
+             "(loaded on demand, if ever), e.g. {}",
+             optional_missing.size(),
+             optional_missing[0]));
+  }
+  // The loader's cache and configuration: libraries found through ld.so.conf directories are
+  // found the same way in the image.
+  for (const char* path : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"}) {
+    if (m_root.lstat(path)) {
+      if (auto status = add(path, FileRole::system, "dynamic loader configuration", true);
+          !status) {
+        return status;
+      }
+    }
+  }
+  return {};
+}
+
+void
+Expander::add_system_files()
+{
+  // Users and groups: the process's user, its groups and root; nothing else of the source's.
+  const std::string& user =
+      m_analysis.start.user.empty() ? m_analysis.process.user : m_analysis.start.user;
+  uint32_t uid = m_analysis.process.uid;
+  uint32_t gid = m_analysis.process.gid;
+  auto passwd = m_root.passwd();
+  for (const auto& entry : passwd) {
+    if (!user.empty() && entry.name == user) {
+      uid = entry.uid;
+      gid = entry.gid;
+    }
+  }
+  std::vector<std::string> users{"root"};
+  if (!user.empty()) {
+    users.push_back(user);
+  }
+  std::vector<std::string> groups =
+      m_analysis.start.groups.empty() ? m_analysis.process.groups : m_analysis.start.groups;
+  if (!m_analysis.process.group.empty()) {
+    groups.push_back(m_analysis.process.group);
+  }
+  add_generated("/etc/passwd",
+                image_passwd(passwd, user, uid, gid),
+                0644,
+                "users: root and " + (user.empty() ? "the app user" : user));
+  add_generated("/etc/group",
+                image_group(m_root.groups(), gid, groups, users),
+                0644,
+                "groups of the app user");
+  add_generated(
+      "/etc/nsswitch.conf", k_image_nsswitch_conf, 0644, "name service: files and dns only");
+  if (m_root.is_regular_file("/etc/hosts")) {
+    (void)add("/etc/hosts", FileRole::system, "host names the application may rely on", false);
+  } else {
+    add_generated("/etc/hosts",
+                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                  0644,
+                  "loopback names");
+  }
+
+  // /tmp: every process expects a world-writable sticky /tmp.
+  struct stat tmp {
+  };
+  tmp.st_mode = S_IFDIR | 01777;
+  if (auto st = m_root.lstat("/tmp")) {
+    tmp.st_mtim = st->st_mtim;
+  }
+  m_set.entries.erase("/tmp");
+  m_parent_only.erase("/tmp");
+  add_directory_entry("/tmp", tmp, FileRole::system, "temporary files (mode 1777)", false);
+  m_set.entries["/tmp"].mode = 01777;
+  m_set.entries["/tmp"].uid = 0;
+  m_set.entries["/tmp"].gid = 0;
+
+  // CA certificates: Java, .NET and OpenSSL all verify TLS peers against the system store
+  // (Debian's JDK cacerts is a link into /etc/ssl/certs/java). An analyzer that knows the
+  // runtime never uses TLS sets runtime.tls = false.
+  auto tls = m_analysis.runtime.details.find("tls");
+  bool wants_tls =
+      tls == m_analysis.runtime.details.end() || !tls->is_boolean() || tls->get<bool>();
+  if (wants_tls) {
+    for (const char* path :
+         {"/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates.conf"}) {
+      if (m_root.lstat(path)) {
+        (void)add(path, FileRole::system, "CA certificates for TLS", true);
+      }
+    }
+  }
+
+  // Time zone: the zone file, /etc/localtime and /etc/timezone, and TZ in the environment so
+  // runtimes that read TZ first (the JVM) agree with those that read /etc/localtime.
+  std::string zone = m_analysis.source.timezone;
+  if (!zone.empty()) {
+    std::string file = "/usr/share/zoneinfo/" + zone;
+    if (valid_timezone_name(zone) && m_root.is_regular_file(file)) {
+      (void)add(file, FileRole::system, "time zone " + zone, false);
+      PackEntry link;
+      link.path = "/etc/localtime";
+      link.type = EntryType::symlink;
+      link.role = FileRole::system;
+      link.mode = 0777;
+      link.link_target = file;
+      link.reason = "time zone " + zone;
+      m_set.entries["/etc/localtime"] = link;
+      add_generated("/etc/timezone", zone + "\n", 0644, "time zone " + zone);
+      if (env_value("TZ").empty()) {
+        m_set.extra_env["TZ"] = zone;
+      }
+    } else {
+      warn("timezone-missing",
+           fmt::format("time zone \"{}\" has no file under /usr/share/zoneinfo; the image uses UTC",
+                       zone));
+    }
+  }
+
+  // Locale data for LANG/LC_*: compiled locales live in /usr/lib/locale/<name> or in the
+  // locale archive; C and POSIX need nothing.
+  std::vector<std::pair<std::string, std::string>> env;
+  for (const auto& var : m_analysis.env) {
+    if (!var.secret) {
+      env.emplace_back(var.name, var.value);
+    }
+  }
+  std::string locale = process_locale(env);
+  if (locale.empty() || locale == "C" || locale == "POSIX") {
+    return;
+  }
+  std::string dir = "/usr/lib/locale/" + normalize_locale_name(locale);
+  if (locale.find("..") == std::string::npos && m_root.is_directory(dir)) {
+    (void)add(dir, FileRole::system, "locale " + locale, true);
+  } else if (m_root.is_regular_file("/usr/lib/locale/locale-archive")) {
+    (void)add("/usr/lib/locale/locale-archive",
+              FileRole::system,
+              "locale " + locale + " (locale archive)",
+              false);
+  } else if (m_root.is_directory("/usr/lib/locale/C.utf8")) {
+    warn("locale-missing",
+         fmt::format("locale {} is not compiled on the source; the image uses C.UTF-8", locale));
+    (void)add("/usr/lib/locale/C.utf8",
+              FileRole::system,
+              "locale C.UTF-8 (replacing " + locale + ")",
+              true);
+    m_set.extra_env["LANG"] = "C.UTF-8";
+  } else {
+    warn("locale-missing",
+         fmt::format("locale {} is not compiled on the source; the image uses the C locale",
+                     locale));
+  }
+}
+
+Result<FileSet>
+Expander::run()
+{
+  if (auto status = add_files(); !status) {
+    return fail(status.error());
+  }
+  if (auto status = add_start_command(); !status) {
+    return fail(status.error());
+  }
+  if (m_options.system_files) {
+    add_system_files();
+  }
+  if (auto status = add_libraries(); !status) {
+    return fail(status.error());
+  }
+  add_volumes();
+  // The most specific files[] entry decides a path's layer: /opt/app (app) walked first must
+  // not keep /opt/app/conf (config) in the app layer.
+  for (auto& [path, entry] : m_set.entries) {
+    if (!entry.generated && entry.reason.rfind("volume (", 0) != 0) {
+      if (auto covering = covering_role(path)) {
+        entry.role = *covering;
+      }
+    }
+  }
+  return std::move(m_set);
+}
+
+} // namespace
+
+std::vector<std::string>
+FileSet::listed_paths() const
+{
+  std::vector<std::string> out;
+  for (const auto& [path, entry] : entries) {
+    if (entry.type != EntryType::directory) {
+      out.push_back(path);
+    }
+  }
+  return out;
+}
+
+uint64_t
+FileSet::total_bytes() const
+{
+  uint64_t total = 0;
+  for (const auto& [path, entry] : entries) {
+    total += entry.size;
+  }
+  return total;
+}
+
+bool
+is_excluded(const std::string& path, const std::vector<Exclusion>& exclude)
+{
+  for (const auto& rule : exclude) {
+    const std::string& pattern = rule.path;
+    if (pattern.empty()) {
+      continue;
+    }
+    if (pattern[0] == '/') {
+      // The path itself or any of its parents matching excludes it.
+      std::string current = path;
+      while (!current.empty() && current != "/") {
+        if (::fnmatch(pattern.c_str(), current.c_str(), 0) == 0) {
+          return true;
+        }
+        current = dirname_of(current);
+      }
+    } else {
+      for (const auto& part : split(path, '/')) {
+        if (!part.empty() && ::fnmatch(pattern.c_str(), part.c_str(), 0) == 0) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+Result<FileSet>
+expand_file_set(const Analysis& analysis, const HostRoot& root, const ExpandOptions& options)
+{
+  return Expander(analysis, root, options).run();
+}
+
+} // namespace decant

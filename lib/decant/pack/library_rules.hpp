@@ -1,0 +1,46 @@
+#pragma once
+
+// Libraries (and their data files) a runtime loads lazily with dlopen(3), so they are not in
+// /proc/<pid>/maps when the analyzer looks, and not in any DT_NEEDED. Analyzers state them in
+// analysis.json under runtime.details.lazyLibraries, each with the reason, so the operator sees
+// and can edit them:
+//   "lazyLibraries": [{"path": "/usr/lib/jvm/java-17-openjdk-amd64/lib/libfontmanager.so",
+//                      "reason": "AWT headless font rendering (java.awt.headless=true)"}]
+// `path` is an absolute path or glob (the ELF closure of each match is added, directories are
+// walked), or a bare soname ("libssl.so.3") found like ld.so finds it.
+
+#include <decant/analysis/analysis.hpp>
+
+#include <string>
+#include <vector>
+
+namespace decant {
+
+struct LazyLibrary {
+  std::string path;
+  std::string reason;
+};
+
+// Appends to analysis.runtime.details.lazyLibraries (no duplicate paths).
+void add_lazy_library(Analysis& analysis, const std::string& path, const std::string& reason);
+void add_lazy_libraries(Analysis& analysis, const std::vector<LazyLibrary>& libraries);
+
+// Reads runtime.details.lazyLibraries; the error names the entry ("runtime.lazyLibraries[2].path").
+Result<std::vector<LazyLibrary>> lazy_libraries(const Analysis& analysis);
+
+// Rule sets analyzers can state as is.
+// A JVM with java.awt.headless=true loads libawt + libawt_headless on the first image or font
+// call, libfontmanager with FreeType, and fontconfig reads /etc/fonts and fonts; the X11, GTK
+// and ALSA parts of the JDK (libawt_xawt, libsplashscreen, libjsound) are never loaded then.
+std::vector<LazyLibrary> jvm_headless_lazy_libraries(const std::string& java_home);
+// The parts of a JDK a headless JVM never loads (X11/GTK AWT toolkit, sound, splash screen,
+// accessibility bridge): as exclusions with reasons, so their X11/ALSA/GTK closures stay out.
+std::vector<Exclusion> jvm_headless_exclusions(const std::string& java_home);
+// Files of a JDK a server JVM never reads at run time: sources, jlink's jmods, C headers, man
+// pages, javac's --release data (ct.sym), and the CDS archive for heaps of 32 GB and more
+// (classes_nocoops.jsa) unless `large_heap`.
+std::vector<Exclusion> jvm_unused_file_exclusions(const std::string& java_home, bool large_heap);
+// .NET loads OpenSSL (System.Security.Cryptography.Native) and ICU (globalization) by soname.
+std::vector<LazyLibrary> dotnet_lazy_libraries();
+
+} // namespace decant

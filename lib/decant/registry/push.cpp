@@ -1,0 +1,1009 @@
+#include <decant/registry/http.hpp>
+#include <decant/registry/progress.hpp>
+#include <decant/registry/push.hpp>
+#include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace decant {
+
+using nlohmann::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A failed step: the error for the operator, and whether waiting and trying again may help.
+struct Failure {
+  Error error;
+  bool transient = false;
+};
+
+template<typename T> using Attempt = tl::expected<T, Failure>;
+
+tl::unexpected<Failure>
+fatal(Error error)
+{
+  return tl::unexpected<Failure>(Failure{std::move(error), false});
+}
+
+tl::unexpected<Failure>
+transient(Error error)
+{
+  return tl::unexpected<Failure>(Failure{std::move(error), true});
+}
+
+std::string
+host_of(const std::string& url)
+{
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t end = url.find_first_of("/?", start);
+  std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (size_t at = host.rfind('@'); at != std::string::npos) {
+    host = host.substr(at + 1);
+  }
+  return host;
+}
+
+// A URL as messages show it: without the query, where upload URLs carry the registry's long
+// signed session state.
+std::string
+display_url(const std::string& url)
+{
+  return url.substr(0, url.find('?'));
+}
+
+std::string
+hostname_of(const std::string& host_port)
+{
+  if (!host_port.empty() && host_port[0] == '[') {
+    return host_port.substr(0, host_port.find(']') + 1);
+  }
+  return host_port.substr(0, host_port.find(':'));
+}
+
+// Per-registry memory of where blobs live and which uploads are in flight (see PushOptions).
+class PushState
+{
+public:
+  PushState(std::string path, std::string registry)
+      : m_path(std::move(path)),
+        m_registry(std::move(registry))
+  {
+    if (m_path.empty()) {
+      return;
+    }
+    if (auto text = read_file(m_path)) {
+      m_state = json::parse(*text, nullptr, false);
+    }
+    if (!m_state.is_object()) {
+      m_state = json::object(); // a damaged cache is only a cache: start over
+    }
+  }
+
+  std::vector<std::string>
+  repositories_with(const std::string& digest) const
+  {
+    std::vector<std::string> out;
+    const json* repos = find({"registries", m_registry, "blobs", digest});
+    if (repos && repos->is_array()) {
+      for (const auto& r : *repos) {
+        if (r.is_string()) {
+          out.push_back(r.get<std::string>());
+        }
+      }
+    }
+    return out;
+  }
+
+  void
+  add_blob(const std::string& digest, const std::string& repository)
+  {
+    json& repos = m_state["registries"][m_registry]["blobs"][digest];
+    if (!repos.is_array()) {
+      repos = json::array();
+    }
+    if (std::find(repos.begin(), repos.end(), repository) == repos.end()) {
+      repos.push_back(repository);
+    }
+    save();
+  }
+
+  std::optional<std::pair<std::string, uint64_t>>
+  upload(const std::string& repository, const std::string& digest) const
+  {
+    const json* u = find({"registries", m_registry, "uploads", repository + "@" + digest});
+    if (!u || !u->is_object() || !u->contains("location")) {
+      return std::nullopt;
+    }
+    return std::make_pair(u->value("location", ""), u->value("offset", uint64_t(0)));
+  }
+
+  void
+  set_upload(const std::string& repository,
+             const std::string& digest,
+             const std::string& location,
+             uint64_t offset)
+  {
+    m_state["registries"][m_registry]["uploads"][repository + "@" + digest] = {
+        {"location", location}, {"offset", offset}};
+    save();
+  }
+
+  void
+  clear_upload(const std::string& repository, const std::string& digest)
+  {
+    json* uploads = mutable_find({"registries", m_registry, "uploads"});
+    if (uploads && uploads->is_object()) {
+      uploads->erase(repository + "@" + digest);
+      save();
+    }
+  }
+
+private:
+  const json*
+  find(std::initializer_list<std::string> keys) const
+  {
+    const json* at = &m_state;
+    for (const auto& key : keys) {
+      if (!at->is_object() || !at->contains(key)) {
+        return nullptr;
+      }
+      at = &(*at)[key];
+    }
+    return at;
+  }
+
+  json*
+  mutable_find(std::initializer_list<std::string> keys)
+  {
+    return const_cast<json*>(find(keys));
+  }
+
+  void
+  save() const
+  {
+    if (m_path.empty()) {
+      return;
+    }
+    if (size_t slash = m_path.rfind('/'); slash != std::string::npos && slash > 0) {
+      (void)make_directories(m_path.substr(0, slash), 0700);
+    }
+    // Best effort: failing to remember only costs a re-upload next time.
+    (void)write_file_atomic(m_path, m_state.dump(1), 0600);
+  }
+
+  std::string m_path;
+  std::string m_registry;
+  json m_state = json::object();
+};
+
+class Pusher
+{
+public:
+  Pusher(const LayoutImage& image, const RegistryReference& reference, const PushOptions& options)
+      : m_image(image),
+        m_ref(reference),
+        m_options(options),
+        m_state(options.state_file, reference.api_host()),
+        m_http(make_http_options())
+  {
+    m_base =
+        std::string(options.insecure ? "http" : "https") + "://" + reference.api_host() + "/v2/";
+    m_scopes.push_back("repository:" + reference.repository + ":pull,push");
+  }
+
+  Result<PushOutcome>
+  run()
+  {
+    auto started = Clock::now();
+    PushOutcome outcome;
+    outcome.reference = m_ref;
+    outcome.manifest_digest = m_image.manifest.digest;
+    outcome.manifest_media_type = m_image.manifest.media_type;
+    if (!m_ref.digest.empty() && m_ref.digest != m_image.manifest.digest) {
+      return fail(Error(ErrorCode::usage,
+                        fmt::format("{} names digest {}, but the image's manifest is {}",
+                                    m_ref.str(),
+                                    m_ref.digest,
+                                    m_image.manifest.digest),
+                        "drop the @digest or give the digest of this image"));
+    }
+    // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
+    // front so one token covers them.
+    std::vector<Descriptor> blobs;
+    for (const auto& layer : m_image.layers) {
+      if (layer.is_foreign()) {
+        // Registries never hold these; the manifest's URLs say where they come from.
+        outcome.blobs.push_back({layer, "foreign", "", 0, 0});
+        continue;
+      }
+      blobs.push_back(layer);
+    }
+    blobs.push_back(m_image.config);
+    const size_t foreign = outcome.blobs.size();
+    for (const auto& blob : blobs) {
+      for (const auto& repo : mount_sources(blob.digest)) {
+        std::string scope = "repository:" + repo + ":pull";
+        if (std::find(m_scopes.begin(), m_scopes.end(), scope) == m_scopes.end()) {
+          m_scopes.push_back(scope);
+        }
+      }
+    }
+    if (auto ping = with_retries("contact the registry", [&] { return this->ping(); }); !ping) {
+      return fail(ping.error());
+    }
+
+    // Plan: which blobs the registry lacks; their sizes make the progress total.
+    std::vector<size_t> missing;
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      outcome.image_bytes += blobs[i].size;
+      auto present = with_retries("check blob " + blobs[i].digest,
+                                  [&] { return blob_exists(blobs[i].digest); });
+      if (!present) {
+        return fail(present.error());
+      }
+      BlobOutcome blob_outcome;
+      blob_outcome.blob = blobs[i];
+      if (*present) {
+        blob_outcome.status = "exists";
+        m_state.add_blob(blobs[i].digest, m_ref.repository);
+        event(fmt::format("{} exists ({})", blobs[i].digest, format_bytes(blobs[i].size)));
+      } else {
+        missing.push_back(i);
+        m_total += blobs[i].size;
+      }
+      outcome.blobs.push_back(blob_outcome);
+    }
+
+    for (size_t n = 0; n < missing.size(); ++n) {
+      size_t i = missing[n];
+      BlobOutcome& blob_outcome = outcome.blobs[foreign + i];
+      m_index = n + 1;
+      m_count = missing.size();
+      m_digest = blobs[i].digest;
+      uint64_t credited_before = m_credited;
+      auto pushed = with_retries("push blob " + blobs[i].digest, [&] {
+        // A retry starts the blob over; what its earlier attempts counted towards the progress
+        // total is taken back (the bytes sent stay counted in bytesUploaded).
+        m_credited = credited_before;
+        return push_blob(blobs[i], blob_outcome);
+      });
+      m_credited = credited_before + blobs[i].size;
+      blob_outcome.bytes_uploaded = m_blob_sent_total;
+      m_blob_sent_total = 0;
+      if (!pushed) {
+        return fail(pushed.error());
+      }
+      m_state.add_blob(blobs[i].digest, m_ref.repository);
+      event(
+          fmt::format("{} {}{} ({}, {} sent)",
+                      blobs[i].digest,
+                      blob_outcome.status,
+                      blob_outcome.mounted_from.empty() ? "" : " from " + blob_outcome.mounted_from,
+                      format_bytes(blobs[i].size),
+                      format_bytes(blob_outcome.bytes_uploaded)));
+    }
+    report_progress(true);
+
+    auto manifest = with_retries("push the manifest", [&] { return put_manifest(); });
+    if (!manifest) {
+      return fail(manifest.error());
+    }
+    for (const auto& b : outcome.blobs) {
+      outcome.bytes_uploaded += b.bytes_uploaded;
+    }
+    outcome.retries = m_retries_used;
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return outcome;
+  }
+
+private:
+  HttpOptions
+  make_http_options()
+  {
+    HttpOptions http;
+    http.max_send_bytes_per_second = mbps_to_bytes_per_second(m_options.limit_mbps);
+    http.on_sent = [this](uint64_t bytes) {
+      m_blob_sent_total += bytes;
+      m_credited += bytes;
+      m_meter.add(seconds_now(), bytes);
+      report_progress(false);
+    };
+    return http;
+  }
+
+  double
+  seconds_now() const
+  {
+    return std::chrono::duration<double>(Clock::now() - m_epoch).count();
+  }
+
+  void
+  report_progress(bool force)
+  {
+    if (!m_options.on_progress) {
+      return;
+    }
+    double now = seconds_now();
+    if (!force && now - m_last_report < 0.25) {
+      return;
+    }
+    m_last_report = now;
+    PushProgress p;
+    p.index = m_index;
+    p.count = m_count;
+    p.digest = m_digest;
+    p.sent = std::min(m_credited, m_total);
+    p.total = m_total;
+    p.bytes_per_second = m_meter.bytes_per_second(now);
+    m_options.on_progress(p);
+  }
+
+  void
+  event(const std::string& line) const
+  {
+    if (m_options.on_event) {
+      m_options.on_event(line);
+    }
+  }
+
+  // Runs `step` until it succeeds, fails for good, or the retries are spent; waits
+  // backoff, 2*backoff, ... (at most 30 s) between tries.
+  template<typename F>
+  auto
+  with_retries(const std::string& what, F step) -> Result<typename decltype(step())::value_type>
+  {
+    double wait = m_options.backoff_seconds;
+    for (int attempt = 0;; ++attempt) {
+      auto result = step();
+      if (result) {
+        return *result;
+      }
+      const Failure& failure = result.error();
+      if (!failure.transient || attempt >= m_options.retries) {
+        Error error = failure.error;
+        if (failure.transient && m_options.retries > 0) {
+          error.message += fmt::format(" (gave up after {} retries)", m_options.retries);
+        }
+        return fail(error);
+      }
+      ++m_retries_used;
+      event(fmt::format("cannot {}: {}; retry {}/{} in {:.0f}s",
+                        what,
+                        failure.error.message,
+                        attempt + 1,
+                        m_options.retries,
+                        wait));
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      wait = std::min(wait * 2, 30.0);
+    }
+  }
+
+  std::string
+  who() const
+  {
+    return m_options.credentials ? m_options.credentials->describe() : "anonymous access";
+  }
+
+  // Sends a request with the current authorization; a 401 triggers one authentication round
+  // (Basic or a Bearer token) and one resend. Transport failures and 5xx/429 are transient.
+  Attempt<HttpResponse>
+  send(HttpRequest request)
+  {
+    for (int round = 0;; ++round) {
+      HttpRequest attempt = request;
+      if (!m_authorization.empty()) {
+        attempt.headers.push_back("Authorization: " + m_authorization);
+      }
+      auto response = m_http.perform(attempt);
+      if (!response) {
+        Error error(ErrorCode::network,
+                    fmt::format("cannot reach {}: {}",
+                                display_url(response.error().url),
+                                response.error().cause),
+                    transport_hint(response.error().cause));
+        if (response.error().transient) {
+          return transient(error);
+        }
+        return fatal(error);
+      }
+      if (response->status == 401 && round == 0) {
+        if (auto auth = authenticate(*response); !auth) {
+          return tl::unexpected(auth.error());
+        }
+        continue;
+      }
+      if (response->status == 401) {
+        return fatal(Error(ErrorCode::network,
+                           fmt::format("{} rejected {} pushing to {} ({} {}): {}",
+                                       m_ref.api_host(),
+                                       who(),
+                                       m_ref.repository,
+                                       request.method,
+                                       display_url(request.url),
+                                       describe_registry_error(response->body)),
+                           m_options.credentials
+                               ? "check the user name and password"
+                               : "log in: --username U --password-stdin, or docker login"));
+      }
+      if (response->status == 403) {
+        return fatal(Error(ErrorCode::network,
+                           fmt::format("{} refused {}: not allowed to push to {} ({})",
+                                       m_ref.api_host(),
+                                       who(),
+                                       m_ref.repository,
+                                       describe_registry_error(response->body)),
+                           "ask the registry's administrator for push rights to this repository"));
+      }
+      if (response->status >= 500 || response->status == 429) {
+        return transient(Error(ErrorCode::network,
+                               fmt::format("{} {} answered {}: {}",
+                                           request.method,
+                                           display_url(request.url),
+                                           response->status,
+                                           describe_registry_error(response->body))));
+      }
+      return *response;
+    }
+  }
+
+  std::string
+  transport_hint(const std::string& cause) const
+  {
+    if (!m_options.insecure
+        && (cause.find("SSL") != std::string::npos || cause.find("TLS") != std::string::npos)) {
+      return fmt::format("if {} serves plain http, add --insecure; if it uses a private CA, "
+                         "install the CA certificate in /usr/local/share/ca-certificates and "
+                         "run update-ca-certificates",
+                         m_ref.api_host());
+    }
+    return "check the registry address and that the registry is running";
+  }
+
+  Attempt<bool>
+  authenticate(const HttpResponse& response)
+  {
+    auto challenges = parse_www_authenticate(response.headers.get("WWW-Authenticate"));
+    const AuthChallenge* bearer = nullptr;
+    const AuthChallenge* basic = nullptr;
+    for (const auto& c : challenges) {
+      if (c.scheme == "bearer" && !bearer) {
+        bearer = &c;
+      } else if (c.scheme == "basic" && !basic) {
+        basic = &c;
+      }
+    }
+    if (bearer) {
+      return fetch_token(*bearer);
+    }
+    if (basic) {
+      if (!m_options.credentials) {
+        return fatal(Error(ErrorCode::network,
+                           fmt::format("{} requires a user name and password to push to {}",
+                                       m_ref.api_host(),
+                                       m_ref.repository),
+                           fmt::format("pass --username U --password-stdin, or run docker login {}",
+                                       m_ref.registry)));
+      }
+      m_authorization =
+          "Basic "
+          + base64_encode(m_options.credentials->username + ":" + m_options.credentials->password);
+      return true;
+    }
+    return fatal(Error(ErrorCode::network,
+                       fmt::format("{} answered 401 without a usable WWW-Authenticate challenge "
+                                   "(\"{}\")",
+                                   m_ref.api_host(),
+                                   response.headers.get("WWW-Authenticate")),
+                       "decant speaks Basic and Bearer token authentication"));
+  }
+
+  Attempt<bool>
+  fetch_token(const AuthChallenge& challenge)
+  {
+    auto realm_it = challenge.params.find("realm");
+    if (realm_it == challenge.params.end() || realm_it->second.empty()) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{}: Bearer challenge without a realm", m_ref.api_host())));
+    }
+    std::string realm = realm_it->second;
+    // A token sent over plain http could be read on the way; allow it only where --insecure
+    // already allows plain http: the registry's own host.
+    if (starts_with(realm, "http://")
+        && !(m_options.insecure && hostname_of(host_of(realm)) == hostname_of(m_ref.api_host()))) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{} sends us to a plain-http token service {}; refusing to "
+                                     "send credentials there",
+                                     m_ref.api_host(),
+                                     realm),
+                         "use a registry whose token service speaks https (or, on the "
+                         "registry's own host, --insecure)"));
+    }
+    std::string url = realm;
+    if (auto service = challenge.params.find("service"); service != challenge.params.end()) {
+      url = add_query(url, "service", service->second);
+    }
+    std::vector<std::string> scopes = m_scopes;
+    if (auto scope = challenge.params.find("scope"); scope != challenge.params.end()) {
+      if (std::find(scopes.begin(), scopes.end(), scope->second) == scopes.end()) {
+        scopes.insert(scopes.begin(), scope->second);
+      }
+    }
+    for (const auto& scope : scopes) {
+      url = add_query(url, "scope", scope);
+    }
+    HttpRequest request;
+    request.url = url;
+    if (m_options.credentials) {
+      request.headers.push_back(
+          "Authorization: Basic "
+          + base64_encode(m_options.credentials->username + ":" + m_options.credentials->password));
+    }
+    auto response = m_http.perform(request);
+    if (!response) {
+      Error error(
+          ErrorCode::network,
+          fmt::format("cannot reach the token service {}: {}", realm, response.error().cause));
+      return response.error().transient ? transient(error) : fatal(error);
+    }
+    if (response->status == 401 || response->status == 403) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("the token service {} of {} rejected {}: {} {}",
+                                     realm,
+                                     m_ref.api_host(),
+                                     who(),
+                                     response->status,
+                                     describe_registry_error(response->body)),
+                         m_options.credentials
+                             ? "check the user name and password"
+                             : "log in: --username U --password-stdin, or docker login"));
+    }
+    if (response->status >= 500) {
+      return transient(
+          Error(ErrorCode::network,
+                fmt::format("the token service {} answered {}", realm, response->status)));
+    }
+    json body = json::parse(response->body, nullptr, false);
+    std::string token;
+    if (response->status == 200 && body.is_object()) {
+      token = body.value("token", "");
+      if (token.empty()) {
+        token = body.value("access_token", "");
+      }
+    }
+    if (token.empty()) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("the token service {} answered {} without a token",
+                                     realm,
+                                     response->status)));
+    }
+    m_authorization = "Bearer " + token;
+    return true;
+  }
+
+  // GET /v2/: is this a registry, and which authentication does it want (401 -> authenticate
+  // before any layer is sent, so no upload is wasted on a 401).
+  Attempt<bool>
+  ping()
+  {
+    HttpRequest request;
+    request.url = m_base;
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 200) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{} does not answer like a registry: GET {} gave {}",
+                                     m_ref.api_host(),
+                                     m_base,
+                                     response->status),
+                         "check the registry address (the API must be served at /v2/)"));
+    }
+    return true;
+  }
+
+  std::string
+  repo_url(const std::string& suffix) const
+  {
+    return m_base + m_ref.repository + "/" + suffix;
+  }
+
+  Attempt<bool>
+  blob_exists(const std::string& digest)
+  {
+    HttpRequest request;
+    request.method = "HEAD";
+    request.url = repo_url("blobs/" + digest);
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status == 200) {
+      return true;
+    }
+    if (response->status == 404) {
+      return false;
+    }
+    return fatal(unexpected_status("HEAD", request.url, *response));
+  }
+
+  Error
+  unexpected_status(const std::string& method, const std::string& url, const HttpResponse& r) const
+  {
+    return Error(ErrorCode::network,
+                 fmt::format("{} {} answered {}: {}",
+                             method,
+                             display_url(url),
+                             r.status,
+                             describe_registry_error(r.body)));
+  }
+
+  std::vector<std::string>
+  mount_sources(const std::string& digest) const
+  {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& repo) {
+      if (repo != m_ref.repository && std::find(out.begin(), out.end(), repo) == out.end()) {
+        out.push_back(repo);
+      }
+    };
+    for (const auto& repo : m_options.mount_from) {
+      add(repo);
+    }
+    for (const auto& repo : m_state.repositories_with(digest)) {
+      add(repo);
+    }
+    return out;
+  }
+
+  Attempt<bool>
+  push_blob(const Descriptor& blob, BlobOutcome& outcome)
+  {
+    // A retry may find the blob there after all (the last PUT landed, its answer did not).
+    auto present = blob_exists(blob.digest);
+    if (!present) {
+      return tl::unexpected(present.error());
+    }
+    if (*present) {
+      outcome.status = outcome.bytes_uploaded > 0 || m_blob_sent_total > 0 ? "uploaded" : "exists";
+      return true;
+    }
+    std::string location;
+    uint64_t offset = 0;
+    if (auto saved = m_state.upload(m_ref.repository, blob.digest)) {
+      auto resumed = resume_session(blob, saved->first);
+      if (!resumed) {
+        return tl::unexpected(resumed.error());
+      }
+      if (resumed->first.empty()) {
+        m_state.clear_upload(m_ref.repository, blob.digest);
+      } else {
+        location = resumed->first;
+        offset = resumed->second;
+        outcome.resumed_from = offset;
+        m_credited += offset;
+        event(fmt::format("{} resuming the upload at {}", blob.digest, format_bytes(offset)));
+      }
+    }
+    if (location.empty()) {
+      for (const auto& source : mount_sources(blob.digest)) {
+        HttpRequest request;
+        request.method = "POST";
+        request.url =
+            add_query(add_query(repo_url("blobs/uploads/"), "mount", blob.digest), "from", source);
+        auto response = send(request);
+        if (!response) {
+          return tl::unexpected(response.error());
+        }
+        if (response->status == 201) {
+          outcome.status = "mounted";
+          outcome.mounted_from = source;
+          m_credited += blob.size;
+          return true;
+        }
+        if (response->status == 202) {
+          // Not mountable from there: the registry opened an ordinary upload instead.
+          location = resolve_location(request.url, response->headers.get("Location"));
+          break;
+        }
+      }
+    }
+    if (location.empty()) {
+      HttpRequest request;
+      request.method = "POST";
+      request.url = repo_url("blobs/uploads/");
+      auto response = send(request);
+      if (!response) {
+        return tl::unexpected(response.error());
+      }
+      if (response->status != 202 || response->headers.get("Location").empty()) {
+        return fatal(unexpected_status("POST", request.url, *response));
+      }
+      location = resolve_location(request.url, response->headers.get("Location"));
+    }
+    std::string path = m_image.blob_path(blob);
+    if (offset == 0 && blob.size <= m_options.chunk_bytes) {
+      // Monolithic: the whole blob in the PUT that closes the upload.
+      HttpRequest request;
+      request.method = "PUT";
+      request.url = add_query(location, "digest", blob.digest);
+      request.headers.push_back("Content-Type: application/octet-stream");
+      request.body = HttpBody::file_range(path, 0, blob.size);
+      request.has_body = true;
+      auto response = send(request);
+      if (!response) {
+        return tl::unexpected(response.error());
+      }
+      if (response->status != 201) {
+        return fatal(blob_rejected(blob, *response));
+      }
+      outcome.status = "uploaded";
+      return true;
+    }
+    while (offset < blob.size) {
+      uint64_t length = std::min<uint64_t>(m_options.chunk_bytes, blob.size - offset);
+      HttpRequest request;
+      request.method = "PATCH";
+      request.url = location;
+      request.headers.push_back("Content-Type: application/octet-stream");
+      request.headers.push_back(fmt::format("Content-Range: {}-{}", offset, offset + length - 1));
+      request.body = HttpBody::file_range(path, offset, length);
+      request.has_body = true;
+      auto response = send(request);
+      if (!response) {
+        return tl::unexpected(response.error());
+      }
+      if (response->status == 416 || response->status == 404) {
+        // The session is gone or elsewhere than we think: forget it, start the blob over.
+        m_state.clear_upload(m_ref.repository, blob.digest);
+        return transient(
+            Error(ErrorCode::network,
+                  fmt::format("upload session of {} lost ({})", blob.digest, response->status)));
+      }
+      if (response->status != 202) {
+        return fatal(blob_rejected(blob, *response));
+      }
+      if (auto next = response->headers.get("Location"); !next.empty()) {
+        location = resolve_location(location, next);
+      }
+      uint64_t next_offset = offset + length;
+      if (auto range = next_offset_from_range(response->headers.get("Range"))) {
+        next_offset = *range;
+      }
+      offset = next_offset;
+      m_state.set_upload(m_ref.repository, blob.digest, location, offset);
+    }
+    HttpRequest close;
+    close.method = "PUT";
+    close.url = add_query(location, "digest", blob.digest);
+    auto response = send(close);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 201) {
+      m_state.clear_upload(m_ref.repository, blob.digest);
+      return fatal(blob_rejected(blob, *response));
+    }
+    m_state.clear_upload(m_ref.repository, blob.digest);
+    outcome.status = outcome.resumed_from > 0 ? "resumed" : "uploaded";
+    return true;
+  }
+
+  // Asks the registry how far a remembered upload got (GET on its location, 204 + Range).
+  // Returns ("", 0) when the session is no longer there.
+  Attempt<std::pair<std::string, uint64_t>>
+  resume_session(const Descriptor& blob, const std::string& location)
+  {
+    HttpRequest request;
+    request.url = location;
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 204) {
+      return std::make_pair(std::string(), uint64_t(0));
+    }
+    auto offset = next_offset_from_range(response->headers.get("Range"));
+    if (!offset || *offset > blob.size) {
+      return std::make_pair(std::string(), uint64_t(0));
+    }
+    std::string next = response->headers.get("Location");
+    return std::make_pair(next.empty() ? location : resolve_location(location, next), *offset);
+  }
+
+  Error
+  blob_rejected(const Descriptor& blob, const HttpResponse& response) const
+  {
+    std::string body = describe_registry_error(response.body);
+    if (body.find("DIGEST_INVALID") != std::string::npos) {
+      return Error(ErrorCode::invalid_input,
+                   fmt::format("{} rejected blob {}: {} (the file in the layout does not match "
+                               "its name)",
+                               m_ref.api_host(),
+                               blob.digest,
+                               body),
+                   "the OCI layout is corrupt; pack the image again");
+    }
+    return Error(
+        ErrorCode::network,
+        fmt::format(
+            "{} rejected blob {}: {} {}", m_ref.api_host(), blob.digest, response.status, body));
+  }
+
+  Attempt<bool>
+  put_manifest()
+  {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = repo_url("manifests/" + m_ref.manifest_reference());
+    request.headers.push_back("Content-Type: " + m_image.manifest.media_type);
+    request.body = HttpBody::bytes(m_image.manifest_bytes);
+    request.has_body = true;
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 201 && response->status != 200) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{} rejected the manifest {} for {}: {} {}",
+                                     m_ref.api_host(),
+                                     m_image.manifest.digest,
+                                     m_ref.str(),
+                                     response->status,
+                                     describe_registry_error(response->body)),
+                         "the registry's words above say what it did not accept"));
+    }
+    std::string digest = response->headers.get("Docker-Content-Digest");
+    if (!digest.empty() && digest != m_image.manifest.digest) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{} stored the manifest as {}, not {}: it rewrote it",
+                                     m_ref.api_host(),
+                                     digest,
+                                     m_image.manifest.digest)));
+    }
+    event(fmt::format("manifest {} tagged {}", m_image.manifest.digest, m_ref.str()));
+    return true;
+  }
+
+  const LayoutImage& m_image;
+  RegistryReference m_ref;
+  const PushOptions& m_options;
+  PushState m_state;
+  HttpClient m_http;
+  std::string m_base;
+  std::vector<std::string> m_scopes;
+  std::string m_authorization;
+  Clock::time_point m_epoch = Clock::now();
+  RateMeter m_meter;
+  double m_last_report = -1;
+  uint64_t m_total = 0;
+  uint64_t m_credited = 0;        // progress: bytes of `m_total` done
+  uint64_t m_blob_sent_total = 0; // body bytes sent for the current blob, all attempts
+  size_t m_index = 0;
+  size_t m_count = 0;
+  std::string m_digest;
+  int m_retries_used = 0;
+};
+
+} // namespace
+
+uint64_t
+mbps_to_bytes_per_second(double mbps)
+{
+  if (mbps <= 0) {
+    return 0;
+  }
+  return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(mbps * 125000.0)));
+}
+
+Result<PushOutcome>
+push_image(const LayoutImage& image, const RegistryReference& reference, const PushOptions& options)
+{
+  if (options.limit_mbps < 0 || !std::isfinite(options.limit_mbps)) {
+    return fail(Error(ErrorCode::usage,
+                      fmt::format("--limit-mbps {} is not a positive rate", options.limit_mbps),
+                      "give megabits per second, e.g. --limit-mbps 100"));
+  }
+  if (options.chunk_bytes == 0) {
+    return fail(ErrorCode::usage, "the chunk size must be positive");
+  }
+  Pusher pusher(image, reference, options);
+  return pusher.run();
+}
+
+json
+to_json(const PushOutcome& outcome)
+{
+  json blobs = json::array();
+  for (const auto& b : outcome.blobs) {
+    json entry = {{"digest", b.blob.digest},
+                  {"size", b.blob.size},
+                  {"mediaType", b.blob.media_type},
+                  {"status", b.status},
+                  {"bytesUploaded", b.bytes_uploaded}};
+    if (!b.mounted_from.empty()) {
+      entry["mountedFrom"] = b.mounted_from;
+    }
+    if (b.resumed_from > 0) {
+      entry["resumedFrom"] = b.resumed_from;
+    }
+    blobs.push_back(entry);
+  }
+  return {{"reference", outcome.reference.str()},
+          {"digest", outcome.manifest_digest},
+          {"mediaType", outcome.manifest_media_type},
+          {"blobs", blobs},
+          {"bytesUploaded", outcome.bytes_uploaded},
+          {"imageBytes", outcome.image_bytes},
+          {"retries", outcome.retries},
+          {"seconds", std::round(outcome.seconds * 1000) / 1000}};
+}
+
+std::string
+describe_registry_error(const std::string& body)
+{
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
+    std::vector<std::string> parts;
+    for (const auto& e : j["errors"]) {
+      if (!e.is_object()) {
+        continue;
+      }
+      std::string part = e.value("code", "ERROR");
+      std::string message = e.value("message", "");
+      if (!message.empty()) {
+        part += ": " + message;
+      }
+      if (e.contains("detail") && !e["detail"].is_null() && !e["detail"].empty()
+          && e["detail"] != "") {
+        part += " ("
+                + (e["detail"].is_string() ? e["detail"].get<std::string>() : e["detail"].dump())
+                + ")";
+      }
+      parts.push_back(part);
+    }
+    if (!parts.empty()) {
+      return join(parts, "; ");
+    }
+  }
+  std::string text(trim(body));
+  if (text.empty()) {
+    return "(no error body)";
+  }
+  if (text.size() > 300) {
+    text = text.substr(0, 300) + "...";
+  }
+  return text;
+}
+
+std::optional<uint64_t>
+next_offset_from_range(const std::string& range)
+{
+  std::string_view text = trim(range);
+  if (starts_with(text, "bytes=")) {
+    text.remove_prefix(6);
+  }
+  size_t dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto start = parse_u64(text.substr(0, dash));
+  auto end = parse_u64(text.substr(dash + 1));
+  if (!start || !end || *start != 0) {
+    return std::nullopt;
+  }
+  // distribution writes "0-0" for an empty upload as well as for one byte; 0 is the safe reading
+  // (a wrong guess is answered with 416 and the blob starts over).
+  return *end == 0 ? 0 : *end + 1;
+}
+
+} // namespace decant

@@ -1,0 +1,456 @@
+// The ASP.NET Core analyzer on fake host trees (fixtures/hosts/aspnet-*, built by
+// fixtures/hosts/aspnet-generate.py from the real configs in fixtures/configs/aspnet): golden
+// analysis.json per .NET version and launch shape, identities, and every bad-input error.
+//
+// DECANT_UPDATE_GOLDEN=1 rewrites expected/analysis.json and expected/secrets.json; review the
+// diff before committing it.
+#include "aspnet/aspnet_analyzer.hpp"
+#include "aspnet/dotnet_launch.hpp"
+#include "aspnet/web_config.hpp"
+#include "test_support.hpp"
+
+#include <decant/proc/process.hpp>
+#include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace decant;
+using namespace decant::aspnet;
+
+namespace {
+
+struct Scenario {
+  const char* host;
+  int pid;
+};
+
+const Scenario k_scenarios[] = {
+    {"aspnet-3.1-muxer", 3101},
+    {"aspnet-3.1-selfcontained", 3201},
+    {"aspnet-5.0-apphost", 5001},
+    {"aspnet-6.0-muxer", 6001},
+    {"aspnet-6.0-selfcontained", 6101},
+    {"aspnet-7.0-apphost", 7001},
+    {"aspnet-8.0-muxer", 8001},
+    {"aspnet-8.0-selfcontained", 8101},
+};
+
+Result<Analysis>
+analyze_at(const std::string& root_dir, int pid)
+{
+  auto root = HostRoot::open(root_dir);
+  if (!root) {
+    return fail(root.error());
+  }
+  auto process = read_process(*root, pid);
+  if (!process) {
+    return fail(process.error());
+  }
+  auto analyzer = make_aspnet_analyzer();
+  if (!analyzer->matches(*process, *root)) {
+    return fail(ErrorCode::failure, "the aspnet analyzer does not match PID {}", pid);
+  }
+  return analyzer->analyze(*process, *root);
+}
+
+// What may differ between runs: the time, and the CPU count of the machine running the test.
+nlohmann::json
+stable(nlohmann::json json)
+{
+  json.erase("createdAt");
+  json["resources"].erase("cpus");
+  return json;
+}
+
+// A copy of a fixture host to break in a test.
+std::string
+copy_host(const test::TempDir& dir, const std::string& host)
+{
+  std::string target = dir.path() + "/" + host;
+  auto copied =
+      test::run_command("cp -a '" + test::fixture("hosts/" + host) + "' '" + target + "'");
+  EXPECT_EQ(copied.status, 0) << copied.err;
+  return target;
+}
+
+void
+remove_lines_containing(const std::string& path, const std::string& needle)
+{
+  std::string content = read_file(path).value();
+  std::string out;
+  for (const auto& line : split(content, '\n')) {
+    if (line.find(needle) == std::string::npos) {
+      out += line + "\n";
+    }
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << out;
+}
+
+} // namespace
+
+class AspnetGolden : public ::testing::TestWithParam<Scenario>
+{
+};
+
+TEST_P(AspnetGolden, MatchesExpectedAnalysis)
+{
+  const Scenario& s = GetParam();
+  std::string host = test::fixture(std::string("hosts/") + s.host);
+  auto analysis = analyze_at(host, s.pid);
+  ASSERT_TRUE(analysis) << analysis.error().message;
+  nlohmann::json got = stable(to_json(*analysis));
+  nlohmann::json secrets = secrets_json(*analysis);
+  std::string expected_path = host + "/expected/analysis.json";
+  std::string secrets_path = host + "/expected/secrets.json";
+  if (std::getenv("DECANT_UPDATE_GOLDEN")) {
+    ASSERT_TRUE(make_directories(host + "/expected"));
+    ASSERT_TRUE(write_file_atomic(expected_path, got.dump(2) + "\n"));
+    ASSERT_TRUE(write_file_atomic(secrets_path, secrets.dump(2) + "\n"));
+  }
+  auto expected = read_file(expected_path);
+  ASSERT_TRUE(expected) << "no golden output " << expected_path
+                        << " (run once with DECANT_UPDATE_GOLDEN=1 and review it)";
+  EXPECT_EQ(got, stable(nlohmann::json::parse(*expected))) << "got:\n" << got.dump(2);
+  EXPECT_EQ(secrets, nlohmann::json::parse(read_file(secrets_path).value()));
+  // The model reads back what it wrote.
+  auto reparsed = analysis_from_json(to_json(*analysis));
+  ASSERT_TRUE(reparsed) << reparsed.error().message;
+  EXPECT_EQ(stable(to_json(*reparsed)), got);
+}
+
+INSTANTIATE_TEST_SUITE_P(Hosts,
+                         AspnetGolden,
+                         ::testing::ValuesIn(k_scenarios),
+                         [](const ::testing::TestParamInfo<Scenario>& info) {
+                           std::string name = info.param.host;
+                           for (auto& c : name) {
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           }
+                           return name;
+                         });
+
+TEST(AspnetAnalyzer, VersionsShapesAndFrameworksInUse)
+{
+  struct Case {
+    const char* host;
+    int pid;
+    const char* tfm;
+    const char* launch;
+    const char* aspnet_version; // in use, not requested
+  };
+  const Case cases[] = {
+      {"aspnet-3.1-muxer", 3101, "netcoreapp3.1", "muxer", "3.1.32"},
+      {"aspnet-3.1-selfcontained", 3201, "netcoreapp3.1", "self-contained", "3.1.17"},
+      {"aspnet-5.0-apphost", 5001, "net5.0", "apphost", "5.0.17"},
+      {"aspnet-6.0-muxer", 6001, "net6.0", "muxer", "6.0.36"},
+      {"aspnet-6.0-selfcontained", 6101, "net6.0", "self-contained", "6.0.1"},
+      {"aspnet-7.0-apphost", 7001, "net7.0", "apphost", "7.0.20"},
+      {"aspnet-8.0-muxer", 8001, "net8.0", "muxer", "8.0.11"},
+      {"aspnet-8.0-selfcontained", 8101, "net8.0", "self-contained", "8.0.3"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.host);
+    auto a = analyze_at(test::fixture(std::string("hosts/") + c.host), c.pid);
+    ASSERT_TRUE(a) << a.error().message;
+    auto j = to_json(*a);
+    EXPECT_EQ(j["applicationType"], "dotnet-aspnetcore");
+    EXPECT_EQ(j["runtime"]["tfm"], c.tfm);
+    EXPECT_EQ(j["runtime"]["launch"], c.launch);
+    EXPECT_EQ(j["runtime"]["version"], c.aspnet_version);
+  }
+}
+
+TEST(AspnetAnalyzer, OnlyFrameworkVersionsInUseArePacked)
+{
+  // 8.0.1, 8.0.11 and 9.0.0 are installed; 8.0.11 is mapped.
+  auto a = analyze_at(test::fixture("hosts/aspnet-8.0-muxer"), 8001);
+  ASSERT_TRUE(a) << a.error().message;
+  std::vector<std::string> shared;
+  for (const auto& f : a->files) {
+    if (f.path.find("/shared/") != std::string::npos
+        || f.path.find("/host/fxr/") != std::string::npos) {
+      shared.push_back(f.path);
+    }
+  }
+  EXPECT_EQ(shared,
+            (std::vector<std::string>{"/usr/share/dotnet/host/fxr/9.0.0",
+                                      "/usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.11",
+                                      "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/8.0.11"}));
+}
+
+TEST(AspnetAnalyzer, TwoInstancesWithDifferentUrlsGetDifferentIds)
+{
+  std::string host = test::fixture("hosts/aspnet-8.0-muxer");
+  auto first = analyze_at(host, 8001);
+  auto second = analyze_at(host, 8002);
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(first->application_id, second->application_id);
+  EXPECT_EQ(first->ports.at(0).port, 8080);
+  EXPECT_EQ(second->ports.at(0).port, 9090);
+  // identify() (inventory) agrees with analyze().
+  auto root = HostRoot::open(host).value();
+  auto identity = make_aspnet_analyzer()->identify(read_process(root, 8002).value(), root);
+  ASSERT_TRUE(identity) << identity.error().message;
+  EXPECT_EQ(identity->application_id, second->application_id);
+  EXPECT_EQ(identity->path, "/srv/fdd8");
+  // And the same instance analyzed twice keeps its id.
+  EXPECT_EQ(analyze_at(host, 8001)->application_id, first->application_id);
+}
+
+TEST(AspnetAnalyzer, ConsoleAppIsUnsupported)
+{
+  auto a = analyze_at(test::fixture("hosts/aspnet-console"), 3301);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::unsupported);
+  EXPECT_NE(a.error().message.find("not an ASP.NET Core application"), std::string::npos);
+  EXPECT_NE(a.error().message.find("/srv/worker/worker.runtimeconfig.json"), std::string::npos);
+}
+
+TEST(AspnetAnalyzer, CliExitCodeForConsoleApp)
+{
+  auto result =
+      test::run_command(std::string(DECANT_BINARY) + " --root '"
+                        + test::fixture("hosts/aspnet-console") + "' analyze 3301 -o /dev/null");
+  EXPECT_EQ(result.status, exit_code(ErrorCode::unsupported)) << result.err;
+  EXPECT_NE(result.err.find("not an ASP.NET Core application"), std::string::npos) << result.err;
+}
+
+TEST(AspnetAnalyzer, MalformedRuntimeConfigNamesFileAndPosition)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::ofstream(host + "/srv/fdd8/fdd_dotnet_8.runtimeconfig.json", std::ios::trunc)
+      << "{\n  \"runtimeOptions\": {\n    \"tfm\": net8.0\n  }\n}\n";
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(a.error().message.find("/srv/fdd8/fdd_dotnet_8.runtimeconfig.json:3:"),
+            std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, MalformedAppsettingsNamesFileAndPosition)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-3.1-muxer");
+  std::ofstream(host + "/srv/shop/appsettings.json", std::ios::trunc)
+      << "{\n  \"Kestrel\": {\n    \"Endpoints\": { \"Http\": { \"Url\": http://*:80 } }\n  }\n}\n";
+  auto a = analyze_at(host, 3101);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(a.error().message.find("/srv/shop/appsettings.json:3:"), std::string::npos)
+      << a.error().message;
+  // The CLI writes nothing that looks valid and exits with invalid_input.
+  auto result = test::run_command(std::string(DECANT_BINARY) + " --root '" + host
+                                  + "' analyze 3101 -o '" + dir.path() + "/out/analysis.json'");
+  EXPECT_EQ(result.status, exit_code(ErrorCode::invalid_input)) << result.err;
+  EXPECT_FALSE(test::run_command("test -e '" + dir.path() + "/out/analysis.json'").status == 0);
+}
+
+TEST(AspnetAnalyzer, MissingSharedFrameworkIsNamed)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  // Not mapped (yet) and not installed in a version that 8.0.0 can roll forward to.
+  remove_lines_containing(host + "/proc/8001/maps", "Microsoft.AspNetCore.App");
+  ASSERT_EQ(test::run_command("rm -r '" + host
+                              + "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/8.0.1' '" + host
+                              + "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/8.0.11'")
+                .status,
+            0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("Microsoft.AspNetCore.App 8.0.0"), std::string::npos)
+      << a.error().message;
+  EXPECT_NE(a.error().message.find("installed: 9.0.0"), std::string::npos) << a.error().message;
+}
+
+TEST(AspnetAnalyzer, UnmappedFrameworkIsResolvedByRollForward)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  remove_lines_containing(host + "/proc/8001/maps", "Microsoft.AspNetCore.App");
+  auto a = analyze_at(host, 8001);
+  ASSERT_TRUE(a) << a.error().message;
+  auto frameworks = a->runtime.details["frameworks"];
+  ASSERT_EQ(frameworks.size(), 2u);
+  EXPECT_EQ(frameworks[1]["version"], "8.0.11"); // 8.0.0 -> latest 8.0 patch, not 9.0.0
+  EXPECT_EQ(frameworks[1]["resolvedFrom"], "roll-forward");
+}
+
+TEST(AspnetAnalyzer, MappedFrameworkGoneFromHostIsNamed)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(test::run_command("rm -r '" + host
+                              + "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/8.0.11'")
+                .status,
+            0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("Microsoft.AspNetCore.App 8.0.11"), std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, ApphostWithoutAppDllFails)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-7.0-apphost");
+  ASSERT_EQ(::unlink((host + "/srv/fde7/fde_dotnet_7.dll").c_str()), 0);
+  auto a = analyze_at(host, 7001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("/srv/fde7/fde_dotnet_7.dll"), std::string::npos)
+      << a.error().message;
+  EXPECT_FALSE(a.error().hint.empty());
+}
+
+TEST(AspnetLaunch, MuxerArgv)
+{
+  using V = std::vector<std::string>;
+  EXPECT_EQ(muxer_app_index(V{"dotnet", "App.dll"}).value_or(0), 1u);
+  EXPECT_EQ(
+      muxer_app_index(V{"dotnet", "exec", "--runtimeconfig", "x.json", "/a/App.dll", "--urls", "u"})
+          .value_or(0),
+      4u);
+  EXPECT_EQ(muxer_app_index(V{"dotnet", "--roll-forward", "Major", "App.dll"}).value_or(0), 3u);
+  EXPECT_FALSE(muxer_app_index(V{"dotnet", "run"}));
+  EXPECT_FALSE(muxer_app_index(V{"dotnet", "--info"}));
+  EXPECT_FALSE(muxer_app_index(V{"dotnet"}));
+}
+
+TEST(AspnetWebConfig, ReadsHintsFromEveryCorpusVariant)
+{
+  struct Case {
+    const char* file;
+    const char* process_path;
+    const char* arguments;
+    const char* hosting_model;
+    const char* module;
+  };
+  const Case cases[] = {
+      {"cf-net8.0-fde.web.config",
+       "dotnet",
+       ".\\source_8.0.dll",
+       "inprocess",
+       "AspNetCoreModuleV2"},
+      {"cf-netcoreapp3.1-selfcontained.web.config",
+       ".\\msbuild_self_contained",
+       "",
+       "inprocess",
+       "AspNetCoreModuleV2"},
+      {"aspnetcore-iis-inprocesswebsite.web.config",
+       "%LAUNCHER_PATH%",
+       "%LAUNCHER_ARGS%",
+       "inprocess",
+       "AspNetCoreModuleV2"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    auto text = read_file(test::fixture(std::string("configs/aspnet/") + c.file)).value();
+    auto hints = read_web_config(text, c.file);
+    ASSERT_TRUE(hints) << hints.error().message;
+    EXPECT_EQ(hints->process_path, c.process_path);
+    EXPECT_EQ(hints->arguments, c.arguments);
+    EXPECT_EQ(hints->hosting_model, c.hosting_model);
+    EXPECT_EQ(hints->module, c.module);
+  }
+  EXPECT_FALSE(read_web_config("<configuration><system.webServer>", "broken.config"));
+  EXPECT_FALSE(read_web_config("<configuration/>", "empty.config"));
+}
+
+TEST(AspnetAnalyzer, MuxerWithoutItsDllFails)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.dll").c_str()), 0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("/srv/fdd8/fdd_dotnet_8.dll, which does not exist"),
+            std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, MissingRuntimeConfigFails)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.runtimeconfig.json").c_str()), 0);
+  auto a = analyze_at(host, 8001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find("/srv/fdd8/fdd_dotnet_8.runtimeconfig.json is missing"),
+            std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, AppsettingsMustBeAnObject)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-3.1-muxer");
+  std::ofstream(host + "/srv/shop/appsettings.json", std::ios::trunc) << "[\"urls\"]\n";
+  auto a = analyze_at(host, 3101);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(
+      a.error().message.find("/srv/shop/appsettings.json: the top level must be a JSON object"),
+      std::string::npos)
+      << a.error().message;
+}
+
+TEST(AspnetAnalyzer, NotADotnetProcessIsNotMatched)
+{
+  // A process whose executable is not dotnet and has no runtimeconfig/deps/dll beside it.
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  ASSERT_EQ(::unlink((host + "/proc/8001/exe").c_str()), 0);
+  ASSERT_EQ(::symlink("/usr/bin/python3", (host + "/proc/8001/exe").c_str()), 0);
+  auto root = HostRoot::open(host).value();
+  auto process = read_process(root, 8001);
+  ASSERT_TRUE(process) << process.error().message;
+  EXPECT_FALSE(make_aspnet_analyzer()->matches(*process, root));
+}
+
+TEST(AspnetAnalyzer, HostBoundAndLoopbackUrlsAreBothRebound)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "aspnet-6.0-muxer");
+  std::string argv[] = {"/usr/bin/dotnet",
+                        "/srv/source-app/source-app.dll",
+                        "--urls",
+                        "http://10.20.30.40:7000;https://localhost:7001"};
+  std::string cmdline;
+  for (const auto& arg : argv) {
+    cmdline += arg + '\0';
+  }
+  std::ofstream(host + "/proc/6001/cmdline", std::ios::binary | std::ios::trunc) << cmdline;
+  auto a = analyze_at(host, 6001);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->start.command,
+            (std::vector<std::string>{"/usr/share/dotnet/dotnet",
+                                      "/srv/source-app/source-app.dll",
+                                      "--urls",
+                                      "http://+:7000;https://+:7001"}));
+  std::vector<std::string> codes;
+  for (const auto& warning : a->warnings) {
+    codes.push_back(warning.code);
+  }
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"address-bound",
+                                      "localhost-only",
+                                      "port-not-listening",
+                                      "https-development-certificate"}));
+  ASSERT_EQ(a->ports.size(), 2u);
+  EXPECT_TRUE(a->ports[0].listening);  // 7000 has a socket (on loopback in the fixture)
+  EXPECT_FALSE(a->ports[1].listening); // 7001 has none
+  EXPECT_EQ(a->ports[1].role, PortRole::https);
+}

@@ -1,0 +1,241 @@
+#include "test_support.hpp"
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/deploy/kubernetes.hpp>
+
+#include <gtest/gtest.h>
+
+#include <yaml-cpp/yaml.h>
+
+namespace decant {
+namespace {
+
+Analysis
+tomcat()
+{
+  auto a = load_analysis(test::fixture("deploy/tomcat/analysis.json"));
+  EXPECT_TRUE(a) << (a ? "" : a.error().message);
+  return *a;
+}
+
+const KubernetesObject*
+find(const KubernetesManifests& m, const std::string& kind)
+{
+  for (const auto& o : m.objects) {
+    if (o.object["kind"] == kind) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+TEST(DeployKubernetes, YamlReadsBackAsBuilt)
+{
+  DeployOptions options;
+  options.image = "127.0.0.1:5000/shop/tomcat:1.0";
+  auto m = generate_kubernetes(tomcat(), options);
+  ASSERT_TRUE(m) << m.error().message;
+  for (const auto& o : m->objects) {
+    YAML::Node node = YAML::Load(to_yaml(o.object));
+    EXPECT_EQ(node["kind"].as<std::string>(), o.object["kind"].get<std::string>());
+  }
+  const auto* cm = find(*m, "ConfigMap");
+  ASSERT_TRUE(cm);
+  YAML::Node data = YAML::Load(to_yaml(cm->object))["data"];
+  // "8080" and "true" must come back as strings, not a number and a boolean.
+  EXPECT_EQ(data["TOMCAT_PORT"].Tag(), "!");
+  EXPECT_EQ(data["TOMCAT_PORT"].as<std::string>(), "8080");
+  EXPECT_EQ(data["FEATURE_ON"].Tag(), "!");
+  EXPECT_EQ(data["JAVA_OPTS"].as<std::string>(), "-Djava.awt.headless=true $(not-a-k8s-ref)");
+  EXPECT_FALSE(data["DB_PASSWORD"]); // secret: not in the ConfigMap
+}
+
+TEST(DeployKubernetes, DeploymentFollowsTheAnalysis)
+{
+  Analysis a = tomcat();
+  DeployOptions options;
+  options.image = "reg.example.com/shop/tomcat:1";
+  options.replicas = 3;
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m);
+  YAML::Node d = YAML::Load(to_yaml(find(*m, "Deployment")->object));
+  EXPECT_EQ(d["spec"]["replicas"].as<int>(), 3);
+  YAML::Node pod = d["spec"]["template"]["spec"];
+  YAML::Node c = pod["containers"][0];
+  EXPECT_EQ(c["command"][0].as<std::string>(), a.start.command[0]);
+  EXPECT_EQ(c["args"].size(), a.start.command.size() - 1);
+  EXPECT_EQ(c["args"][1].as<std::string>(), "-Ddb.password=$(ARG_db.password)");
+  EXPECT_EQ(c["args"][4].as<std::string>(), "-Dmsg=$$(literal)");
+  EXPECT_EQ(c["workingDir"].as<std::string>(), "/var/lib/tomcat10");
+  EXPECT_EQ(pod["securityContext"]["runAsUser"].as<int>(), 997);
+  EXPECT_EQ(pod["securityContext"]["fsGroup"].as<int>(), 997);
+  EXPECT_EQ(pod["securityContext"]["supplementalGroups"][0].as<int>(), 1001);
+  EXPECT_EQ(c["securityContext"]["capabilities"]["add"][0].as<std::string>(), "NET_BIND_SERVICE");
+  EXPECT_EQ(c["resources"]["limits"]["memory"].as<std::string>(), "1Gi");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/");
+  EXPECT_TRUE(c["livenessProbe"]["tcpSocket"]);
+  EXPECT_EQ(pod["hostAliases"][0]["ip"].as<std::string>(), "10.0.0.12");
+  // Every secret reaches the container through secretKeyRef, never as a value.
+  std::string text = to_yaml(find(*m, "Deployment")->object);
+  for (const auto& s : a.secrets) {
+    EXPECT_EQ(text.find(s.value), std::string::npos) << s.name;
+  }
+  EXPECT_TRUE(find(*m, "Secret")->secret);
+  YAML::Node service = YAML::Load(to_yaml(find(*m, "Service")->object));
+  EXPECT_EQ(service["spec"]["ports"].size(), 2u); // 8080 and 443; 8005 is not exposed
+}
+
+TEST(DeployKubernetes, WarnsWhenTheHeapDoesNotFit)
+{
+  Analysis a = tomcat();
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  options.memory_limit_bytes = 512ull << 20;
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m);
+  bool warned = false;
+  for (const auto& w : m->warnings) {
+    warned |= w.find("does not fit the memory limit 512Mi") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST(DeployKubernetes, TcpProbesWithoutAKnownPathAndNoCapabilityForHighPorts)
+{
+  Analysis a = tomcat();
+  a.extensions = nlohmann::json::object();
+  a.ports.erase(a.ports.begin() + 1); // drop 443
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m);
+  YAML::Node c = YAML::Load(
+      to_yaml(find(*m, "Deployment")->object))["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_TRUE(c["readinessProbe"]["tcpSocket"]);
+  EXPECT_TRUE(c["startupProbe"]["tcpSocket"]);
+  EXPECT_FALSE(c["securityContext"]["capabilities"]["add"]);
+  options.probe_path = "/health";
+  auto with_path = generate_kubernetes(a, options);
+  ASSERT_TRUE(with_path);
+  EXPECT_EQ(find(*with_path, "Deployment")
+                ->object["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]
+                        ["path"],
+            "/health");
+}
+
+TEST(DeployKubernetes, BadInput)
+{
+  Analysis a = tomcat();
+  DeployOptions options;
+  auto no_image = generate_kubernetes(a, options);
+  ASSERT_FALSE(no_image);
+  EXPECT_EQ(no_image.error().code, ErrorCode::usage);
+  EXPECT_NE(no_image.error().hint.find("--image"), std::string::npos);
+  options.image = "r.io/a:1";
+  options.name = "Not_Valid";
+  auto bad_name = generate_kubernetes(a, options);
+  ASSERT_FALSE(bad_name);
+  EXPECT_NE(bad_name.error().message.find("Not_Valid"), std::string::npos);
+  options.name.clear();
+  a.start.command.push_back("${secret:UNLISTED}");
+  auto unlisted = generate_kubernetes(a, options);
+  ASSERT_FALSE(unlisted);
+  EXPECT_NE(unlisted.error().message.find("UNLISTED"), std::string::npos);
+  Analysis machine = a;
+  machine.application_type = "machine";
+  machine.start.command.clear();
+  auto nothing = generate_kubernetes(machine, options);
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, ErrorCode::invalid_input);
+}
+
+TEST(DeployKubernetes, ExternalizedSecretFilesAndResolvedGroups)
+{
+  Analysis a = tomcat();
+  a.start.groups = {"tomcat", "adm"};
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  auto named = generate_kubernetes(a, options);
+  ASSERT_TRUE(named);
+  bool warned = false;
+  for (const auto& w : named->warnings) {
+    warned |= w.find("supplementary groups adm") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+
+  options.group_ids = {{"adm", 4}};
+  options.externalize_secrets = true;
+  auto missing = generate_kubernetes(a, options);
+  ASSERT_FALSE(missing); // the file's content was not given
+  EXPECT_NE(missing.error().message.find("/etc/tomcat10/tomcat-users.xml"), std::string::npos);
+
+  options.secret_files["/etc/tomcat10/tomcat-users.xml"] = "<users/>";
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  const auto& pod = find(*m, "Deployment")->object["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["securityContext"]["supplementalGroups"], nlohmann::ordered_json::array({4}));
+  const KubernetesObject* files = nullptr;
+  for (const auto& o : m->objects) {
+    if (o.file == "secret-files.yaml") {
+      files = &o;
+    }
+  }
+  ASSERT_TRUE(files);
+  EXPECT_TRUE(files->secret);
+  EXPECT_EQ(files->object["data"]["etc-tomcat10-tomcat-users-xml"], "PHVzZXJzLz4=");
+}
+
+TEST(DeployKubernetes, HostAliasesFromEtcHosts)
+{
+  std::string hosts = "127.0.0.1\tlocalhost\n127.0.1.1 shop-web-01 db\n# comment db.internal\n"
+                      "10.0.0.12   db.internal db   # primary\n10.0.0.99 other.example\n"
+                      "::1 localhost\n";
+  auto aliases = host_aliases_from_etc_hosts(hosts, {"db.internal", "localhost"});
+  ASSERT_EQ(aliases.size(), 1u); // loopback entries never, unrelated hosts not
+  EXPECT_EQ(aliases[0].ip, "10.0.0.12");
+  EXPECT_EQ(aliases[0].hostnames, (std::vector<std::string>{"db.internal", "db"}));
+
+  Analysis a = tomcat();
+  a.extensions = nlohmann::json::object();
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  auto without = generate_kubernetes(a, options);
+  ASSERT_TRUE(without);
+  EXPECT_FALSE(
+      find(*without, "Deployment")->object["spec"]["template"]["spec"].contains("hostAliases"));
+  options.etc_hosts = hosts;
+  auto with = generate_kubernetes(a, options);
+  ASSERT_TRUE(with);
+  const auto& pod = find(*with, "Deployment")->object["spec"]["template"]["spec"];
+  ASSERT_EQ(pod["hostAliases"].size(), 1u);
+  EXPECT_EQ(pod["hostAliases"][0]["ip"], "10.0.0.12");
+}
+
+TEST(DeployKubernetes, Quantities)
+{
+  EXPECT_EQ(memory_quantity(536870912), "512Mi");
+  EXPECT_EQ(memory_quantity(536870913), "513Mi");
+  EXPECT_EQ(memory_quantity(1ull << 30), "1Gi");
+  EXPECT_EQ(cpu_quantity(0.5), "500m");
+  EXPECT_EQ(cpu_quantity(2), "2");
+  EXPECT_EQ(cpu_quantity(0.0001), "1m");
+  EXPECT_EQ(parse_memory_quantity("512Mi"), 512ull << 20);
+  EXPECT_EQ(parse_memory_quantity("1G"), 1000000000ull);
+  EXPECT_EQ(parse_memory_quantity("4096"), 4096ull);
+  EXPECT_FALSE(parse_memory_quantity("lots"));
+  EXPECT_FALSE(parse_memory_quantity("0Mi"));
+  EXPECT_EQ(non_heap_overhead(512ull << 20), 256ull << 20);
+  EXPECT_EQ(non_heap_overhead(4ull << 30), 1ull << 30);
+}
+
+TEST(DeployKubernetes, ContainerArguments)
+{
+  std::vector<std::string> used;
+  EXPECT_EQ(container_argument("-Dp=${secret:A}x${secret:B}", used), "-Dp=$(A)x$(B)");
+  EXPECT_EQ(container_argument("$(HOME) and $$", used), "$$(HOME) and $$");
+  EXPECT_EQ(container_argument("${secret:unterminated", used), "${secret:unterminated");
+  EXPECT_EQ(used, (std::vector<std::string>{"A", "B"}));
+}
+
+} // namespace
+} // namespace decant

@@ -1,0 +1,192 @@
+#include "test_support.hpp"
+
+#include <decant/oci/compress.hpp>
+#include <decant/oci/image_layout.hpp>
+#include <decant/oci/layer_writer.hpp>
+#include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace decant {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_command;
+using test::TempDir;
+
+class LayerTest : public ::testing::Test
+{
+protected:
+  void
+  SetUp() override
+  {
+    tree.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    tree.write("etc/group", "root:x:0:\n");
+    tree.write("opt/app/bin/run", "not an ELF file, not a script\n");
+    ::chmod((tree.path() + "/opt/app/bin/run").c_str(), 04755);
+    tree.write("opt/app/a-very-long-directory-name-to-force-pax-headers/" + std::string(120, 'n')
+                   + ".txt",
+               "long\n");
+    tree.write("opt/app/data/one", std::string(3 << 20, 'x')); // several gzip chunks
+    ::link((tree.path() + "/opt/app/data/one").c_str(),
+           (tree.path() + "/opt/app/data/two").c_str());
+    tree.symlink("data/one", "opt/app/link");
+    ::chown((tree.path() + "/opt/app/data").c_str(), 4321, 4322);
+    ::chmod((tree.path() + "/opt/app/data").c_str(), 0750);
+    analysis.application_id = "test-1";
+    analysis.application_type = "machine";
+    analysis.created_at = "2026-01-01T00:00:00Z";
+    analysis.start.command = {"/opt/app/bin/run", "--port", "8080"};
+    analysis.start.working_dir = "/opt/app";
+    analysis.env.push_back({"MODE", "prod", false, ""});
+    analysis.add_env("DB_PASSWORD", "hunter2", true);
+    analysis.ports.push_back({8080, "tcp", "", PortRole::http, true, true, "socket", ""});
+    analysis.files.push_back({"/opt/app", "app", FileRole::app, false, false});
+    auto root = HostRoot::open(tree.path()).value();
+    ExpandOptions options;
+    options.system_files = false;
+    auto expanded = expand_file_set(analysis, root, options);
+    ASSERT_TRUE(expanded) << expanded.error().message;
+    set = *expanded;
+    blobs = out.path() + "/blobs";
+    fs::create_directories(blobs);
+  }
+
+  LayerResult
+  write(Compression compression, std::optional<int64_t> clamp = std::nullopt)
+  {
+    auto root = HostRoot::open(tree.path()).value();
+    LayerOptions options;
+    options.compression = compression;
+    options.clamp_mtime = clamp;
+    auto layer = write_layer(layer_entries(set, FileRole::app), root, blobs, options);
+    EXPECT_TRUE(layer) << layer.error().message;
+    return *layer;
+  }
+
+  std::string
+  blob_path(const std::string& digest)
+  {
+    return blobs + "/" + digest.substr(7);
+  }
+
+  TempDir tree;
+  TempDir out;
+  Analysis analysis;
+  FileSet set;
+  std::string blobs;
+};
+
+TEST_F(LayerTest, GzipLayerHashesMatchIndependentTools)
+{
+  auto layer = write(make_compression(6, false));
+  EXPECT_EQ(layer.media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
+  std::string path = blob_path(layer.blob.digest);
+  auto blob_sum = run_command("sha256sum " + path);
+  EXPECT_EQ(blob_sum.out.substr(0, 64), layer.blob.digest.substr(7));
+  // Several gzip members read as one stream by gzip(1).
+  auto tar_sum = run_command("gzip -dc " + path + " | sha256sum");
+  EXPECT_EQ(tar_sum.out.substr(0, 64), layer.diff_id.substr(7));
+  auto listing = run_command("gzip -dc " + path + " | tar -tv --numeric-owner");
+  ASSERT_EQ(listing.status, 0) << listing.err;
+  EXPECT_NE(listing.out.find("-rwsr-xr-x 0/0"), std::string::npos) << listing.out;
+  EXPECT_NE(listing.out.find("drwxr-x--- 4321/4322"), std::string::npos) << listing.out;
+  EXPECT_NE(listing.out.find("opt/app/data/two link to opt/app/data/one"), std::string::npos)
+      << listing.out;
+  EXPECT_NE(listing.out.find("opt/app/link -> data/one"), std::string::npos) << listing.out;
+  EXPECT_NE(listing.out.find(std::string(120, 'n') + ".txt"), std::string::npos);
+  // Sorted, relative names, parents before children.
+  auto names = run_command("gzip -dc " + path + " | tar -t");
+  auto lines = split(trim(names.out), '\n');
+  EXPECT_EQ(lines.front(), "opt/");
+  EXPECT_TRUE(std::is_sorted(lines.begin(), lines.end()));
+  for (const auto& line : lines) {
+    EXPECT_NE(line[0], '/');
+  }
+}
+
+TEST_F(LayerTest, ReproducibleLayersAreByteIdentical)
+{
+  auto first = write(make_compression(7, false), 1700000000);
+  ::utimensat(
+      AT_FDCWD, (tree.path() + "/opt/app/bin/run").c_str(), nullptr, 0); // touch: clamped anyway
+  auto second = write(make_compression(7, false), 1700000000);
+  EXPECT_EQ(first.blob.digest, second.blob.digest);
+  EXPECT_EQ(first.diff_id, second.diff_id);
+  auto listing = run_command("gzip -dc " + blob_path(first.blob.digest) + " | tar -tv --full-time");
+  EXPECT_EQ(listing.out.find("2026-"), std::string::npos)
+      << "an mtime above SOURCE_DATE_EPOCH survived";
+}
+
+TEST_F(LayerTest, ZstdAndUncompressedLayers)
+{
+  auto zstd = write(make_compression(7, true));
+  EXPECT_EQ(zstd.media_type, "application/vnd.oci.image.layer.v1.tar+zstd");
+  auto sum = run_command("zstd -dc " + blob_path(zstd.blob.digest) + " | sha256sum");
+  EXPECT_EQ(sum.out.substr(0, 64), zstd.diff_id.substr(7));
+  auto plain = write(make_compression(0, false));
+  EXPECT_EQ(plain.media_type, "application/vnd.oci.image.layer.v1.tar");
+  EXPECT_EQ(plain.blob.digest, plain.diff_id);
+  EXPECT_EQ(plain.diff_id, zstd.diff_id); // the same tar whatever the compression
+}
+
+TEST_F(LayerTest, LevelMappings)
+{
+  EXPECT_EQ(deflate_level(1), 1);
+  EXPECT_EQ(deflate_level(9), 9);
+  EXPECT_EQ(deflate_level(10), 12);
+  EXPECT_EQ(zstd_level(7), 3);
+  EXPECT_EQ(zstd_level(10), 19);
+  EXPECT_EQ(make_compression(0, true).codec, Codec::none);
+  auto member = gzip_member("abc", 3, 6);
+  EXPECT_EQ(static_cast<unsigned char>(member[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(member[1]), 0x8b);
+}
+
+TEST_F(LayerTest, ConfigCarriesNoSecretValue)
+{
+  auto config = image_config(analysis, set, {}, "2026-01-01T00:00:00Z");
+  std::string text = config.dump();
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_EQ(config["config"]["Labels"]["io.decant.secret-env"], "DB_PASSWORD");
+  EXPECT_EQ(config["config"]["Entrypoint"][0], "/opt/app/bin/run");
+  EXPECT_EQ(config["config"]["WorkingDir"], "/opt/app");
+  EXPECT_TRUE(config["config"]["ExposedPorts"].contains("8080/tcp"));
+  EXPECT_EQ(config["config"]["Labels"]["io.decant.application-id"], "test-1");
+}
+
+TEST_F(LayerTest, LayoutIsRefusedInANonEmptyDirectoryAndReplacedWithForce)
+{
+  std::string layout = out.path() + "/layout";
+  auto root = HostRoot::open(tree.path()).value();
+  ImageOptions options;
+  options.output = layout;
+  options.reference = parse_reference("test/app:1.0").value();
+  options.compression = make_compression(7, false);
+  options.source_date_epoch = 0;
+  auto first = write_image_layout(analysis, set, root, options);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(fs::exists(layout + "/index.json"));
+  auto again = write_image_layout(analysis, set, root, options);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::output_exists);
+  options.force = true;
+  auto forced = write_image_layout(analysis, set, root, options);
+  ASSERT_TRUE(forced) << forced.error().message;
+  EXPECT_EQ(forced->manifest_digest, first->manifest_digest);
+  // --force never deletes a directory that is not an image layout.
+  TempDir other;
+  other.write("important.txt", "keep me");
+  auto refused = prepare_output_directory(other.path(), true);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(fs::exists(other.path() + "/important.txt"));
+}
+
+} // namespace
+} // namespace decant
