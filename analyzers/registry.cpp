@@ -1,6 +1,7 @@
 #include <decant/analyzer/analyzer.hpp>
 
 #include <aspnet/aspnet_analyzer.hpp>
+#include <jboss/jboss_analyzer.hpp>
 
 namespace decant {
 
@@ -11,6 +12,7 @@ analyzers()
     std::vector<std::unique_ptr<Analyzer>> list;
     // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
     // Tomcat, so it must come before Tomcat).
+    list.push_back(jboss::make_jboss_analyzer());
     list.push_back(aspnet::make_aspnet_analyzer());
     return list;
   }();

@@ -1,9 +1,11 @@
 #include "installation.hpp"
 
+#include "../java/jar.hpp"
 #include "../java/jvm.hpp"
 
 #include <decant/util/strings.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace decant::jboss {
@@ -42,27 +44,6 @@ strip_marker(const std::string& name, const char** suffix)
 
 } // namespace
 
-std::vector<std::pair<std::string, std::string>>
-parse_manifest(std::string_view content)
-{
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto line : split(content, '\n')) {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (!line.empty() && line[0] == ' ' && !out.empty()) {
-      out.back().second += line.substr(1); // JAR spec: continuation lines start with one space
-      continue;
-    }
-    auto colon = line.find(':');
-    if (colon == std::string::npos) {
-      continue;
-    }
-    out.emplace_back(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
-  }
-  return out;
-}
-
 ProductVersion
 product_version(const HostRoot& root,
                 const std::string& home,
@@ -97,7 +78,7 @@ product_version(const HostRoot& root,
         if (!content) {
           continue;
         }
-        for (const auto& [key, value] : parse_manifest(*content)) {
+        for (const auto& [key, value] : java::parse_manifest(*content)) {
           if (key == "JBoss-Product-Release-Name") {
             out.name = value;
           } else if (key == "JBoss-Product-Release-Version") {

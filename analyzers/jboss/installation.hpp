@@ -24,9 +24,6 @@ ProductVersion product_version(const HostRoot& root,
                                const std::string& home,
                                const std::vector<std::string>& module_paths);
 
-// "Key: value" lines of a JAR manifest, continuation lines (leading space) joined.
-std::vector<std::pair<std::string, std::string>> parse_manifest(std::string_view content);
-
 struct ScannedDeployment {
   std::string name;  // "app.war"
   std::string path;  // host path

@@ -38,7 +38,8 @@ bool
 is_modules_jar(const std::string& jar)
 {
   std::string name = base_name(jar);
-  return name == "jboss-modules.jar" || (starts_with(name, "jboss-modules") && ends_with(name, ".jar"));
+  return name == "jboss-modules.jar"
+         || (starts_with(name, "jboss-modules") && ends_with(name, ".jar"));
 }
 
 // The module name after the jboss-modules options, and the index of the first argument after it.
@@ -103,13 +104,13 @@ launch_kind(const java::JvmCommand& command)
   }
   // Domain mode: the process controller starts the host controller, which starts one JVM per
   // server running org.jboss.as.server (-D[Server:name]).
-  if (module == "org.jboss.as.process-controller" || module == "org.jboss.as.host-controller" ||
-      module == "org.jboss.as.server") {
+  if (module == "org.jboss.as.process-controller" || module == "org.jboss.as.host-controller"
+      || module == "org.jboss.as.server") {
     return LaunchKind::domain;
   }
   for (const auto& option : command.options) {
-    if (option == "-D[Process Controller]" || option == "-D[Host Controller]" ||
-        starts_with(option, "-D[Server:")) {
+    if (option == "-D[Process Controller]" || option == "-D[Host Controller]"
+        || starts_with(option, "-D[Server:")) {
       return LaunchKind::domain;
     }
   }
@@ -168,7 +169,9 @@ parse_server_command(const java::JvmCommand& command, const PropertiesFileReader
       if (eq == std::string::npos) {
         set(arg.substr(2), "true", "server argument " + arg);
       } else {
-        set(arg.substr(2, eq - 2), arg.substr(eq + 1), "server argument -D" + arg.substr(2, eq - 2));
+        set(arg.substr(2, eq - 2),
+            arg.substr(eq + 1),
+            "server argument -D" + arg.substr(2, eq - 2));
       }
     } else if (arg == "-c" || starts_with(arg, "-c=")) {
       auto value = value_of(i, "-c");

@@ -20,11 +20,11 @@ namespace decant::jboss {
 
 // How the JVM was started, as far as recognizing it goes.
 enum class LaunchKind {
-  none,            // not a JBoss JVM
-  standalone,      // jboss-modules running org.jboss.as.standalone
-  domain,          // process-controller, host-controller or a domain-managed server
-  legacy,          // JBoss AS 4-6: run.jar / org.jboss.Main
-  other_module,    // jboss-modules running something else
+  none,         // not a JBoss JVM
+  standalone,   // jboss-modules running org.jboss.as.standalone
+  domain,       // process-controller, host-controller or a domain-managed server
+  legacy,       // JBoss AS 4-6: run.jar / org.jboss.Main
+  other_module, // jboss-modules running something else
 };
 
 // Which kind of JBoss JVM the command is, from the JVM command alone (cheap, no files read).
@@ -40,8 +40,8 @@ struct ServerCommand {
   std::map<std::string, std::string> properties;
   // Where each property came from ("-D", "server argument -b", "--properties FILE:LINE").
   std::map<std::string, std::string> property_sources;
-  std::string server_config;                // -c / --server-config value, "" when absent
-  bool read_only_config = false;            // --read-only-server-config
+  std::string server_config;                 // -c / --server-config value, "" when absent
+  bool read_only_config = false;             // --read-only-server-config
   std::vector<std::string> properties_files; // --properties / -P values, as written
 };
 

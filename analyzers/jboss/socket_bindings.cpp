@@ -25,7 +25,7 @@ role_of_use(const BindingUse& use)
     return PortRole::ajp;
   }
   if (use.subsystem == "web" && use.element == "connector") {
-    return use.scheme == "ajp" ? PortRole::ajp
+    return use.scheme == "ajp"     ? PortRole::ajp
            : use.scheme == "https" ? PortRole::https
                                    : PortRole::http;
   }
@@ -95,10 +95,11 @@ resolve_socket_bindings(const StandaloneConfig& config, const java::PropertyLook
   auto expand = [&](const ConfigValue& value, const std::string& what) -> Result<std::string> {
     auto expanded = java::expand_placeholders(value.text, lookup, true);
     if (!expanded) {
-      return fail(Error(ErrorCode::invalid_input,
-                        fmt::format("{}: {}: {}", where(value.line), what, expanded.error().message),
-                        "define the property with -Dname=value in JAVA_OPTS or the environment "
-                        "variable the expression names, as the server was started with"));
+      return fail(
+          Error(ErrorCode::invalid_input,
+                fmt::format("{}: {}: {}", where(value.line), what, expanded.error().message),
+                "define the property with -Dname=value in JAVA_OPTS or the environment "
+                "variable the expression names, as the server was started with"));
     }
     return expanded;
   };
@@ -125,7 +126,8 @@ resolve_socket_bindings(const StandaloneConfig& config, const java::PropertyLook
     const ConfigInterface* iface = config.find_interface(name);
     Result<std::string> result = std::string();
     if (!iface) {
-      result = fail(ErrorCode::invalid_input, "interface \"{}\" is not defined in <interfaces>", name);
+      result =
+          fail(ErrorCode::invalid_input, "interface \"{}\" is not defined in <interfaces>", name);
     } else if (iface->criterion == "inet-address" || iface->criterion == "loopback-address") {
       auto value = expand({iface->value, iface->line}, fmt::format("interface \"{}\"", name));
       if (!value) {
@@ -242,8 +244,10 @@ resolve_socket_bindings(const StandaloneConfig& config, const java::PropertyLook
     if (outbound.host.text.empty()) {
       continue; // local-destination: another socket binding of this server
     }
-    auto host = expand(outbound.host, fmt::format("outbound-socket-binding \"{}\" host", outbound.name));
-    auto port = expand(outbound.port, fmt::format("outbound-socket-binding \"{}\" port", outbound.name));
+    auto host =
+        expand(outbound.host, fmt::format("outbound-socket-binding \"{}\" host", outbound.name));
+    auto port =
+        expand(outbound.port, fmt::format("outbound-socket-binding \"{}\" port", outbound.name));
     if (!host || !port) {
       out.warnings.push_back({"unresolved-binding", (!host ? host.error() : port.error()).message});
       continue;

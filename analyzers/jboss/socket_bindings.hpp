@@ -5,9 +5,8 @@
 // nested), port-offset applied except to fixed-port bindings, interfaces mapped to addresses,
 // and a role for each binding from the subsystem that uses it.
 
-#include "standalone_config.hpp"
-
 #include "../java/jvm.hpp"
+#include "standalone_config.hpp"
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
@@ -26,8 +25,8 @@ struct ResolvedBinding {
   std::string address;          // "" = all interfaces (or an interface criterion not resolved)
   std::string protocol = "tcp"; // "udp" for multicast bindings and JGroups UDP transports
   PortRole role = PortRole::other;
-  bool used = false;            // some listener or subsystem names it
-  std::string use;              // "undertow http-listener", "management http-interface", ...
+  bool used = false; // some listener or subsystem names it
+  std::string use;   // "undertow http-listener", "management http-interface", ...
   int line = 0;
 };
 

@@ -208,9 +208,9 @@ Parser::collect_uses(const pugi::xml_node& node, const std::string& subsystem, b
         // socket-binding, status-socket-binding, ssl-socket-binding,
         // diagnostics-socket-binding, secure-socket-binding, mod_cluster's advertise-socket.
         // outbound-socket-binding(s) name outbound bindings, which listen on nothing.
-        is_use = (attr == "socket-binding" || ends_with(attr, "-socket-binding") ||
-                  attr == "advertise-socket") &&
-                 !starts_with(attr, "outbound");
+        is_use = (attr == "socket-binding" || ends_with(attr, "-socket-binding")
+                  || attr == "advertise-socket")
+                 && !starts_with(attr, "outbound");
       }
       if (!is_use) {
         continue;
@@ -233,9 +233,8 @@ Parser::collect_uses(const pugi::xml_node& node, const std::string& subsystem, b
           use.scheme = "http";
         }
       }
-      if (element_name == "transport" &&
-          std::string(element.attribute("type").as_string()) == "UDP" &&
-          attr == "socket-binding") {
+      if (element_name == "transport" && std::string(element.attribute("type").as_string()) == "UDP"
+          && attr == "socket-binding") {
         use.udp = true;
       }
       add_use(attribute.as_string(), use);
@@ -390,7 +389,9 @@ int
 line_of_offset(std::string_view content, size_t offset)
 {
   offset = std::min(offset, content.size());
-  return 1 + static_cast<int>(std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n'));
+  return 1
+         + static_cast<int>(
+             std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n'));
 }
 
 const ConfigInterface*
@@ -410,23 +411,25 @@ parse_standalone_config(std::string_view content, const std::string& path)
   pugi::xml_document document;
   auto result = document.load_buffer(content.data(), content.size(), pugi::parse_default);
   if (!result) {
-    return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("{}:{}: malformed XML: {}",
-                                  path,
-                                  line_of_offset(content, static_cast<size_t>(result.offset)),
-                                  result.description()),
-                      "fix the file (xmllint --noout shows the same error), then run decant again"));
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{}:{}: malformed XML: {}",
+                          path,
+                          line_of_offset(content, static_cast<size_t>(result.offset)),
+                          result.description()),
+              "fix the file (xmllint --noout shows the same error), then run decant again"));
   }
   auto server = document.document_element();
   if (local_name(server) != "server") {
-    return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("{}:{}: root element is <{}>, not <server>: not a standalone "
-                                  "server configuration",
-                                  path,
-                                  line_of_offset(content, static_cast<size_t>(server.offset_debug())),
-                                  server.name()),
-                      "point -c at a standalone*.xml; domain.xml and host.xml are domain mode, "
-                      "which decant does not support"));
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{}:{}: root element is <{}>, not <server>: not a standalone "
+                          "server configuration",
+                          path,
+                          line_of_offset(content, static_cast<size_t>(server.offset_debug())),
+                          server.name()),
+              "point -c at a standalone*.xml; domain.xml and host.xml are domain mode, "
+              "which decant does not support"));
   }
   StandaloneConfig config;
   config.path = path;

@@ -35,8 +35,8 @@ struct ConfigProperty {
 // by name.
 struct ConfigInterface {
   std::string name;
-  std::string criterion;  // "inet-address", "any-address", "nic", ...
-  std::string value;      // inet-address/loopback-address value (may hold ${...}), nic name...
+  std::string criterion; // "inet-address", "any-address", "nic", ...
+  std::string value;     // inet-address/loopback-address value (may hold ${...}), nic name...
   int line = 0;
 };
 
@@ -102,7 +102,7 @@ struct Datasource {
 };
 
 struct StandaloneConfig {
-  std::string path; // host path it was read from, for messages
+  std::string path;           // host path it was read from, for messages
   std::string root_namespace; // "urn:jboss:domain:20.0"
   std::vector<ConfigProperty> system_properties;
   std::vector<ConfigInterface> interfaces;
