@@ -53,14 +53,15 @@ jboss_command(const ProcessInfo& process)
 struct ServerModel {
   java::JvmCommand jvm;
   ServerCommand server;
-  std::string home;                      // jboss.home.dir, host path
-  std::string base_dir;                  // jboss.server.base.dir
-  std::string config_dir;                // jboss.server.config.dir
-  std::string data_dir;                  // jboss.server.data.dir
-  std::string log_dir;                   // jboss.server.log.dir
-  std::string temp_dir;                  // jboss.server.temp.dir
-  std::string config_file;               // the active standalone*.xml, host path
-  std::vector<std::string> module_paths; // host paths
+  std::string home;                          // jboss.home.dir, host path
+  std::string base_dir;                      // jboss.server.base.dir
+  std::string config_dir;                    // jboss.server.config.dir
+  std::string data_dir;                      // jboss.server.data.dir
+  std::string log_dir;                       // jboss.server.log.dir
+  std::string temp_dir;                      // jboss.server.temp.dir
+  std::string config_file;                   // the active standalone*.xml, host path
+  std::vector<std::string> module_paths;     // host paths
+  std::vector<std::string> properties_files; // --properties files, host paths
   // Effective properties: command line, then the configuration's <system-properties>, then the
   // directories WildFly sets when the command line leaves them out.
   std::map<std::string, std::string> properties;
@@ -150,6 +151,10 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   m.properties = m.server.properties;
   for (const auto& path : m.server.module_paths) {
     m.module_paths.push_back(HostRoot::normalize(process.host_path(path)));
+  }
+  for (const auto& file : m.server.properties_files) {
+    std::string path = starts_with(file, "file:") ? file.substr(5) : file;
+    m.properties_files.push_back(HostRoot::normalize(process.host_path(path)));
   }
 
   // Directories as org.jboss.as.server.ServerEnvironment derives them.
@@ -485,8 +490,8 @@ add_files(Analysis& a, const HostRoot& root, const ServerModel& m)
       && !starts_with(m.config_file, m.home + "/")) {
     a.add_file({m.config_file, "active server configuration (-c)", FileRole::config, false, false});
   }
-  for (const auto& file : m.server.properties_files) {
-    a.add_file({HostRoot::normalize(file), "--properties file", FileRole::config, false, false});
+  for (const auto& file : m.properties_files) {
+    a.add_file({file, "server argument --properties", FileRole::config, false, false});
   }
   // Domain mode's directory and the configuration history are not used by this server.
   if (root.is_directory(m.home + "/domain")) {

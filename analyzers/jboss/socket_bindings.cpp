@@ -145,11 +145,13 @@ resolve_socket_bindings(const StandaloneConfig& config, const java::PropertyLook
       // interfaces; the container gets its own, so "all interfaces" is the faithful mapping.
       out.warnings.push_back(
           {"interface-criterion",
-           fmt::format("{}: interface \"{}\" selects its address by <{}>; its bindings are taken "
-                       "as listening on all interfaces",
+           fmt::format("{}: interface \"{}\" {}; its bindings are taken as listening on all "
+                       "interfaces",
                        where(iface->line),
                        name,
-                       iface->criterion)});
+                       iface->criterion.empty()
+                           ? std::string("has no selection criterion")
+                           : "selects its address by <" + iface->criterion + ">")});
       result = std::string();
     }
     interface_cache.emplace(name, result);

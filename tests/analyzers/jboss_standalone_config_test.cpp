@@ -346,3 +346,33 @@ TEST(JbossStandaloneConfig, MalformedXmlNamesFileAndLine)
             std::string::npos)
       << domain.error().message;
 }
+
+TEST(JbossSocketBindings, HostDependentInterfacesAreAllInterfacesWithAWarning)
+{
+  StandaloneConfig config = load("wildfly-core-test-socketbindinggroups-standalone.xml");
+  auto sockets = resolve_socket_bindings(config, lookup({}));
+  ASSERT_TRUE(sockets) << sockets.error().message;
+  // No subsystem in this file: nothing is used, but every binding resolves.
+  EXPECT_EQ(sockets->bindings.size(), 19u);
+  EXPECT_EQ(binding(*sockets, "http")->address, "");
+  bool warned = false;
+  for (const auto& w : sockets->warnings) {
+    warned =
+        warned
+        || w.message.find("interface \"public\" has no selection criterion") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  ASSERT_EQ(sockets->outbound.size(), 1u);
+  EXPECT_EQ(sockets->outbound[0].host, "127.0.0.1");
+
+  std::string nic = minimal("0", "8080");
+  const std::string inet = "<inet-address value=\"${jboss.bind.address:127.0.0.1}\"/>";
+  nic.replace(nic.find(inet), inet.size(), "<nic name=\"eth0\"/>");
+  auto parsed = parse_standalone_config(nic, "standalone.xml");
+  ASSERT_TRUE(parsed);
+  auto resolved = resolve_socket_bindings(*parsed, lookup({}));
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(binding(*resolved, "http")->address, "");
+  EXPECT_EQ(resolved->warnings[0].code, "interface-criterion");
+  EXPECT_NE(resolved->warnings[0].message.find("selects its address by <nic>"), std::string::npos);
+}
