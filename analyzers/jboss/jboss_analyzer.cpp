@@ -41,8 +41,11 @@ jboss_command(const ProcessInfo& process)
     return std::nullopt;
   }
   auto command = java::parse_jvm_command(process.cmdline);
-  if (!command || launch_kind(*command) == LaunchKind::none
-      || launch_kind(*command) == LaunchKind::other_module) {
+  if (!command) {
+    return std::nullopt;
+  }
+  LaunchKind kind = launch_kind(*command);
+  if (kind == LaunchKind::none || kind == LaunchKind::other_module) {
     return std::nullopt;
   }
   return *command;
@@ -185,8 +188,16 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   m.temp_dir = directory("jboss.server.temp.dir", m.base_dir + "/tmp");
   directory("jboss.server.deploy.dir", m.data_dir + "/content");
 
-  // -c / --server-config: a name in the configuration directory, or a path.
-  std::string name = m.server.server_config.empty() ? "standalone.xml" : m.server.server_config;
+  // -c / --server-config: a name in the configuration directory, or a path. Without it,
+  // ServerEnvironment takes jboss.server.default.config (AS 7's standalone.conf sets it), then
+  // standalone.xml.
+  std::string name = m.server.server_config;
+  if (name.empty()) {
+    name = property("jboss.server.default.config");
+  }
+  if (name.empty()) {
+    name = "standalone.xml";
+  }
   if (starts_with(name, "/")) {
     m.config_file = HostRoot::normalize(process.host_path(name));
   } else {

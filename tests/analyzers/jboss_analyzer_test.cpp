@@ -442,3 +442,39 @@ TEST(JbossAnalyzer, NotAJbossJvmIsNotMatched)
   ASSERT_TRUE(process);
   EXPECT_FALSE(jboss::make_jboss_analyzer()->matches(*process, *root));
 }
+
+TEST(JbossAnalyzer, DefaultConfigPropertyChoosesTheConfigWithoutDashC)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "jboss-as-7.1");
+  std::string config_dir = host + "/opt/jboss-as-7.1.3.Final/standalone/configuration";
+  ASSERT_EQ(std::rename((config_dir + "/standalone.xml").c_str(),
+                        (config_dir + "/standalone-web.xml").c_str()),
+            0);
+  auto argv = read_cmdline(host, 7101);
+  argv.insert(argv.begin() + 2, "-Djboss.server.default.config=standalone-web.xml");
+  write_cmdline(host, 7101, argv);
+  auto a = analyze_at(host, 7101);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->runtime.details["serverConfig"],
+            "/opt/jboss-as-7.1.3.Final/standalone/configuration/standalone-web.xml");
+  EXPECT_EQ(port_named(*a, "http")->port, 8180);
+}
+
+TEST(JbossAnalyzer, MissingDefaultConfigIsNamed)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "jboss-as-7.1");
+  ASSERT_EQ(
+      std::remove(
+          (host + "/opt/jboss-as-7.1.3.Final/standalone/configuration/standalone.xml").c_str()),
+      0);
+  auto a = analyze_at(host, 7101);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ErrorCode::not_found);
+  EXPECT_NE(a.error().message.find(
+                "/opt/jboss-as-7.1.3.Final/standalone/configuration/standalone.xml is missing"),
+            std::string::npos)
+      << a.error().message;
+  EXPECT_FALSE(a.error().hint.empty());
+}
