@@ -374,22 +374,27 @@ add_ports(Analysis& a, const ProcessInfo& process, const ServerModel& m)
       a.ports.begin(), a.ports.end(), [](const Port& x, const Port& y) { return x.port < y.port; });
 }
 
+// "DS_" + "ExampleDS" + "_PASSWORD" -> DS_EXAMPLEDS_PASSWORD: upper case, other characters '_'.
 std::string
-secret_name(const std::string& pool)
+secret_name(const std::string& prefix, const std::string& owner, const std::string& suffix)
 {
-  std::string out = "DS_";
-  for (char c : pool) {
+  std::string out = prefix;
+  for (char c : owner) {
     out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
   }
-  return out + "_PASSWORD";
+  return out + suffix;
 }
 
+// Datasources: URLs to dependencies, passwords to secrets.json. `holders` gets a description of
+// each secret found in the configuration file.
 void
-add_datasources(Analysis& a, const ProcessInfo& process, const ServerModel& m)
+add_datasources(Analysis& a,
+                const ProcessInfo& process,
+                const ServerModel& m,
+                std::vector<std::string>& holders)
 {
   auto lookup = lookup_for(process, m.properties);
   auto& list = a.runtime.details["datasources"] = nlohmann::json::array();
-  std::vector<std::string> secret_pools;
   for (const auto& ds : m.config.datasources) {
     nlohmann::json entry = {{"poolName", ds.pool_name},
                             {"jndiName", ds.jndi_name},
@@ -438,22 +443,51 @@ add_datasources(Analysis& a, const ProcessInfo& process, const ServerModel& m)
                            ds.pool_name));
       } else {
         auto value = java::expand_placeholders(ds.password.text, lookup, true);
-        a.add_secret(secret_name(ds.pool_name), where, value ? *value : ds.password.text);
-        secret_pools.push_back(ds.pool_name);
+        a.add_secret(secret_name("DS_", ds.pool_name, "_PASSWORD"),
+                     where,
+                     value ? *value : ds.password.text);
+        holders.push_back("datasource " + ds.pool_name);
       }
     }
     list.push_back(entry);
   }
-  if (!secret_pools.empty()) {
-    a.add_file({m.config_file,
-                fmt::format("active server configuration; holds the password of datasource{} {} "
-                            "(values in secrets.json)",
-                            secret_pools.size() > 1 ? "s" : "",
-                            join(secret_pools, ", ")),
-                FileRole::config,
-                true,
-                false});
+}
+
+// Key store, key manager, security realm and messaging cluster passwords written in clear text.
+void
+add_config_credentials(Analysis& a,
+                       const ProcessInfo& process,
+                       const ServerModel& m,
+                       std::vector<std::string>& holders)
+{
+  auto lookup = lookup_for(process, m.properties);
+  for (const auto& credential : m.config.credentials) {
+    auto value = java::expand_placeholders(credential.value.text, lookup, true);
+    std::string suffix = credential.attribute == "clear-text"
+                             ? "_PASSWORD"
+                             : secret_name("_", credential.attribute, "");
+    a.add_secret(secret_name("CONFIG_", credential.owner, suffix),
+                 fmt::format("{}:{}", m.config_file, credential.value.line),
+                 value ? *value : credential.value.text);
+    holders.push_back(credential.owner);
   }
+}
+
+void
+mark_config_secret(Analysis& a, const ServerModel& m, std::vector<std::string> holders)
+{
+  if (holders.empty()) {
+    return;
+  }
+  std::sort(holders.begin(), holders.end());
+  holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+  a.add_file({m.config_file,
+              fmt::format("active server configuration; holds the credentials of {} (values in "
+                          "secrets.json)",
+                          join(holders, ", ")),
+              FileRole::config,
+              true,
+              false});
 }
 
 // Outbound socket bindings name the services the server connects to (mail-smtp, remote EJB
@@ -689,7 +723,10 @@ public:
     add_ports(a, process, m);
     add_files(a, root, m);
     add_deployments(a, root, m);
-    add_datasources(a, process, m);
+    std::vector<std::string> holders;
+    add_datasources(a, process, m, holders);
+    add_config_credentials(a, process, m, holders);
+    mark_config_secret(a, m, holders);
     add_outbound(a, m);
     redact_secret_arguments(a);
     return a;

@@ -82,6 +82,7 @@ private:
   void parse_datasources(const pugi::xml_node& subsystem);
   void parse_deployments(const pugi::xml_node& deployments);
   void collect_uses(const pugi::xml_node& node, const std::string& subsystem, bool management);
+  void collect_credentials(const pugi::xml_node& node);
   void add_use(const std::string& binding, BindingUse use);
   std::set<std::string> jgroups_stacks_in_use(const pugi::xml_node& subsystem) const;
 
@@ -148,6 +149,7 @@ Parser::parse(const pugi::xml_node& server)
       parse_deployments(node);
     }
   }
+  collect_credentials(server);
   if (m_config.socket_bindings) {
     for (auto& [binding_name, use] : m_uses) {
       for (auto& binding : m_config.socket_bindings->bindings) {
@@ -240,6 +242,51 @@ Parser::collect_uses(const pugi::xml_node& node, const std::string& subsystem, b
       add_use(attribute.as_string(), use);
     }
     collect_uses(element, subsystem, management);
+  }
+}
+
+// The name of the nearest element (itself included) that has one, for messages and secret
+// names: <key-store name="applicationKS"><credential-reference/> -> "applicationKS".
+std::string
+nearest_name(pugi::xml_node node)
+{
+  for (; node && node.type() == pugi::node_element; node = node.parent()) {
+    if (auto name = node.attribute("name")) {
+      return name.as_string();
+    }
+  }
+  return "";
+}
+
+void
+Parser::collect_credentials(const pugi::xml_node& node)
+{
+  for (auto element : node.children()) {
+    if (element.type() != pugi::node_element) {
+      continue;
+    }
+    // Datasource credentials are read with their datasource (parse_datasources).
+    if (local_name(element) == "subsystem"
+        && subsystem_name(element.attribute("xmlns").as_string()) == "datasources") {
+      continue;
+    }
+    for (auto attribute : element.attributes()) {
+      std::string_view attr = attribute.name();
+      bool clear_text = local_name(element) == "credential-reference" && attr == "clear-text";
+      if ((!clear_text && !ends_with(attr, "password"))
+          || std::string_view(attribute.value()).empty()) {
+        continue;
+      }
+      // <key-store name="x"><credential-reference clear-text/>: the owner is the parent.
+      pugi::xml_node owner = clear_text ? element.parent() : element;
+      std::string name = nearest_name(owner);
+      ConfigCredential credential;
+      credential.owner = std::string(local_name(owner)) + (name.empty() ? "" : " " + name);
+      credential.attribute = std::string(attr);
+      credential.value = {attribute.value(), line(element)};
+      m_config.credentials.push_back(std::move(credential));
+    }
+    collect_credentials(element);
   }
 }
 

@@ -101,6 +101,15 @@ struct Datasource {
   int line = 0;
 };
 
+// A clear-text credential outside the datasources: an Elytron <credential-reference
+// clear-text="...">, a legacy security realm's keystore-password / key-password, a messaging
+// cluster password. The file holds the value, so the image holds it too: it is a secret.
+struct ConfigCredential {
+  std::string owner;     // "key-store applicationKS", "keystore ApplicationRealm"
+  std::string attribute; // "clear-text", "keystore-password", ...
+  ConfigValue value;
+};
+
 struct StandaloneConfig {
   std::string path;           // host path it was read from, for messages
   std::string root_namespace; // "urn:jboss:domain:20.0"
@@ -109,6 +118,7 @@ struct StandaloneConfig {
   std::optional<SocketBindingGroup> socket_bindings;
   std::vector<ManagedDeployment> deployments;
   std::vector<Datasource> datasources;
+  std::vector<ConfigCredential> credentials;
   // <deployment-scanner path relative-to>: where the scanner looks ("deployments",
   // "jboss.server.base.dir" by default).
   std::string scanner_path;

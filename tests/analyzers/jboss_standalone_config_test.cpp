@@ -376,3 +376,30 @@ TEST(JbossSocketBindings, HostDependentInterfacesAreAllInterfacesWithAWarning)
   EXPECT_EQ(resolved->warnings[0].code, "interface-criterion");
   EXPECT_NE(resolved->warnings[0].message.find("selects its address by <nic>"), std::string::npos);
 }
+
+TEST(JbossStandaloneConfig, ClearTextCredentialsOutsideDatasources)
+{
+  StandaloneConfig eap74 = load("eap-7.4.0-standalone.xml");
+  std::vector<std::string> found;
+  for (const auto& c : eap74.credentials) {
+    found.push_back(c.owner + "/" + c.attribute + "=" + c.value.text + "@"
+                    + std::to_string(c.value.line));
+  }
+  EXPECT_EQ(found,
+            (std::vector<std::string>{"keystore ApplicationRealm/keystore-password=password@58",
+                                      "keystore ApplicationRealm/key-password=password@58",
+                                      "key-store applicationKS/clear-text=password@346",
+                                      "key-manager applicationKM/clear-text=password@353"}));
+  // The datasource's own password is not repeated here.
+  for (const auto& c : load("eap-8.1.0-standalone-full.xml").credentials) {
+    EXPECT_NE(c.value.text, "sa") << c.owner;
+  }
+  // WildFly 11's messaging cluster password, an expression with a default.
+  bool cluster = false;
+  for (const auto& c : load("wildfly-11-schema-vdx-standalone-full-ha.xml").credentials) {
+    bool owner = c.owner == "cluster" || c.owner.rfind("cluster ", 0) == 0;
+    cluster =
+        cluster || (owner && c.value.text == "${jboss.messaging.cluster.password:CHANGE ME!!}");
+  }
+  EXPECT_TRUE(cluster);
+}
