@@ -70,6 +70,7 @@ struct ServerModel {
   std::map<std::string, std::string> properties;
   StandaloneConfig config;
   ResolvedSockets sockets;
+  bool uses_environment = false; // the configuration has ${env.NAME} expressions
 };
 
 // WildFly's lookup for ${...}: system properties, and env.NAME for the environment
@@ -222,6 +223,7 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   if (!text) {
     return fail(text.error().context("cannot read " + m.config_file));
   }
+  m.uses_environment = text->find("env.") != std::string::npos;
   auto config = parse_standalone_config(*text, m.config_file);
   if (!config) {
     return fail(config.error());
@@ -720,6 +722,14 @@ public:
       a.warn(warning.code, warning.message);
     }
 
+    if (m.uses_environment && !process.environ_readable) {
+      // Without /proc/<pid>/environ every ${env.NAME:default} took its default here.
+      a.warn("environment-unreadable",
+             fmt::format("{} has ${{env.NAME}} expressions but the environment of PID {} could "
+                         "not be read; their defaults were used (run decant as root)",
+                         m.config_file,
+                         process.pid));
+    }
     add_ports(a, process, m);
     add_files(a, root, m);
     add_deployments(a, root, m);

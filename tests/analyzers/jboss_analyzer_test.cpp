@@ -478,3 +478,16 @@ TEST(JbossAnalyzer, MissingDefaultConfigIsNamed)
       << a.error().message;
   EXPECT_FALSE(a.error().hint.empty());
 }
+
+TEST(JbossAnalyzer, UnreadableEnvironmentFallsBackToDefaultsWithAWarning)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "jboss-wildfly-26");
+  ASSERT_EQ(std::remove((host + "/proc/2601/environ").c_str()), 0);
+  auto a = analyze_at(host, 2601);
+  ASSERT_TRUE(a) << a.error().message;
+  // ${jboss.http.port,env.HTTP_PORT:8080} without HTTP_PORT: 8080 + offset 5.
+  EXPECT_EQ(port_named(*a, "http")->port, 8085);
+  EXPECT_FALSE(port_named(*a, "http")->listening);
+  EXPECT_TRUE(has_warning(*a, "environment-unreadable", "PID 2601"));
+}
