@@ -1,7 +1,7 @@
 // A stand-in for WildFly's org.jboss.as.standalone module, for tests/e2e/jboss_analyze_live.sh.
 // Run by Debian's real jboss-modules with the command line bin/standalone.sh builds, it handles
 // the server arguments as org.jboss.as.server.Main does (-Dname=value, -b, -bNAME, -c,
-// --server-config) and opens the sockets the configuration's socket-binding group gives the
+// --server-config, --properties) and opens the sockets the configuration's socket-binding group gives the
 // http and https listeners and the management http interface: ${name:default}, ${a,b:default},
 // ${env.VAR:default} and the port offset resolved like WildFly, on the interface's address.
 package org.jboss.as.standalone;
@@ -35,6 +35,15 @@ public final class Main {
                 config = args[++i];
             } else if (a.startsWith("-c=") || a.startsWith("--server-config=")) {
                 config = a.substring(a.indexOf('=') + 1);
+            } else if (a.equals("--properties") || a.startsWith("--properties=")) {
+                String file = a.contains("=") ? a.substring(a.indexOf('=') + 1) : args[++i];
+                java.util.Properties properties = new java.util.Properties();
+                try (java.io.Reader reader = Files.newBufferedReader(Paths.get(file))) {
+                    properties.load(reader);
+                }
+                for (String name : properties.stringPropertyNames()) {
+                    System.setProperty(name, properties.getProperty(name));
+                }
             } else if (a.startsWith("-b")) {
                 int eq = a.indexOf('=');
                 String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
