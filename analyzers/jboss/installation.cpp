@@ -1,11 +1,10 @@
 #include "installation.hpp"
 
-#include "../java/jar.hpp"
-#include "../java/jvm.hpp"
-
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
+#include <java/jar.hpp>
+#include <java/jvm.hpp>
 #include <map>
 
 namespace decant::jboss {

@@ -1,7 +1,5 @@
 #include "jboss_analyzer.hpp"
 
-#include "../java/jdbc.hpp"
-#include "../java/jvm.hpp"
 #include "installation.hpp"
 #include "server_command.hpp"
 #include "socket_bindings.hpp"
@@ -12,6 +10,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <java/jdbc.hpp>
+#include <java/jvm.hpp>
 #include <set>
 
 namespace decant::jboss {

@@ -6,11 +6,10 @@
 // taken apart into the jboss-modules part and the server arguments, which WildFly's Main turns
 // into system properties (org.jboss.as.server.Main#determineEnvironment).
 
-#include "../java/jvm.hpp"
-
 #include <decant/error.hpp>
 
 #include <functional>
+#include <java/jvm.hpp>
 #include <map>
 #include <optional>
 #include <string>

@@ -5,12 +5,12 @@
 // nested), port-offset applied except to fixed-port bindings, interfaces mapped to addresses,
 // and a role for each binding from the subsystem that uses it.
 
-#include "../java/jvm.hpp"
 #include "standalone_config.hpp"
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
 
+#include <java/jvm.hpp>
 #include <map>
 #include <string>
 #include <vector>
