@@ -2,6 +2,7 @@
 
 #include <aspnet/aspnet_analyzer.hpp>
 #include <jboss/jboss_analyzer.hpp>
+#include <tomcat/tomcat.hpp>
 
 namespace decant {
 
@@ -14,6 +15,7 @@ analyzers()
     // Tomcat, so it must come before Tomcat).
     list.push_back(jboss::make_jboss_analyzer());
     list.push_back(aspnet::make_aspnet_analyzer());
+    list.push_back(tomcat::make_tomcat_analyzer());
     return list;
   }();
   return k_analyzers;
