@@ -61,12 +61,17 @@ echo "under the tmpfs mount point" > "$R/data/hidden-by-mount"
 echo "== decant machine (a tmpfs mounted at the root's /data, in a private mount namespace)"
 unshare --mount bash -c '
   mount -t tmpfs -o size=8m tmpfs "$1/data" && echo "on the data disk" > "$1/data/file" &&
+  mkdir -p "$1/opt/usr-bind" && mount --bind "$1/usr" "$1/opt/usr-bind" &&
+  mkdir -p "$1/srv/loop" && mount --rbind "$1" "$1/srv/loop" &&
   exec "$2" --root "$1" --workspace "$3/ws" machine -o "$3/img" --tag web01/machine:1 --analysis "$3/analysis.json" --json' \
   _ "$R" "$DECANT" "$W" > "$W/summary.json" 2> "$W/machine.err" || { cat "$W/machine.err"; fail "decant machine"; }
 cat "$W/machine.err"
 A="$W/analysis.json"
 jq -e '.applicationType == "machine"' "$A" >/dev/null || fail "applicationType"
 jq -e '.exclude | any(.path == "/data/*" and (.reason | contains("tmpfs")))' "$A" >/dev/null || fail "tmpfs mount not excluded: $(jq -c .exclude "$A")"
+jq -e '.exclude | any(.path == "/opt/usr-bind/*" and (.reason | contains("bind mount of")))' "$A" >/dev/null || fail "bind mount not excluded: $(jq -c .exclude "$A")"
+jq -e '.exclude | any(.path == "/srv/loop/*")' "$A" >/dev/null || fail "recursive bind mount of the root not excluded"
+jq -e '.extensions.machine.mounts | length == 3' "$A" >/dev/null || fail "mounts: $(jq -c .extensions.machine.mounts "$A")"
 jq -e '.exclude | any(.path == "/proc/*") and any(.path == "/tmp/*") and any(.path == "/mnt/*") and all(.reason != "")' "$A" >/dev/null || fail "default exclusions"
 jq -e '.extensions.machine.cronJobs | length == 1 and .[0].command == "/usr/local/bin/backup"' "$A" >/dev/null || fail "cron jobs"
 jq -e '.warnings | any(.code == "cron-jobs")' "$A" >/dev/null || fail "cron warning"
@@ -89,6 +94,8 @@ echo "== tar -tvf of the layers"
 for digest in $(jq -r '.layers[].digest' "$W/summary.json" | cut -c8-); do
   gzip -dc "$W/img/blobs/sha256/$digest" | tar -tv --numeric-owner --warning=no-unknown-keyword >> "$W/layers.txt"
 done
+grep -q " opt/usr-bind/." "$W/layers.txt" && fail "the bind mount's contents were packed"
+grep -q " srv/loop/." "$W/layers.txt" && fail "the bind-mount loop was walked"
 for excluded in proc/1/status sys/kernel/x tmp/junk var/tmp/junk mnt/disk/file boot/vmlinuz var/cache/apt/archives/curl_7.88.deb data/file data/hidden-by-mount run/lock/fifo; do
   grep -q " $excluded\$" "$W/layers.txt" && fail "$excluded should be excluded"
 done

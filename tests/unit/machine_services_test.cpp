@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 using namespace decant;
 using decant::test::TempDir;
 
@@ -23,7 +25,7 @@ TEST(MachineUnitFile, ParsesSectionsContinuationsAndComments)
   ASSERT_EQ(settings.size(), 4u);
   EXPECT_EQ(settings[0].section, "Unit");
   EXPECT_EQ(settings[1].key, "Type");
-  EXPECT_EQ(settings[2].value, "/usr/sbin/nginx -g 'daemon on;'     -c /etc/nginx/nginx.conf");
+  EXPECT_EQ(settings[2].value, "/usr/sbin/nginx -g 'daemon on;'  -c /etc/nginx/nginx.conf");
   EXPECT_EQ(settings[3].key, "User");
   EXPECT_EQ(settings[3].value, "www-data");
 }
@@ -239,4 +241,72 @@ TEST(MachineOsSupport, RecognisesTheReferenceDistributions)
     EXPECT_EQ(support.id, c.id) << c.os_release;
     EXPECT_EQ(support.message.empty(), c.supported) << c.os_release;
   }
+}
+
+namespace {
+
+// The aspnet-8.0-selfcontained fixture host: PID 8101 listens on 127.0.0.1:5000 and its
+// cgroup is /system.slice/webapp.service. Copied, so a test can add or leave out the unit file.
+std::string
+copy_fixture_host(const TempDir& dir)
+{
+  std::string host = dir.path() + "/host";
+  std::filesystem::copy(test::fixture("hosts/aspnet-8.0-selfcontained"),
+                        host,
+                        std::filesystem::copy_options::recursive
+                            | std::filesystem::copy_options::copy_symlinks);
+  return host;
+}
+
+} // namespace
+
+TEST(MachineServices, ListeningProcessOfAUnitIsDescribedByTheUnitFile)
+{
+  TempDir dir;
+  std::string host = copy_fixture_host(dir);
+  dir.write(
+      "host/lib/systemd/system/webapp.service",
+      "[Unit]\nDescription=Blazor\n[Service]\nType=notify\n"
+      "ExecStart=/opt/blazor8/blazor_8 --urls http://127.0.0.1:5000\n"
+      "User=webapp\nWorkingDirectory=/opt/blazor8\nEnvironment=DOTNET_ENVIRONMENT=Production\n");
+  auto root = HostRoot::open(host);
+  ASSERT_TRUE(root);
+  std::vector<std::string> warnings;
+  auto services = discover_services(*root, 0, warnings);
+  ASSERT_EQ(services.size(), 1u) << (warnings.empty() ? "" : warnings[0]);
+  const auto& web = services[0];
+  EXPECT_EQ(web.name, "webapp.service");
+  EXPECT_EQ(web.source, "systemd");
+  // The fixture has a merged /usr (/lib -> usr/lib): /usr/lib/systemd/system is searched first.
+  EXPECT_EQ(web.unit_file, "/usr/lib/systemd/system/webapp.service");
+  EXPECT_EQ(web.type, "notify");
+  EXPECT_EQ(web.command, "/opt/blazor8/blazor_8 --urls http://127.0.0.1:5000");
+  EXPECT_EQ(web.working_directory, "/opt/blazor8");
+  EXPECT_EQ(web.environment, std::vector<std::string>{"DOTNET_ENVIRONMENT=Production"});
+  EXPECT_EQ(web.user, "webapp");
+  EXPECT_EQ(web.uid, 1001u); // through the host's /etc/passwd
+  EXPECT_EQ(web.gid, 1001u);
+  EXPECT_EQ(web.ports, std::vector<uint16_t>{5000});
+  EXPECT_EQ(web.pid, 8101);
+}
+
+TEST(MachineServices, WithoutItsUnitFileTheCommandLineIsUsed)
+{
+  TempDir dir;
+  std::string host = copy_fixture_host(dir);
+  auto root = HostRoot::open(host);
+  ASSERT_TRUE(root);
+  std::vector<std::string> warnings;
+  auto services = discover_services(*root, 0, warnings);
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].source, "process");
+  EXPECT_EQ(services[0].command, "/opt/blazor8/blazor_8");
+  EXPECT_EQ(services[0].working_directory, "/opt/blazor8");
+  EXPECT_EQ(services[0].user, "webapp");
+  EXPECT_EQ(services[0].uid, 1001u);
+  EXPECT_EQ(services[0].ports, std::vector<uint16_t>{5000});
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("webapp.service"), std::string::npos) << warnings[0];
+  // decant's own PID is never a service.
+  EXPECT_TRUE(discover_services(*root, 8101, warnings).empty());
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace decant {
 
@@ -112,12 +113,41 @@ mounts_below(const std::vector<MountInfo>& mounts, const std::string& root_dir)
     excluded.fs_type = mount->fs_type;
     excluded.source = mount->source;
     bool bind = mount->root != "/";
-    excluded.reason =
-        fmt::format("mount point ({} {}{}): not the root's own file system; migrate its data "
-                    "separately (a volume)",
-                    mount->fs_type,
-                    mount->source,
-                    bind ? ", bind mount of " + mount->root : "");
+    static const std::set<std::string> k_virtual{"proc",
+                                                 "sysfs",
+                                                 "devtmpfs",
+                                                 "devpts",
+                                                 "cgroup",
+                                                 "cgroup2",
+                                                 "securityfs",
+                                                 "debugfs",
+                                                 "tracefs",
+                                                 "pstore",
+                                                 "bpf",
+                                                 "mqueue",
+                                                 "hugetlbfs",
+                                                 "configfs",
+                                                 "fusectl",
+                                                 "autofs",
+                                                 "binfmt_misc",
+                                                 "efivarfs",
+                                                 "nsfs"};
+    if (k_virtual.count(mount->fs_type)) {
+      excluded.reason = fmt::format(
+          "kernel file system ({}) mounted here: the container runtime provides its own",
+          mount->fs_type);
+    } else if (mount->fs_type == "tmpfs" || mount->fs_type == "ramfs") {
+      excluded.reason = fmt::format("mount point ({} {}): in-memory contents, empty at every boot",
+                                    mount->fs_type,
+                                    mount->source);
+    } else {
+      excluded.reason = fmt::format(
+          "mount point ({} {}{}): not the root's own file system; migrate its data separately "
+          "(a volume)",
+          mount->fs_type,
+          mount->source,
+          bind ? ", bind mount of " + mount->root : "");
+    }
     out.push_back(std::move(excluded));
   }
   return out;

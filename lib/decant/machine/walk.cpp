@@ -134,6 +134,12 @@ Walker::add_entry(int dir_fd,
     m_walk.set.entries[path] = std::move(entry);
     ++m_walk.size.directories;
     m_walk.size.tar_bytes += 512;
+    // A directory whose contents are all excluded ("/proc/*", a mount point's "/data/*") is not
+    // opened: it stays an empty directory, and a bind mount point is not mistaken for the
+    // directory it shows (same device and inode) when that one is walked later.
+    if (m_matcher.match(path + "/\x01", "\x01") != nullptr) {
+      return;
+    }
     if (!m_directories_seen.insert({st.st_dev, st.st_ino}).second) {
       // The same directory twice: a bind mount that mountinfo did not show (or a loop).
       m_walk.loops.push_back(path);
