@@ -263,6 +263,10 @@ Examples:
   decant --root /host machine -o /out/img            (decant in a container, host at /host)
   decant analyze --machine -o m/analysis.json && decant pack m/analysis.json -o img
   decant generate <workspace>/<id>/analysis.json --image REG/backup/web01:2026-11 -o deploy
+
+Exit codes of note: 2 bad option or --root not a directory, 3 decant-init not found,
+5 unreadable files (without --allow-unreadable), 8 output directory not empty,
+11 --max-size exceeded (nothing written). Full table: decant --help.
 )");
   cmd->callback(
       [&ctx, options] { ctx.run = [&ctx, options] { return run_machine(ctx, *options); }; });

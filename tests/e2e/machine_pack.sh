@@ -134,12 +134,12 @@ echo "== decant pack on the machine analysis gives the same file list"
 # The tmpfs is not mounted outside the namespace: /data/hidden-by-mount is visible there.
 grep -v '^/data/' "$W/machine-list.txt" | diff - <(grep -v '^/data/' "$W/pack-list.txt") || fail "pack and machine disagree"
 
-echo "== decant generate runs the init"
+echo "== decant generate runs the init (Kubernetes and Dockerfile)"
 "$DECANT" generate "$A" --image registry.example/web01/machine:1 -o "$W/deploy" --oci "$W/img" > /dev/null 2> "$W/generate.err" \
-  || "$DECANT" generate "$A" --image registry.example/web01/machine:1 -o "$W/deploy" > /dev/null 2> "$W/generate.err" \
   || { cat "$W/generate.err"; fail "decant generate"; }
-grep -rq '/.decant/init' "$W/deploy" || fail "generated manifests do not start /.decant/init: $(ls "$W/deploy")"
-grep -rq '/.decant/entrypoint.sh' "$W/deploy" || fail "generated manifests do not run the entry script"
+grep -A1 '^ *command:' "$W/deploy/kubernetes/deployment.yaml" | grep -q -- '- /.decant/init$' || fail "deployment command: $(grep -A3 command: "$W/deploy/kubernetes/deployment.yaml")"
+grep -A1 '^ *args:' "$W/deploy/kubernetes/deployment.yaml" | grep -q -- '- /.decant/entrypoint.sh$' || fail "deployment args"
+grep -q '^ENTRYPOINT \["/.decant/init", *"/.decant/entrypoint.sh"\]' "$W/deploy/docker/Dockerfile" || fail "Dockerfile: $(grep ENTRYPOINT "$W/deploy/docker/Dockerfile")"
 
 echo "== --max-size fails early and writes nothing"
 set +e
