@@ -333,6 +333,118 @@ machine_service_from_json(const json& j)
   }
 }
 
+namespace {
+
+// The service as its unit describes it; false (with a warning) when the unit file is missing or
+// has no ExecStart=, and the caller falls back to the command line.
+bool
+describe_by_unit(const HostRoot& root,
+                 const std::string& unit,
+                 const ProcessInfo& process,
+                 const std::vector<PasswdEntry>& passwd,
+                 const std::vector<GroupEntry>& groups,
+                 MachineService& service,
+                 std::vector<std::string>& warnings)
+{
+  auto unit_file = find_unit_file(root, unit);
+  auto parsed = read_unit(root, unit);
+  if (!unit_file || !parsed || parsed->exec_start.empty()) {
+    warnings.push_back(fmt::format(
+        "process {} belongs to {}, whose unit file {}; its command line is used instead",
+        process.pid,
+        unit,
+        parsed ? "has no ExecStart=" : "was not found under the root"));
+    return false;
+  }
+  service.name = unit;
+  service.source = "systemd";
+  service.unit_file = *unit_file;
+  service.type = parsed->type;
+  std::vector<std::string> commands;
+  for (const auto& line : parsed->exec_start) {
+    commands.push_back(strip_exec_prefixes(line)); // several only for Type=oneshot
+  }
+  service.command = join(commands, " && ");
+  for (const auto& line : parsed->exec_start_pre) {
+    // "-" marks a pre-command whose failure is ignored.
+    std::string command = strip_exec_prefixes(line);
+    service.exec_start_pre.push_back(trim(line).substr(0, 1) == "-" ? command + " || true"
+                                                                    : command);
+  }
+  // "WorkingDirectory=-/srv/x": "-" only says a missing directory is no error; "~" is the
+  // user's home, where the shell starts anyway.
+  std::string directory = parsed->working_directory;
+  if (!directory.empty() && directory[0] == '-') {
+    directory = directory.substr(1);
+  }
+  service.working_directory = !directory.empty() && directory[0] == '~' ? "" : directory;
+  service.environment = parsed->environment;
+  service.environment_files = parsed->environment_files;
+  service.runtime_directories = parsed->runtime_directories;
+  service.user = parsed->user.empty() ? "root" : parsed->user;
+  bool known = parsed->user.empty();
+  for (const auto& entry : passwd) {
+    if (entry.name == parsed->user || std::to_string(entry.uid) == parsed->user) {
+      service.uid = entry.uid;
+      service.gid = entry.gid;
+      known = true;
+    }
+  }
+  if (!known) {
+    // User=123 without a passwd line, or DynamicUser=: take what the process runs as.
+    service.uid = process.status.uid[1];
+    service.gid = process.status.gid[1];
+  }
+  for (const auto& group : groups) {
+    if (!parsed->group.empty()
+        && (group.name == parsed->group || std::to_string(group.gid) == parsed->group)) {
+      service.gid = group.gid;
+    }
+  }
+  return true;
+}
+
+// The service as the process runs it: argv, working directory, effective uid/gid.
+void
+describe_by_process(const ProcessInfo& process,
+                    const std::vector<PasswdEntry>& passwd,
+                    MachineService& service)
+{
+  service.name = process.name();
+  service.source = "process";
+  std::vector<std::string> words;
+  for (const auto& arg : process.cmdline) {
+    words.push_back(shell_quote(arg));
+  }
+  service.command = join(words, " ");
+  service.working_directory = process.cwd;
+  service.uid = process.status.uid[1];
+  service.gid = process.status.gid[1];
+  service.user = std::to_string(service.uid);
+  for (const auto& entry : passwd) {
+    if (entry.uid == service.uid) {
+      service.user = entry.name;
+      break;
+    }
+  }
+}
+
+// The systemd unit of a process: cgroup v2 ("0::"), or v1's name=systemd hierarchy.
+std::string
+unit_of_process(const ProcessInfo& process)
+{
+  for (const auto& cgroup : process.cgroups) {
+    if (cgroup.hierarchy_id == "0" || cgroup.controllers == "name=systemd") {
+      if (auto unit = unit_of_cgroup(cgroup.path); !unit.empty()) {
+        return unit;
+      }
+    }
+  }
+  return "";
+}
+
+} // namespace
+
 std::vector<MachineService>
 discover_services(const HostRoot& root, int skip_pid, std::vector<std::string>& warnings)
 {
@@ -361,26 +473,9 @@ discover_services(const HostRoot& root, int skip_pid, std::vector<std::string>& 
   }
   auto passwd = root.passwd();
   auto groups = root.groups();
-  auto user_name = [&](uint32_t uid) {
-    for (const auto& entry : passwd) {
-      if (entry.uid == uid) {
-        return entry.name;
-      }
-    }
-    return std::to_string(uid);
-  };
   std::map<std::string, MachineService> by_name;
   for (const auto& [pid, process] : listening) {
-    std::string unit;
-    for (const auto& cgroup : process.cgroups) {
-      // cgroup v2 ("0::"), or v1's name=systemd hierarchy.
-      if (cgroup.hierarchy_id == "0" || cgroup.controllers == "name=systemd") {
-        unit = unit_of_cgroup(cgroup.path);
-        if (!unit.empty()) {
-          break;
-        }
-      }
-    }
+    std::string unit = unit_of_process(process);
     if (starts_with(unit, "systemd-")) {
       continue; // systemd's own services (resolved, networkd) belong to the init system
     }
@@ -396,76 +491,9 @@ discover_services(const HostRoot& root, int skip_pid, std::vector<std::string>& 
     if (found == by_name.end()) {
       MachineService service;
       service.pid = top;
-      bool from_unit = false;
-      if (!unit.empty()) {
-        auto unit_file = find_unit_file(root, unit);
-        auto parsed = read_unit(root, unit);
-        if (parsed && !parsed->exec_start.empty()) {
-          from_unit = true;
-          service.name = unit;
-          service.source = "systemd";
-          service.unit_file = *unit_file;
-          service.type = parsed->type;
-          std::vector<std::string> commands;
-          for (const auto& line : parsed->exec_start) {
-            commands.push_back(strip_exec_prefixes(line));
-          }
-          service.command = join(commands, " && ");
-          for (const auto& line : parsed->exec_start_pre) {
-            // "-" marks a pre-command whose failure is ignored.
-            std::string command = strip_exec_prefixes(line);
-            service.exec_start_pre.push_back(trim(line).substr(0, 1) == "-" ? command + " || true"
-                                                                            : command);
-          }
-          service.working_directory = parsed->working_directory;
-          service.environment = parsed->environment;
-          service.environment_files = parsed->environment_files;
-          service.runtime_directories = parsed->runtime_directories;
-          service.user = parsed->user.empty() ? "root" : parsed->user;
-          service.uid = 0;
-          service.gid = 0;
-          bool known = parsed->user.empty();
-          for (const auto& entry : passwd) {
-            if (entry.name == parsed->user || std::to_string(entry.uid) == parsed->user) {
-              service.uid = entry.uid;
-              service.gid = entry.gid;
-              known = true;
-            }
-          }
-          if (!known) {
-            // User=123 without a passwd line, or DynamicUser=: take what the process runs as.
-            service.uid = process.status.uid[1];
-            service.gid = process.status.gid[1];
-          }
-          for (const auto& group : groups) {
-            if (!parsed->group.empty()
-                && (group.name == parsed->group || std::to_string(group.gid) == parsed->group)) {
-              service.gid = group.gid;
-            }
-          }
-          if (!parsed->working_directory.empty() && parsed->working_directory[0] == '~') {
-            service.working_directory = ""; // "~": the user's home; the shell starts there
-          }
-        } else {
-          warnings.push_back(fmt::format(
-              "process {} belongs to {}, whose unit file {}; its command line is used instead",
-              pid,
-              unit,
-              parsed ? "has no ExecStart=" : "was not found under the root"));
-        }
-      }
-      if (!from_unit) {
-        service.name = leader.name();
-        service.source = "process";
-        std::vector<std::string> words;
-        for (const auto& arg : leader.cmdline) {
-          words.push_back(shell_quote(arg));
-        }
-        service.command = join(words, " ");
-        service.working_directory = leader.cwd;
-        service.uid = leader.status.uid[1];
-        service.gid = leader.status.gid[1];
-        service.user = user_name(service.uid);
+      if (unit.empty()
+          || !describe_by_unit(root, unit, process, passwd, groups, service, warnings)) {
+        describe_by_process(leader, passwd, service);
       }
       found = by_name.emplace(key, std::move(service)).first;
     }
