@@ -166,7 +166,7 @@ run_pack(const Context& ctx, const PackOptions& options)
   ExpandOptions expand;
   expand.externalize_secrets = options.externalize_secrets;
   Result<FileSet> set;
-  if (analysis->application_type == "machine") {
+  if (is_machine_analysis(*analysis)) {
     // Machine mode: the whole root walked as the analysis says, plus the init and entry script
     // (lib/decant/machine, docs/machine.md).
     auto init = find_init_binary();

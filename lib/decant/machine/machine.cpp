@@ -18,6 +18,13 @@ namespace decant {
 
 using nlohmann::json;
 
+bool
+is_machine_analysis(const Analysis& analysis)
+{
+  return analysis.application_type == "machine" && analysis.extensions.contains("machine")
+         && analysis.extensions["machine"].is_object();
+}
+
 FileRole
 machine_role(const std::string& top_level)
 {

@@ -25,6 +25,11 @@ struct MachineOptions {
   bool services = true;               // look for listening processes and cron jobs
 };
 
+// True for an analysis written by machine mode (analyze --machine, decant machine): type
+// "machine" with an extensions.machine object. A hand-written analysis of type "machine" without
+// it is packed like an application's (its files[] expanded with libraries and system files).
+bool is_machine_analysis(const Analysis& analysis);
+
 // The layer a top-level directory goes to: system (/usr, /bin, /lib*, /sbin), config (/etc),
 // app (everything else: /opt, /srv, /home, /var, ...).
 FileRole machine_role(const std::string& top_level);
