@@ -170,9 +170,9 @@ TEST(MachineEntryScript, StartsServicesAsTheirUnitsDid)
   EXPECT_NE(script.find("( exec /bin/sh -c 'exec /usr/sbin/forky -d' ) || status=$?\ndetached=1"),
             std::string::npos)
       << script;
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-  EXPECT_EQ(shell_quote("/usr/bin/x"), "/usr/bin/x");
-  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(quote_shell_word("it's"), "'it'\\''s'");
+  EXPECT_EQ(quote_shell_word("/usr/bin/x"), "/usr/bin/x");
+  EXPECT_EQ(quote_shell_word(""), "''");
 }
 
 TEST(MachineEntryScript, RunsUnderShAndReportsTheFirstFailure)

@@ -253,7 +253,7 @@ read_unit(const HostRoot& root, const std::string& unit)
 }
 
 std::string
-shell_quote(std::string_view word)
+quote_shell_word(std::string_view word)
 {
   if (!word.empty()
       && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -414,7 +414,7 @@ describe_by_process(const ProcessInfo& process,
   service.source = "process";
   std::vector<std::string> words;
   for (const auto& arg : process.cmdline) {
-    words.push_back(shell_quote(arg));
+    words.push_back(quote_shell_word(arg));
   }
   service.command = join(words, " ");
   service.working_directory = process.cwd;
@@ -646,31 +646,32 @@ trap 'stopping=1' TERM INT HUP
       // RuntimeDirectory= lives under /run, which the image leaves empty.
       std::string path = "/run/" + dir;
       script += fmt::format(
-          "mkdir -p {0} && chown {1}:{2} {0}\n", shell_quote(path), service.uid, service.gid);
+          "mkdir -p {0} && chown {1}:{2} {0}\n", quote_shell_word(path), service.uid, service.gid);
     }
     std::string body;
     if (!service.working_directory.empty()) {
-      body += fmt::format("cd {} || exit 200; ", shell_quote(service.working_directory));
+      body += fmt::format("cd {} || exit 200; ", quote_shell_word(service.working_directory));
     }
     for (const auto& file : service.environment_files) {
       bool optional = !file.empty() && file[0] == '-';
       std::string path = optional ? file.substr(1) : file;
       // EnvironmentFile=-/path: optional. A missing file given to "." would end the shell.
       body += optional ? fmt::format("if [ -r {0} ]; then set -a; . {0}; set +a; fi; ",
-                                     shell_quote(path))
-                       : fmt::format("set -a; . {} || exit 202; set +a; ", shell_quote(path));
+                                     quote_shell_word(path))
+                       : fmt::format("set -a; . {} || exit 202; set +a; ", quote_shell_word(path));
     }
     for (const auto& variable : service.environment) {
-      body += "export " + shell_quote(variable) + "; ";
+      body += "export " + quote_shell_word(variable) + "; ";
     }
     std::string as_user =
         service.uid == 0 && service.gid == 0
             ? std::string()
             : fmt::format("{} --exec-as {}:{} -- ", k_machine_init_path, service.uid, service.gid);
     for (const auto& pre : service.exec_start_pre) {
-      body += fmt::format("{}/bin/sh -c {} || exit 201; ", as_user, shell_quote(pre));
+      body += fmt::format("{}/bin/sh -c {} || exit 201; ", as_user, quote_shell_word(pre));
     }
-    body += fmt::format("exec {}/bin/sh -c {}", as_user, shell_quote("exec " + service.command));
+    body +=
+        fmt::format("exec {}/bin/sh -c {}", as_user, quote_shell_word("exec " + service.command));
     bool foreground = service.type == "forking" || service.type == "oneshot";
     if (foreground) {
       // Type=forking: the command returns once the daemon has detached (it is then adopted by

@@ -105,7 +105,7 @@ std::vector<CronJob> list_cron_jobs(const HostRoot& root);
 nlohmann::json to_json(const CronJob& job);
 
 // A POSIX shell word: 'it'\''s'.
-std::string shell_quote(std::string_view word);
+std::string quote_shell_word(std::string_view word);
 
 inline constexpr const char* k_machine_init_path = "/.decant/init";
 inline constexpr const char* k_machine_entrypoint_path = "/.decant/entrypoint.sh";

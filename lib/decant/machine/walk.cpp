@@ -74,13 +74,12 @@ public:
   Result<MachineWalk> run();
 
 private:
-  void walk_directory(int dir_fd, const std::string& path, FileRole role, int depth);
+  void walk_directory(int dir_fd, const std::string& path, FileRole role);
   void add_entry(int dir_fd,
                  const std::string& path,
                  const std::string& name,
                  const struct stat& st,
-                 FileRole role,
-                 int depth);
+                 FileRole role);
   void add_parents(const std::string& path, FileRole role);
   void
   count(const std::string& path, uint64_t bytes)
@@ -113,8 +112,7 @@ Walker::add_entry(int dir_fd,
                   const std::string& path,
                   const std::string& name,
                   const struct stat& st,
-                  FileRole role,
-                  int depth)
+                  FileRole role)
 {
   PackEntry entry;
   entry.path = path;
@@ -154,7 +152,7 @@ Walker::add_entry(int dir_fd,
       }
       return;
     }
-    walk_directory(fd, path, role, depth + 1);
+    walk_directory(fd, path, role);
     ::close(fd);
     return;
   }
@@ -203,11 +201,10 @@ Walker::add_entry(int dir_fd,
   }
   ++m_walk.size.files;
   m_walk.set.entries[path] = std::move(entry);
-  (void)depth;
 }
 
 void
-Walker::walk_directory(int dir_fd, const std::string& path, FileRole role, int depth)
+Walker::walk_directory(int dir_fd, const std::string& path, FileRole role)
 {
   DIR* dir = ::fdopendir(::dup(dir_fd));
   if (dir == nullptr) {
@@ -243,7 +240,7 @@ Walker::walk_directory(int dir_fd, const std::string& path, FileRole role, int d
       }
       continue;
     }
-    add_entry(dir_fd, child, name, st, role, depth);
+    add_entry(dir_fd, child, name, st, role);
   }
 }
 
@@ -312,7 +309,7 @@ Walker::run()
     }
     std::string physical = *resolved_parent == "/" ? "/" + name : *resolved_parent + "/" + name;
     add_parents(physical, file.role);
-    add_entry(dir_fd, physical, name, st, file.role, 1);
+    add_entry(dir_fd, physical, name, st, file.role);
     ::close(dir_fd);
   }
   std::vector<std::pair<uint64_t, std::string>> directories;
