@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 using namespace decant;
 using decant::test::TempDir;
 
@@ -60,4 +62,29 @@ TEST(MachineDeploy, AHandWrittenMachineAnalysisIsNotMachineMode)
   EXPECT_FALSE(is_machine_analysis(analysis));
   analysis.extensions["machine"] = {{"command", {"/.decant/init", "/.decant/entrypoint.sh"}}};
   EXPECT_TRUE(is_machine_analysis(analysis));
+}
+
+TEST(MachineDeploy, ListeningServicesBecomeExposedPorts)
+{
+  // The aspnet-8.0-selfcontained fixture host: PID 8101 of webapp.service listens on :5000.
+  TempDir dir;
+  std::string host = dir.path() + "/host";
+  std::filesystem::copy(test::fixture("hosts/aspnet-8.0-selfcontained"),
+                        host,
+                        std::filesystem::copy_options::recursive
+                            | std::filesystem::copy_options::copy_symlinks);
+  auto root = HostRoot::open(host);
+  ASSERT_TRUE(root);
+  MachineOptions options;
+  options.mountinfo = "22 1 252:1 / / rw - ext4 /dev/vda1 rw\n";
+  auto analysis = analyze_machine(*root, options);
+  ASSERT_TRUE(analysis) << analysis.error().message;
+  const auto& services = analysis->extensions["machine"]["services"];
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0]["ports"], nlohmann::json({5000}));
+  ASSERT_EQ(analysis->ports.size(), 1u);
+  EXPECT_TRUE(analysis->ports[0].expose);
+  FileSet empty;
+  auto config = image_config(*analysis, empty, {}, "2026-11-26T00:00:00Z");
+  EXPECT_TRUE(config["config"]["ExposedPorts"].contains("5000/tcp")) << config.dump();
 }
