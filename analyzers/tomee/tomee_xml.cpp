@@ -1,0 +1,315 @@
+#include "tomee_xml.hpp"
+
+#include <decant/util/strings.hpp>
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace decant::tomee {
+
+namespace {
+
+std::string
+lower(std::string_view text)
+{
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return out;
+}
+
+int
+line_at(std::string_view content, ptrdiff_t offset)
+{
+  if (offset < 0) {
+    return 0;
+  }
+  size_t end = std::min(static_cast<size_t>(offset), content.size());
+  return 1 + static_cast<int>(std::count(content.begin(), content.begin() + end, '\n'));
+}
+
+// The value with ${...} resolved; an undefined name keeps the text as written and says so.
+std::string
+expand_or_keep(const std::string& value,
+               const java::PropertyLookup& lookup,
+               const std::string& where,
+               std::vector<ConfigWarning>& warnings)
+{
+  if (value.find("${") == std::string::npos) {
+    return value;
+  }
+  auto expanded = java::expand_placeholders(value, lookup);
+  if (!expanded) {
+    warnings.push_back(
+        {"tomee-placeholder",
+         where + ": " + expanded.error().message + " (kept as written; TomEE does the same)"});
+    return value;
+  }
+  return *expanded;
+}
+
+// The elements of tomee.xml/openejb.xml that declare a service with an id and a properties body
+// (openejb-jee's openejb.xml schema; <Connector> is the pre-3.0 name of <Resource>).
+bool
+is_service_element(std::string_view name)
+{
+  for (const char* known : {"Resource",
+                            "Container",
+                            "JndiProvider",
+                            "Connector",
+                            "Service",
+                            "ConnectionManager",
+                            "TransactionManager",
+                            "SecurityService",
+                            "ProxyFactory"}) {
+    if (name == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void
+read_body(const pugi::xml_node& element,
+          std::string_view content,
+          const std::string& file,
+          const java::PropertyLookup& lookup,
+          ServiceConfig& service,
+          std::vector<ConfigWarning>& warnings)
+{
+  // The body may be split by comments into several text nodes: each is its own properties text,
+  // numbered from the line it starts on.
+  for (auto child = element.first_child(); child; child = child.next_sibling()) {
+    if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) {
+      continue;
+    }
+    std::string_view text = child.value();
+    int first_line = line_at(content, child.offset_debug());
+    auto parsed = java::parse_properties(text);
+    std::vector<ServiceProperty> props;
+    for (const auto& [key, value] : parsed) {
+      int line = first_line + value.line - 1;
+      std::string where = file + ":" + std::to_string(line);
+      props.push_back({key, expand_or_keep(value.value, lookup, where, warnings), line});
+    }
+    std::sort(props.begin(), props.end(), [](const ServiceProperty& a, const ServiceProperty& b) {
+      return a.line < b.line;
+    });
+    service.properties.insert(service.properties.end(), props.begin(), props.end());
+  }
+}
+
+} // namespace
+
+const ServiceProperty*
+ServiceConfig::property(std::string_view key) const
+{
+  const ServiceProperty* found = nullptr;
+  std::string wanted = lower(key);
+  for (const auto& p : properties) {
+    if (lower(p.key) == wanted) {
+      found = &p;
+    }
+  }
+  return found;
+}
+
+const ServiceProperty*
+ServiceConfig::property_any(std::initializer_list<std::string_view> keys) const
+{
+  for (auto key : keys) {
+    if (const auto* p = property(key)) {
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+bool
+ServiceConfig::is_datasource() const
+{
+  std::string t = lower(type);
+  return ends_with(t, "datasource") || property("JdbcUrl") != nullptr;
+}
+
+Result<TomeeConfig>
+parse_tomee_xml(std::string_view content,
+                const std::string& file,
+                const java::PropertyLookup& lookup)
+{
+  pugi::xml_document doc;
+  auto parsed = doc.load_buffer(content.data(), content.size());
+  if (!parsed) {
+    return fail(Error(ErrorCode::invalid_input,
+                      fmt::format("{}:{}: malformed XML: {}",
+                                  file,
+                                  line_at(content, parsed.offset),
+                                  parsed.description()),
+                      "fix the file (TomEE itself refuses to start with it), or restore it "
+                      "from the distribution, then analyze again"));
+  }
+  pugi::xml_node top = doc.document_element();
+  std::string root_name = top.name();
+  if (root_name != "tomee" && root_name != "openejb") {
+    return fail(Error(ErrorCode::invalid_input,
+                      fmt::format("{}:{}: the root element is <{}>, expected <tomee> or <openejb>",
+                                  file,
+                                  line_at(content, top.offset_debug()),
+                                  root_name),
+                      "point openejb.configuration at a TomEE configuration file"));
+  }
+  TomeeConfig config;
+  config.file = file;
+  config.root_element = root_name;
+  for (auto element : top.children()) {
+    if (element.type() != pugi::node_element) {
+      continue;
+    }
+    std::string name = element.name();
+    int line = line_at(content, element.offset_debug());
+    std::string where = file + ":" + std::to_string(line);
+    if (name == "Deployments") {
+      DeploymentsConfig d;
+      d.file = file;
+      d.line = line;
+      d.dir = expand_or_keep(element.attribute("dir").as_string(), lookup, where, config.warnings);
+      std::string jar = element.attribute("jar").as_string();
+      if (jar.empty()) {
+        jar = element.attribute("file").as_string();
+      }
+      d.jar = expand_or_keep(jar, lookup, where, config.warnings);
+      if (d.dir.empty() && d.jar.empty()) {
+        config.warnings.push_back(
+            {"tomee-config", where + ": <Deployments> names neither dir nor jar; ignored"});
+        continue;
+      }
+      config.deployments.push_back(d);
+      continue;
+    }
+    if (!is_service_element(name)) {
+      continue; // <Import>, <System-Property>... do not change the file set or the ports
+    }
+    ServiceConfig service;
+    service.file = file;
+    service.line = line;
+    service.element = name;
+    for (auto attribute : element.attributes()) {
+      service.attributes[attribute.name()] = attribute.value();
+    }
+    service.id = element.attribute("id").as_string();
+    service.type = element.attribute("type").as_string();
+    if (service.type.empty()) {
+      service.type = element.attribute("ctype").as_string(); // <Container ctype="MESSAGE">
+    }
+    service.provider = element.attribute("provider").as_string();
+    service.classpath =
+        expand_or_keep(element.attribute("classpath").as_string(), lookup, where, config.warnings);
+    read_body(element, content, file, lookup, service, config.warnings);
+    config.services.push_back(std::move(service));
+  }
+  return config;
+}
+
+std::vector<ServiceConfig>
+services_from_properties(const std::map<std::string, java::PropertyValue>& properties,
+                         const std::string& file,
+                         const java::PropertyLookup& lookup,
+                         std::vector<ConfigWarning>& warnings)
+{
+  std::vector<ServiceConfig> services;
+  for (const auto& [key, value] : properties) {
+    if (!starts_with(value.value, "new://")) {
+      continue;
+    }
+    // new://Resource?type=DataSource&provider=x
+    std::string_view spec = std::string_view(value.value).substr(6);
+    std::string_view element = spec.substr(0, spec.find('?'));
+    ServiceConfig service;
+    service.file = file;
+    service.line = value.line;
+    service.element = std::string(element);
+    service.id = key;
+    if (auto q = spec.find('?'); q != std::string_view::npos) {
+      for (const auto& pair : split(spec.substr(q + 1), '&')) {
+        auto eq = pair.find('=');
+        std::string name = pair.substr(0, eq);
+        std::string v = eq == std::string::npos ? "" : pair.substr(eq + 1);
+        service.attributes[name] = v;
+        if (name == "type") {
+          service.type = v;
+        } else if (name == "provider") {
+          service.provider = v;
+        } else if (name == "classpath") {
+          service.classpath = v;
+        }
+      }
+    }
+    std::string prefix = key + ".";
+    for (const auto& [other, other_value] : properties) {
+      if (starts_with(other, prefix)) {
+        std::string where = file + ":" + std::to_string(other_value.line);
+        service.properties.push_back({other.substr(prefix.size()),
+                                      expand_or_keep(other_value.value, lookup, where, warnings),
+                                      other_value.line});
+      }
+    }
+    std::sort(service.properties.begin(),
+              service.properties.end(),
+              [](const ServiceProperty& a, const ServiceProperty& b) { return a.line < b.line; });
+    services.push_back(std::move(service));
+  }
+  std::sort(services.begin(), services.end(), [](const ServiceConfig& a, const ServiceConfig& b) {
+    return a.line < b.line;
+  });
+  return services;
+}
+
+std::vector<BrokerEndpoint>
+broker_endpoints(std::string_view server_url)
+{
+  std::vector<BrokerEndpoint> endpoints;
+  size_t pos = 0;
+  while ((pos = server_url.find("://", pos)) != std::string_view::npos) {
+    // The scheme is the letters before "://" (failover:(tcp://... has "(" before "tcp").
+    size_t start = pos;
+    while (start > 0 && std::isalnum(static_cast<unsigned char>(server_url[start - 1]))) {
+      --start;
+    }
+    std::string scheme = lower(server_url.substr(start, pos - start));
+    size_t authority = pos + 3;
+    size_t end = server_url.find_first_of("/?,)", authority);
+    std::string_view host_port = server_url.substr(
+        authority, end == std::string_view::npos ? std::string_view::npos : end - authority);
+    pos = authority;
+    if (scheme == "vm" || scheme == "failover" || scheme == "static" || host_port.empty()) {
+      continue;
+    }
+    std::string host;
+    std::string port_text;
+    if (host_port.front() == '[') { // [::1]:61616
+      auto close = host_port.find(']');
+      host = std::string(host_port.substr(1, close - 1));
+      if (close != std::string_view::npos && close + 1 < host_port.size()
+          && host_port[close + 1] == ':') {
+        port_text = std::string(host_port.substr(close + 2));
+      }
+    } else {
+      auto colon = host_port.rfind(':');
+      host = std::string(host_port.substr(0, colon));
+      if (colon != std::string_view::npos) {
+        port_text = std::string(host_port.substr(colon + 1));
+      }
+    }
+    auto port = parse_u64(port_text);
+    if (host.empty() || !port || *port == 0 || *port > 65535) {
+      continue;
+    }
+    endpoints.push_back({host, static_cast<uint16_t>(*port)});
+  }
+  return endpoints;
+}
+
+} // namespace decant::tomee
