@@ -77,7 +77,7 @@ preferred_order(const std::vector<std::string>& jars, bool (*kind)(std::string_v
   }
   std::stable_sort(picked.begin(), picked.end(), [](const std::string& a, const std::string& b) {
     auto rank = [](const std::string& n) {
-      return starts_with(n, "tomee-catalina-") || starts_with(n, "openejb-core-") ? 0 : 1;
+      return starts_with(n, "tomee-catalina") || starts_with(n, "openejb-core") ? 0 : 1;
     };
     return rank(a) < rank(b);
   });
@@ -219,7 +219,7 @@ read_tomee_version(const HostRoot& root, TomeeInstall& install)
   if (install.version.empty()) {
     for (const auto& name : preferred_order(install.jar_names, is_openejb_jar)) {
       std::string path = install.lib_dir + "/" + name;
-      if (starts_with(name, "openejb-core-")) {
+      if (starts_with(name, "openejb-core")) {
         auto entry = java::read_zip_entry(root.real_resolved(path), "openejb-version.properties");
         if (!entry) {
           install.warnings.push_back(path + ": " + entry.error().message);

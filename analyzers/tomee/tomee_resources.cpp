@@ -204,6 +204,19 @@ add_service(Analysis& a,
       } else if (auto endpoints = java::parse_jdbc_url(url->value)) {
         if (endpoints->empty()) {
           entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
+          // A file-backed embedded database is data the server writes while it runs: the image
+          // holds a copy of today's files, and a restarted container starts from that copy.
+          std::string l = lower(url->value);
+          if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
+            a.warn("tomee-embedded-database",
+                   fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
+                               "the server writes (relative paths from the working directory "
+                               "{}); mount a volume there to keep its data across restarts",
+                               where(service.file, url->line),
+                               service.id,
+                               shown,
+                               process.cwd));
+          }
         }
         for (const auto& endpoint : *endpoints) {
           add_dependency(a,
@@ -342,9 +355,14 @@ add_tomee(Analysis& a,
   nlohmann::json& details = a.runtime.details;
   nlohmann::json tomee = nlohmann::json::object();
 
-  // Runtime identity: TomEE's version; Tomcat's stays beside it.
+  // Runtime identity: TomEE's version; Tomcat's (and where the Tomcat analyzer found it) stays
+  // beside it as tomcatVersion/tomcatVersionSource.
   if (!a.runtime.version.empty()) {
     details["tomcatVersion"] = a.runtime.version;
+  }
+  if (details.contains("versionSource")) {
+    details["tomcatVersionSource"] = details["versionSource"];
+    details.erase("versionSource");
   }
   a.runtime.name = "Apache TomEE";
   a.runtime.version = install.version;
@@ -352,7 +370,7 @@ add_tomee(Analysis& a,
     a.warn("tomee-version-unknown",
            "no TomEE jar tells the version (see runtime.tomee.markers); runtime.version is empty");
   } else {
-    tomee["versionSource"] = install.version_source;
+    details["versionSource"] = install.version_source;
   }
   if (!install.flavor.empty()) {
     details["flavor"] = install.flavor;
