@@ -370,7 +370,7 @@ read_connector(Reader& reader,
   }
   c.secret_required = truthy(reader.attribute_or(node, "secretRequired", "true"));
   c.has_secret = node.attribute("secret") || node.attribute("requiredSecret");
-  std::string owner = "port " + c.port_text;
+  std::string owner = "port " + (c.port ? std::to_string(*c.port) : c.port_text);
   reader.collect_secrets(node, owner, secrets);
   reader.collect_tls_files(node, c.tls_files);
   bool names_keys = false;

@@ -655,7 +655,7 @@ public:
           path = HostRoot::normalize(host_path_join(m_layout.catalina_base, path));
           std::string reason = fmt::format("{} of the Connector on port {} ({}:{})",
                                            tls.attribute,
-                                           c.port_text,
+                                           c.port ? std::to_string(*c.port) : c.port_text,
                                            m_config.file,
                                            tls.line);
           if (!m_root.exists(path)) {
