@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tomcat/server_xml.hpp>
+
 using namespace decant;
 using namespace decant::tomee;
 
@@ -172,6 +174,36 @@ TEST(TomeeXml, EveryCorpusTomeeConfigParses)
     auto parsed = parse_tomee_xml(config(name), name, lookup_from({}));
     EXPECT_TRUE(parsed) << parsed.error().message;
   }
+}
+
+// TomEE's server.xml and context.xml are Tomcat's: the Tomcat parser (reused, not copied) reads
+// every one of the TomEE corpus without failing, and finds the ports upstream configured.
+TEST(TomeeXml, EveryCorpusTomeeServerXmlParsesWithTheTomcatParser)
+{
+  auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const std::pair<const char*, std::vector<int>> cases[] = {
+      {"tomee-main-plus-server.xml", {8080}},
+      {"tomee-8.x-plus-server.xml", {8080}},
+      {"example-webservice-ssl-client-cert-server.xml", {8080, 8443}},
+      {"example-websocket-tls-basic-auth-server.xml", {8081, 8443}},
+  };
+  for (const auto& [name, ports] : cases) {
+    SCOPED_TRACE(name);
+    auto parsed = tomcat::parse_server_xml(config(name), name, none);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    std::vector<int> got;
+    for (const auto& service : parsed->services) {
+      for (const auto& connector : service.connectors) {
+        got.push_back(connector.port.value_or(-1));
+      }
+    }
+    EXPECT_EQ(got, ports);
+  }
+  auto context = tomcat::parse_context_xml(
+      config("arquillian-test-datasource-context.xml"), "context.xml", "", none);
+  ASSERT_TRUE(context) << context.error().message;
+  ASSERT_EQ(context->resources.size(), 1u);
+  EXPECT_EQ(context->resources[0].url, "jdbc:hsqldb:mem:foo:myDB");
 }
 
 TEST(TomeeSystemProperties, NewResourceDeclarations)
