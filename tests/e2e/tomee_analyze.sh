@@ -64,6 +64,7 @@ start_instance() { # NAME: catalina.sh run as user tomcat, as the systemd unit's
 p1=$(free_port); s1=$(free_port); p2=$(free_port); s2=$(free_port)
 tomcat10-instance-create -p "$p1" -c "$s1" "$W/tomee" > /dev/null
 T="$W/tomee"
+mkdir -p "$T/lib"
 make_jar "$T/lib/tomee-catalina-9.1.3.jar" 9.1.3
 make_jar "$T/lib/openejb-core-9.1.3.jar" 9.1.3 openejb-version.properties $'version=9.1.3\n'
 make_jar "$T/lib/activemq-broker-5.18.3.jar" 5.18.3
