@@ -42,8 +42,9 @@ secret_name(const std::string& prefix, const std::string& id, const std::string&
   return prefix + "_" + id + "_" + key;
 }
 
-// The lookup OpenEJB's placeholders see: JVM -D options over conf/system.properties, the
-// catalina.* locations TomEE always defines, and ENV.NAME for the environment.
+// The lookup OpenEJB's placeholders see (PropertyPlaceHolderHelper.PropertiesLookup): system
+// properties (JVM -D options over conf/system.properties over what Tomcat defined), then the
+// environment variable of the same name.
 struct PropertyScope {
   std::map<std::string, std::string> values;
   const ProcessInfo* process = nullptr;
@@ -52,14 +53,11 @@ struct PropertyScope {
   lookup() const
   {
     return [this](const std::string& name) -> std::optional<std::string> {
-      if (starts_with(name, "ENV.")) {
-        return process->env(name.substr(4));
-      }
       auto it = values.find(name);
-      if (it == values.end()) {
-        return std::nullopt;
+      if (it != values.end()) {
+        return it->second;
       }
-      return it->second;
+      return process->env(name);
     };
   }
 };
@@ -121,7 +119,7 @@ add_classpath(Analysis& a,
   std::replace(list.begin(), list.end(), ',', ':');
   for (const auto& raw : split(list, ':')) {
     std::string entry(trim(raw));
-    if (entry.empty() || entry.find("${") != std::string::npos) {
+    if (entry.empty()) {
       continue;
     }
     std::string path = HostRoot::normalize(
@@ -195,7 +193,7 @@ add_service(Analysis& a,
         secret_keys.push_back(service.id + "." + url->key + " (password parameter)");
       }
       entry["jdbcUrl"] = shown;
-      if (url->value.find("${") != std::string::npos) {
+      if (url->unresolved) {
         a.warn("tomee-datasource-url",
                fmt::format("{}: DataSource \"{}\" JdbcUrl has an undefined placeholder; its "
                            "database is not listed in dependencies",
@@ -251,7 +249,15 @@ add_service(Analysis& a,
                      endpoint.port,
                      where(service.file, server_url->line));
     }
-    entry["serverUrl"] = server_url->value;
+    std::string shown = server_url->value;
+    std::string name = secret_name("TOMEE", service.id, "ServerUrl_password");
+    if (auto embedded = url_password(server_url->value, "${secret:" + name + "}")) {
+      std::string ref =
+          a.add_secret(name, where(service.file, server_url->line), embedded->password);
+      shown = url_password(server_url->value, ref)->redacted_url;
+      secret_keys.push_back(service.id + "." + server_url->key + " (password parameter)");
+    }
+    entry["serverUrl"] = shown;
   }
   add_classpath(a, root, process, context, service);
   return entry;
@@ -268,7 +274,7 @@ add_deployments(Analysis& a,
   nlohmann::json list = nlohmann::json::array();
   for (const auto& d : config.deployments) {
     std::string named = d.dir.empty() ? d.jar : d.dir;
-    if (named.find("${") != std::string::npos) {
+    if (d.unresolved) {
       continue; // already warned as an undefined placeholder
     }
     std::string path = HostRoot::normalize(
@@ -306,7 +312,13 @@ active_configuration(const HostRoot& root,
                      const PropertyScope& scope)
 {
   if (auto it = scope.values.find("openejb.configuration"); it != scope.values.end()) {
-    return process.host_path(it->second);
+    // OpenEJB's ConfigUtils tries the path as given (relative to the working directory), then
+    // relative to openejb.base.
+    std::string as_given = process.host_path(it->second);
+    if (it->second.empty() || it->second[0] == '/' || root.is_regular_file(as_given)) {
+      return as_given;
+    }
+    return HostRoot::normalize(host_path_join(context.catalina_base, it->second));
   }
   std::string tomee_xml = context.catalina_base + "/conf/tomee.xml";
   std::string openejb_xml = context.catalina_base + "/conf/openejb.xml";
@@ -323,8 +335,9 @@ url_password(std::string_view url, std::string_view replacement)
 {
   std::string l = lower(url);
   for (size_t pos = 0; (pos = l.find("password=", pos)) != std::string::npos; ++pos) {
-    // A parameter name starts after ?, &, ; or : (DB2's "...:user=a;password=b;").
-    if (pos == 0 || std::string_view("?&;:").find(l[pos - 1]) == std::string_view::npos) {
+    // A parameter name starts after ?, &, ; or : (DB2's "...:user=a;password=b;"), or is
+    // prefixed like ActiveMQ's "jms.password=".
+    if (pos == 0 || std::string_view("?&;:.").find(l[pos - 1]) == std::string_view::npos) {
       continue;
     }
     size_t value_start = pos + 9;

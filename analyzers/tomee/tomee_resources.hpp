@@ -41,7 +41,8 @@ Status add_tomee(Analysis& analysis,
 
 // "jdbc:mysql://db/x?user=a&password=b" -> the password ("b") and the URL with it replaced by
 // `replacement`; nullopt when the URL carries no password parameter (password=, ;password=,
-// :password= as MySQL, PostgreSQL, SQL Server and DB2 URLs write it).
+// :password= as MySQL, PostgreSQL, SQL Server and DB2 URLs write it, jms.password= in an
+// ActiveMQ URL).
 struct UrlPassword {
   std::string password;
   std::string redacted_url;

@@ -31,24 +31,101 @@ line_at(std::string_view content, ptrdiff_t offset)
   return 1 + static_cast<int>(std::count(content.begin(), content.begin() + end, '\n'));
 }
 
-// The value with ${...} resolved; an undefined name keeps the text as written and says so.
+// One pass of commons-lang3 StrSubstitutor as OpenEJB configures it: ${name} and
+// ${name:-default}, names that hold placeholders themselves, values substituted again.
+// Undefined names without default stay as written and are collected in `undefined`.
 std::string
-expand_or_keep(const std::string& value,
-               const java::PropertyLookup& lookup,
-               const std::string& where,
-               std::vector<ConfigWarning>& warnings)
+substitute(std::string_view text,
+           const java::PropertyLookup& lookup,
+           std::vector<std::string>& undefined,
+           int depth)
 {
-  if (value.find("${") == std::string::npos) {
+  if (depth > 16) {
+    return std::string(text);
+  }
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t open = text.find("${", pos);
+    if (open == std::string_view::npos) {
+      out += text.substr(pos);
+      break;
+    }
+    out += text.substr(pos, open - pos);
+    int nested = 0;
+    size_t close = std::string_view::npos;
+    for (size_t i = open + 2; i < text.size(); ++i) {
+      if (text.compare(i, 2, "${") == 0) {
+        ++nested;
+        ++i;
+      } else if (text[i] == '}') {
+        if (nested == 0) {
+          close = i;
+          break;
+        }
+        --nested;
+      }
+    }
+    if (close == std::string_view::npos) {
+      out += text.substr(open);
+      break;
+    }
+    std::string inner =
+        substitute(text.substr(open + 2, close - open - 2), lookup, undefined, depth + 1);
+    std::string name = inner;
+    std::optional<std::string> fallback;
+    if (auto delimiter = inner.find(":-"); delimiter != std::string::npos) {
+      name = inner.substr(0, delimiter);
+      fallback = inner.substr(delimiter + 2);
+    }
+    auto value = lookup(name);
+    if (!value) {
+      value = fallback;
+    }
+    if (value) {
+      out += substitute(*value, lookup, undefined, depth + 1);
+    } else {
+      undefined.push_back(name);
+      out += "${" + inner + "}";
+    }
+    pos = close + 1;
+  }
+  return out;
+}
+
+// PropertyPlaceHolderHelper.simpleValue: substitute, then drop every "${" and "}" left over, so
+// an undefined ${name} becomes the bare text "name" (that is what TomEE then uses). The operator
+// is told, with file and line, and `unresolved` is set.
+std::string
+resolve_value(const std::string& value,
+              const java::PropertyLookup& lookup,
+              const std::string& where,
+              std::vector<ConfigWarning>& warnings,
+              bool* unresolved = nullptr)
+{
+  if (value.find("${") == std::string::npos || value.find('}') == std::string::npos || !lookup) {
     return value;
   }
-  auto expanded = java::expand_placeholders(value, lookup);
-  if (!expanded) {
-    warnings.push_back(
-        {"tomee-placeholder",
-         where + ": " + expanded.error().message + " (kept as written; TomEE does the same)"});
-    return value;
+  std::vector<std::string> undefined;
+  std::string out = substitute(value, lookup, undefined, 0);
+  for (std::string_view token : {"${", "}"}) {
+    for (size_t at; (at = out.find(token)) != std::string::npos;) {
+      out.erase(at, token.size());
+    }
   }
-  return *expanded;
+  if (!undefined.empty()) {
+    // The value itself is not quoted: it may be a password.
+    warnings.push_back({"tomee-placeholder",
+                        fmt::format("{}: \"${{{}}}\" is undefined (no -D option, "
+                                    "conf/system.properties entry or environment variable); "
+                                    "TomEE uses the bare name in its place",
+                                    where,
+                                    join(undefined, "}\", \"${"))});
+    if (unresolved) {
+      *unresolved = true;
+    }
+  }
+  return out;
 }
 
 // The elements of tomee.xml/openejb.xml that declare a service with an id and a properties body
@@ -93,7 +170,9 @@ read_body(const pugi::xml_node& element,
     for (const auto& [key, value] : parsed) {
       int line = first_line + value.line - 1;
       std::string where = file + ":" + std::to_string(line);
-      props.push_back({key, expand_or_keep(value.value, lookup, where, warnings), line});
+      ServiceProperty property{key, "", line};
+      property.value = resolve_value(value.value, lookup, where, warnings, &property.unresolved);
+      props.push_back(std::move(property));
     }
     std::sort(props.begin(), props.end(), [](const ServiceProperty& a, const ServiceProperty& b) {
       return a.line < b.line;
@@ -175,12 +254,13 @@ parse_tomee_xml(std::string_view content,
       DeploymentsConfig d;
       d.file = file;
       d.line = line;
-      d.dir = expand_or_keep(element.attribute("dir").as_string(), lookup, where, config.warnings);
+      d.dir = resolve_value(
+          element.attribute("dir").as_string(), lookup, where, config.warnings, &d.unresolved);
       std::string jar = element.attribute("jar").as_string();
       if (jar.empty()) {
         jar = element.attribute("file").as_string();
       }
-      d.jar = expand_or_keep(jar, lookup, where, config.warnings);
+      d.jar = resolve_value(jar, lookup, where, config.warnings, &d.unresolved);
       if (d.dir.empty() && d.jar.empty()) {
         config.warnings.push_back(
             {"tomee-config", where + ": <Deployments> names neither dir nor jar; ignored"});
@@ -206,7 +286,7 @@ parse_tomee_xml(std::string_view content,
     }
     service.provider = element.attribute("provider").as_string();
     service.classpath =
-        expand_or_keep(element.attribute("classpath").as_string(), lookup, where, config.warnings);
+        resolve_value(element.attribute("classpath").as_string(), lookup, where, config.warnings);
     read_body(element, content, file, lookup, service, config.warnings);
     config.services.push_back(std::move(service));
   }
@@ -251,9 +331,10 @@ services_from_properties(const std::map<std::string, java::PropertyValue>& prope
     for (const auto& [other, other_value] : properties) {
       if (starts_with(other, prefix)) {
         std::string where = file + ":" + std::to_string(other_value.line);
-        service.properties.push_back({other.substr(prefix.size()),
-                                      expand_or_keep(other_value.value, lookup, where, warnings),
-                                      other_value.line});
+        ServiceProperty property{other.substr(prefix.size()), "", other_value.line};
+        property.value =
+            resolve_value(other_value.value, lookup, where, warnings, &property.unresolved);
+        service.properties.push_back(std::move(property));
       }
     }
     std::sort(service.properties.begin(),

@@ -9,12 +9,11 @@
 //     JdbcUrl = jdbc:postgresql://db:5432/shop
 //     Password secret
 //   </Resource>
-// and OpenEJB matches the keys case-insensitively. ${name} in values is resolved like OpenEJB's
-// PropertyPlaceHolderHelper: system properties (JVM -D, conf/system.properties) and ENV.NAME for
-// the environment. An undefined name stays as written (OpenEJB keeps it too and starts) and is
-// reported with file and line.
-
-#include <decant/error.hpp>
+// and OpenEJB matches the keys case-insensitively. ${name} and ${name:-default} in values are
+// resolved like OpenEJB's PropertyPlaceHolderHelper (commons-lang3 StrSubstitutor): system
+// properties (JVM -D, conf/system.properties), then an environment variable of that name. An
+// undefined name does not stop TomEE: the "${" and "}" are dropped and the bare name is used;
+// decant does the same and reports it with file and line.
 
 #include <java/jvm.hpp>
 #include <map>
@@ -26,9 +25,10 @@
 namespace decant::tomee {
 
 struct ServiceProperty {
-  std::string key; // as written
-  std::string value;
-  int line = 0; // in the file
+  std::string key;         // as written
+  std::string value;       // placeholders resolved as TomEE resolves them
+  int line = 0;            // in the file
+  bool unresolved = false; // a ${name} in it was undefined
 };
 
 // A <Resource>, <Container>, <JndiProvider>, <Connector>... of tomee.xml, or a
@@ -57,6 +57,7 @@ struct DeploymentsConfig {
   int line = 0;
   std::string dir; // <Deployments dir="apps"/>, as written after expansion
   std::string jar; // <Deployments jar="..."/> or file="..."
+  bool unresolved = false;
 };
 
 struct ConfigWarning {

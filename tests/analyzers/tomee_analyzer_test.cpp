@@ -313,3 +313,33 @@ TEST(TomeeAnalyzer, UndefinedPlaceholderIsAWarningNotADependency)
     EXPECT_NE(d.port, 5432) << d.host;
   }
 }
+
+TEST(TomeeAnalyzer, OpenejbConfigurationPropertyPicksTheFile)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "tomee-10.0-plume");
+  // -Dopenejb.configuration=conf/custom.xml (relative: OpenEJB tries the working directory,
+  // then openejb.base); tomee.xml is then not read.
+  std::ofstream(host + "/srv/plume/tomee/conf/custom.xml", std::ios::trunc)
+      << "<openejb>\n<Resource id=\"audit\" type=\"DataSource\">\n"
+         "JdbcUrl jdbc:db2://db2.internal:50001/audit\nPassword audit-pw\n</Resource>\n"
+         "</openejb>\n";
+  std::string cmdline = read_file(host + "/proc/10002/cmdline").value();
+  std::string anchor = std::string("-Xmx512m") + '\0';
+  cmdline.insert(cmdline.find(anchor),
+                 std::string("-Dopenejb.configuration=conf/custom.xml") + '\0');
+  std::ofstream(host + "/proc/10002/cmdline", std::ios::trunc | std::ios::binary) << cmdline;
+  auto a = analyze_at(host, 10002);
+  ASSERT_TRUE(a) << a.error().message;
+  auto tomee = to_json(*a)["runtime"]["tomee"];
+  EXPECT_EQ(tomee["configuration"], "/srv/plume/tomee/conf/custom.xml");
+  ASSERT_EQ(tomee["resources"].size(), 1u);
+  EXPECT_EQ(tomee["resources"][0]["id"], "audit");
+  EXPECT_EQ(
+      dependencies(*a),
+      (std::vector<std::string>{"database db2.internal:50001 /srv/plume/tomee/conf/custom.xml:3"}));
+  EXPECT_EQ(secrets_json(*a)["TOMEE_AUDIT_PASSWORD"], "audit-pw");
+  const FileEntry* custom = file_entry(*a, "/srv/plume/tomee/conf/custom.xml");
+  ASSERT_NE(custom, nullptr);
+  EXPECT_TRUE(custom->secret);
+}

@@ -70,7 +70,7 @@ TEST(TomeeXml, DataSourcePropertiesWithLinesAndPlaceholders)
   EXPECT_TRUE(parsed->warnings.empty());
 }
 
-TEST(TomeeXml, UndefinedPlaceholderIsKeptAndReportedWithLine)
+TEST(TomeeXml, UndefinedPlaceholderBecomesTheBareNameAndIsReportedWithLine)
 {
   const std::string xml = "<tomee>\n"
                           "<Resource id=\"db\" type=\"javax.sql.DataSource\">\n"
@@ -79,11 +79,41 @@ TEST(TomeeXml, UndefinedPlaceholderIsKeptAndReportedWithLine)
                           "</tomee>\n";
   auto parsed = parse_tomee_xml(xml, "t.xml", lookup_from({}));
   ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(parsed->services.at(0).property("JdbcUrl")->value, "jdbc:mysql://${nope}/x");
+  // PropertyPlaceHolderHelper.simpleValue drops the "${" and "}" of what it cannot resolve.
+  const auto* url = parsed->services.at(0).property("JdbcUrl");
+  EXPECT_EQ(url->value, "jdbc:mysql://nope/x");
+  EXPECT_TRUE(url->unresolved);
   ASSERT_EQ(parsed->warnings.size(), 1u);
   EXPECT_EQ(parsed->warnings[0].code, "tomee-placeholder");
-  EXPECT_NE(parsed->warnings[0].message.find("t.xml:3: "), std::string::npos);
-  EXPECT_NE(parsed->warnings[0].message.find("nope"), std::string::npos);
+  EXPECT_NE(parsed->warnings[0].message.find("t.xml:3: \"${nope}\" is undefined"),
+            std::string::npos)
+      << parsed->warnings[0].message;
+}
+
+TEST(TomeeXml, PlaceholderDefaultsNestingAndRecursion)
+{
+  // StrSubstitutor as OpenEJB sets it up: ":-" defaults, variables inside names, values that
+  // hold placeholders themselves.
+  auto lookup = lookup_from({{"env", "prod"}, {"db.prod", "${db.base}.prod"}, {"db.base", "pg"}});
+  const std::pair<const char*, const char*> cases[] = {
+      {"${env}", "prod"},
+      {"${missing:-fallback}", "fallback"},
+      {"${db.${env}}:5432", "pg.prod:5432"},
+      {"a${missing:-${env}}b", "aprodb"},
+      {"no placeholder", "no placeholder"},
+      {"${unterminated", "${unterminated"},
+  };
+  for (const auto& [raw, expected] : cases) {
+    SCOPED_TRACE(raw);
+    std::string xml =
+        std::string("<tomee><Resource id=\"r\">\nKey ") + raw + "\n</Resource></tomee>";
+    auto parsed = parse_tomee_xml(xml, "t.xml", lookup);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    const auto* key = parsed->services.at(0).property("Key");
+    ASSERT_NE(key, nullptr);
+    EXPECT_EQ(key->value, expected);
+    EXPECT_FALSE(key->unresolved);
+  }
 }
 
 TEST(TomeeXml, MalformedXmlNamesFileAndLine)
@@ -262,6 +292,9 @@ TEST(TomeeJdbcUrl, PasswordParameterIsFoundAndRedacted)
   auto sqlserver = url_password("jdbc:sqlserver://h:1433;databaseName=x;Password=q", "X");
   ASSERT_TRUE(sqlserver);
   EXPECT_EQ(sqlserver->password, "q");
+  auto activemq = url_password("tcp://mq:61616?jms.userName=a&jms.password=m", "X");
+  ASSERT_TRUE(activemq);
+  EXPECT_EQ(activemq->redacted_url, "tcp://mq:61616?jms.userName=a&jms.password=X");
   EXPECT_FALSE(url_password("jdbc:postgresql://db/x?passwordless=1", "X"));
   EXPECT_FALSE(url_password("jdbc:postgresql://db/x", "X"));
   EXPECT_FALSE(url_password("jdbc:mysql://db/x?password=", "X"));
