@@ -474,6 +474,14 @@ public:
                  fmt::format("appBase of Host \"{}\" ({}:{})", host.name, m_config.file, host.line),
                  FileRole::app,
                  true);
+        // Exploded webapps deployed from the appBase: their META-INF/context.xml is read below.
+        if (auto names = m_root.list_directory(app_base)) {
+          for (const auto& name : *names) {
+            if (m_root.is_directory(app_base + "/" + name)) {
+              m_webapp_dirs.push_back(app_base + "/" + name);
+            }
+          }
+        }
         for (const auto& context : host.contexts) {
           add_context(context, app_base);
         }
@@ -531,6 +539,9 @@ public:
       return;
     }
     add_tree(m_a, m_root, doc_base, reason, FileRole::app);
+    if (m_root.is_directory(doc_base)) {
+      m_webapp_dirs.push_back(doc_base);
+    }
   }
 
   // Jars named by the Class-Path of jar manifests already in the set: Debian's jasper.jar names
@@ -702,6 +713,26 @@ public:
         m_a.warn("context-malformed", parsed.error().message);
       }
     }
+    // A webapp's own META-INF/context.xml (Tomcat applies it unless the Host disables
+    // deployXML): its Resources and passwords travel with the webapp directory.
+    for (const auto& dir : m_webapp_dirs) {
+      std::string file = dir + "/META-INF/context.xml";
+      if (!m_root.is_regular_file(file)) {
+        continue;
+      }
+      auto text = m_root.read_file(file);
+      if (!text) {
+        m_a.warn("config-unreadable", text.error().context(file).message);
+        continue;
+      }
+      auto parsed = parse_context_xml(*text, file, "", lookup());
+      if (!parsed) {
+        m_a.warn("context-malformed", parsed.error().message);
+        continue;
+      }
+      all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+      resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+    }
     for (const auto& r : resources) {
       if (r.pathname.empty()) {
         continue;
@@ -802,6 +833,7 @@ private:
   Analysis& m_a;
   std::map<std::string, TomcatProperty> m_properties;
   java::PropertyLookup m_lookup;
+  std::vector<std::string> m_webapp_dirs; // exploded webapps (appBase subdirectories, docBases)
 };
 
 class TomcatAnalyzer : public Analyzer

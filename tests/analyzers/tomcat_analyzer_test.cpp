@@ -8,6 +8,7 @@
 #include "tomcat/tomcat.hpp"
 
 #include <decant/analyzer/analyzer.hpp>
+#include <decant/analyzer/inventory.hpp>
 #include <decant/proc/process.hpp>
 #include <decant/util/fs.hpp>
 
@@ -15,6 +16,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 using namespace decant;
 using namespace decant::tomcat;
@@ -216,6 +218,16 @@ TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)
   EXPECT_FALSE(shutdown->expose);
   EXPECT_TRUE(shutdown->listening);
   EXPECT_EQ(a->resources.heap_max_bytes, 1024ull << 20);
+  // The webapp's own META-INF/context.xml: its password is a secret, its database a dependency
+  // on localhost (a warning: inside a container that is the container).
+  ASSERT_EQ(a->secrets.size(), 1u);
+  EXPECT_EQ(a->secrets[0].name, "TOMCAT_JDBC_SHOP_PASSWORD");
+  EXPECT_EQ(a->secrets[0].source, "/opt/tomcat/webapps/ROOT/META-INF/context.xml:4");
+  ASSERT_TRUE(file(*a, "/opt/tomcat/webapps/ROOT/META-INF/context.xml"));
+  EXPECT_TRUE(file(*a, "/opt/tomcat/webapps/ROOT/META-INF/context.xml")->secret);
+  ASSERT_EQ(a->dependencies.size(), 1u);
+  EXPECT_EQ(a->dependencies[0].port, 3306);
+  EXPECT_TRUE(has_warning(*a, "dependency-localhost", "localhost:3306"));
   for (const char* volume : {"/opt/tomcat/logs", "/opt/tomcat/work", "/opt/tomcat/temp"}) {
     EXPECT_TRUE(std::any_of(a->volumes.begin(), a->volumes.end(), [&](const Volume& v) {
       return v.path == volume;
@@ -386,4 +398,23 @@ TEST(TomcatAnalyzer, JarFormIsTomcat)
   process.cmdline = {"/bin/sh", "/opt/tomcat/bin/catalina.sh", "run"};
   process.exe = "/bin/dash";
   EXPECT_FALSE(is_tomcat_process(process));
+}
+
+TEST(TomcatAnalyzer, InventoryListsTwoInstancesWithStableIds)
+{
+  auto root = HostRoot::open(test::fixture("hosts/tomcat-two-instances")).value();
+  auto first = inventory(root);
+  std::map<int, std::string> ids;
+  for (const auto& entry : first) {
+    EXPECT_TRUE(entry.analyzer_error.empty()) << entry.analyzer_error;
+    EXPECT_EQ(entry.identity.application_type, "java-tomcat");
+    ids[entry.pid] = entry.identity.application_id;
+  }
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_NE(ids[4401], ids[4402]);
+  // Stable: the same ids again, and find_target maps each id back to its PID.
+  for (const auto& entry : inventory(root)) {
+    EXPECT_EQ(entry.identity.application_id, ids[entry.pid]);
+  }
+  EXPECT_EQ(find_target(root, ids[4402]).value(), 4402);
 }

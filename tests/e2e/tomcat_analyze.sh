@@ -14,7 +14,7 @@ set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
 SRC="${DECANT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (starting tomcat as user tomcat, reading its /proc)"; exit 77; }
-for tool in jq curl setpriv tomcat10-instance-create; do
+for tool in jq curl setpriv python3 tomcat10-instance-create; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup installs tomcat10, tomcat10-user, jq)"; exit 77; }
 done
 [ -d /usr/share/tomcat10-examples/examples ] || { echo "SKIP: tomcat10-examples is not installed"; exit 77; }
