@@ -68,10 +68,13 @@ public:
   {
     auto found = find_tomee(process, root);
     if (!found) {
-      return fail(found.error().context("tomee"));
+      return fail(found.error());
     }
     if (!found->has_value()) {
-      return fail(ErrorCode::unsupported, "tomee: PID {} is not a TomEE server", process.pid);
+      return fail(
+          ErrorCode::unsupported,
+          "PID {} is not a TomEE server (no TomEE marker in CATALINA_HOME or CATALINA_BASE)",
+          process.pid);
     }
     const auto& layout = (*found)->layout;
     return AppIdentity{tomcat::application_id(layout, k_type), k_type, layout.catalina_base};
@@ -82,10 +85,13 @@ public:
   {
     auto found = find_tomee(process, root);
     if (!found) {
-      return fail(found.error().context("tomee"));
+      return fail(found.error());
     }
     if (!found->has_value()) {
-      return fail(ErrorCode::unsupported, "tomee: PID {} is not a TomEE server", process.pid);
+      return fail(
+          ErrorCode::unsupported,
+          "PID {} is not a TomEE server (no TomEE marker in CATALINA_HOME or CATALINA_BASE)",
+          process.pid);
     }
     const auto& layout = (*found)->layout;
     auto analysis = tomcat::analyze_tomcat(process, root, layout, {k_type, "Apache TomEE"});

@@ -458,11 +458,11 @@ add_tomee(Analysis& a,
   if (root.is_regular_file(config_path)) {
     auto text = root.read_file(config_path);
     if (!text) {
-      return fail(text.error().context("tomee: cannot read " + config_path));
+      return fail(text.error().context("cannot read " + config_path));
     }
     auto config = parse_tomee_xml(*text, config_path, lookup);
     if (!config) {
-      return fail(config.error().context("tomee"));
+      return fail(config.error());
     }
     tomee["configuration"] = config_path;
     std::vector<std::string> secret_keys;
