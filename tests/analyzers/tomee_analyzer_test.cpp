@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -342,4 +343,17 @@ TEST(TomeeAnalyzer, OpenejbConfigurationPropertyPicksTheFile)
   const FileEntry* custom = file_entry(*a, "/srv/plume/tomee/conf/custom.xml");
   ASSERT_NE(custom, nullptr);
   EXPECT_TRUE(custom->secret);
+}
+
+TEST(TomeeAnalyzer, RegisteredBeforeTomcat)
+{
+  std::vector<std::string> ids;
+  for (const auto& analyzer : analyzers()) {
+    ids.push_back(analyzer->info().id);
+  }
+  auto tomee = std::find(ids.begin(), ids.end(), "java-tomee");
+  auto tomcat = std::find(ids.begin(), ids.end(), "java-tomcat");
+  ASSERT_NE(tomee, ids.end());
+  ASSERT_NE(tomcat, ids.end());
+  EXPECT_LT(tomee - ids.begin(), tomcat - ids.begin());
 }
