@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <java/jar.hpp>
 #include <java/jdbc.hpp>
 
 namespace decant::tomee {
@@ -142,8 +143,9 @@ add_classpath(Analysis& a,
   }
 }
 
-// Secrets, dependencies, files and the details entry of one service; returns the keys of the
-// secret properties it had (for the file's reason).
+// Adds the secrets, dependencies and files of one service and returns its
+// runtime.tomee.resources[] entry; the names of its secret properties are appended to
+// `secret_keys` (for the reason of the file that holds them).
 nlohmann::json
 add_service(Analysis& a,
             const HostRoot& root,
@@ -301,6 +303,115 @@ add_deployments(Analysis& a,
     }
   }
   return list;
+}
+
+// Resources an application declares itself: WEB-INF/resources.xml of the exploded webapps and
+// .war files in the Hosts' appBase directories, and META-INF/resources.xml of the .ear/.jar
+// modules of the Deployments directories. TomEE deploys them with the application, so their
+// passwords and database hosts matter as much as tomee.xml's. A broken one fails only that
+// application in TomEE: here it is a warning.
+nlohmann::json
+add_application_resources(Analysis& a,
+                          const HostRoot& root,
+                          const ProcessInfo& process,
+                          const TomeeContext& context,
+                          const java::PropertyLookup& lookup,
+                          const std::vector<std::string>& app_dirs,
+                          std::vector<ConfigWarning>& warnings)
+{
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& dir : app_dirs) {
+    auto names = root.list_directory(dir);
+    if (!names) {
+      continue;
+    }
+    for (const auto& name : *names) {
+      std::string path = dir + "/" + name;
+      bool archive = ends_with(name, ".war") || ends_with(name, ".ear") || ends_with(name, ".jar");
+      std::string entry =
+          ends_with(name, ".war") || !archive ? "WEB-INF/resources.xml" : "META-INF/resources.xml";
+      std::optional<std::string> text;
+      std::string source = path + (archive ? "!/" : "/") + entry;
+      if (archive && root.is_regular_file(path)) {
+        auto read = java::read_zip_entry(root.real_resolved(path), entry);
+        if (!read) {
+          warnings.push_back({"tomee-app-resources", path + ": " + read.error().message});
+          continue;
+        }
+        text = *read;
+      } else if (!archive && root.is_regular_file(path + "/" + entry)) {
+        auto read = root.read_file(path + "/" + entry);
+        if (read) {
+          text = *read;
+        }
+      }
+      if (!text) {
+        continue;
+      }
+      auto config = parse_tomee_xml(*text, source, lookup);
+      if (!config) {
+        warnings.push_back({"tomee-app-resources",
+                            config.error().message
+                                + " (TomEE fails to deploy this application; analysis goes on)"});
+        continue;
+      }
+      warnings.insert(warnings.end(), config->warnings.begin(), config->warnings.end());
+      std::vector<std::string> secret_keys;
+      for (const auto& service : config->services) {
+        auto resource = add_service(a, root, process, context, service, secret_keys);
+        resource["application"] = path;
+        list.push_back(resource);
+      }
+      if (secret_keys.empty()) {
+        continue;
+      }
+      std::string reason = fmt::format("application resources ({}); holds secrets ({}), values "
+                                       "in secrets.json",
+                                       entry,
+                                       join(secret_keys, ", "));
+      if (archive) {
+        a.warn("tomee-app-secret",
+               fmt::format("{} holds secrets ({}) inside the archive: they are in the image "
+                           "with it; their values are also in secrets.json",
+                           source,
+                           join(secret_keys, ", ")));
+      } else {
+        a.add_file({path + "/" + entry, reason, FileRole::app, true});
+      }
+    }
+  }
+  return list;
+}
+
+// The appBase directories of the server.xml Hosts, from what the Tomcat analyzer recorded in
+// runtime.services[].hosts[].appBase (relative to CATALINA_BASE), else CATALINA_BASE/webapps.
+std::vector<std::string>
+app_base_directories(const Analysis& a, const TomeeContext& context)
+{
+  std::vector<std::string> dirs;
+  const auto& details = a.runtime.details;
+  if (details.contains("services") && details["services"].is_array()) {
+    for (const auto& service : details["services"]) {
+      if (!service.contains("hosts") || !service["hosts"].is_array()) {
+        continue;
+      }
+      for (const auto& host : service["hosts"]) {
+        if (!host.contains("appBase") || !host["appBase"].is_string()) {
+          continue;
+        }
+        std::string base = host["appBase"].get<std::string>();
+        std::string dir = HostRoot::normalize(
+            base.empty() || base[0] != '/' ? host_path_join(context.catalina_base, base) : base);
+        if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
+          dirs.push_back(dir);
+        }
+      }
+    }
+  }
+  if (dirs.empty()) {
+    dirs.push_back(context.catalina_base + "/webapps");
+  }
+  return dirs;
 }
 
 // -Dopenejb.configuration, else conf/tomee.xml, else conf/openejb.xml in CATALINA_BASE (what
@@ -486,6 +597,18 @@ add_tomee(Analysis& a,
   }
   if (!tomee.contains("resources")) {
     tomee["resources"] = nlohmann::json::array();
+  }
+  std::vector<std::string> app_dirs = app_base_directories(a, context);
+  if (tomee.contains("deployments")) {
+    for (const auto& d : tomee["deployments"]) {
+      if (d["kind"] == "dir" && d["present"] == true) {
+        app_dirs.push_back(d["path"].get<std::string>());
+      }
+    }
+  }
+  for (auto& resource :
+       add_application_resources(a, root, process, context, lookup, app_dirs, warnings)) {
+    tomee["resources"].push_back(std::move(resource));
   }
   for (const auto& warning : warnings) {
     a.warn(warning.code, warning.message);

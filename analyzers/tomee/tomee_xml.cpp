@@ -232,9 +232,11 @@ parse_tomee_xml(std::string_view content,
   }
   pugi::xml_node top = doc.document_element();
   std::string root_name = top.name();
-  if (root_name != "tomee" && root_name != "openejb") {
+  // <resources> is the root of an application's WEB-INF/resources.xml (same elements).
+  if (root_name != "tomee" && root_name != "openejb" && root_name != "resources") {
     return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("{}:{}: the root element is <{}>, expected <tomee> or <openejb>",
+                      fmt::format("{}:{}: the root element is <{}>, expected <tomee>, <openejb> "
+                                  "or <resources>",
                                   file,
                                   line_at(content, top.offset_debug()),
                                   root_name),

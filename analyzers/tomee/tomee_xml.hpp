@@ -73,8 +73,9 @@ struct TomeeConfig {
   std::vector<ConfigWarning> warnings;
 };
 
-// Parses tomee.xml / openejb.xml. Fails (invalid_input) when the XML is not well-formed or its
-// root is neither <tomee> nor <openejb>, naming "file:line".
+// Parses tomee.xml / openejb.xml, or an application's WEB-INF/resources.xml (root <resources>).
+// Fails (invalid_input) when the XML is not well-formed or its root is none of those, naming
+// "file:line".
 Result<TomeeConfig> parse_tomee_xml(std::string_view content,
                                     const std::string& file,
                                     const java::PropertyLookup& lookup);

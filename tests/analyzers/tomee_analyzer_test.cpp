@@ -357,3 +357,44 @@ TEST(TomeeAnalyzer, RegisteredBeforeTomcat)
   ASSERT_NE(tomcat, ids.end());
   EXPECT_LT(tomee - ids.begin(), tomcat - ids.begin());
 }
+
+TEST(TomeeAnalyzer, ApplicationResourcesXml)
+{
+  // An exploded webapp's WEB-INF/resources.xml: its file is packed as secret.
+  auto plus = analyze_at(test::fixture("hosts/tomee-8.0-plus"), 8016);
+  ASSERT_TRUE(plus) << plus.error().message;
+  auto deps = dependencies(*plus);
+  EXPECT_NE(std::find(deps.begin(),
+                      deps.end(),
+                      "database orders-db.internal:5434 "
+                      "/opt/tomee/webapps/orders/WEB-INF/resources.xml:5"),
+            deps.end());
+  EXPECT_EQ(secrets_json(*plus)["TOMEE_JDBC_ORDERS_PASSWORD"], "0rders-app-pw");
+  const FileEntry* file = file_entry(*plus, "/opt/tomee/webapps/orders/WEB-INF/resources.xml");
+  ASSERT_NE(file, nullptr);
+  EXPECT_TRUE(file->secret);
+  // Inside a .war: read from the archive, the secret is named and the operator warned.
+  auto web = analyze_at(test::fixture("hosts/tomee-9.1-webprofile"), 9013);
+  ASSERT_TRUE(web) << web.error().message;
+  deps = dependencies(*web);
+  EXPECT_NE(std::find(deps.begin(),
+                      deps.end(),
+                      "database ora.internal:1521 "
+                      "/var/lib/tomee/webapps/billing.war!/WEB-INF/resources.xml:3"),
+            deps.end());
+  EXPECT_EQ(secrets_json(*web)["TOMEE_JDBC_BILLING_PASSWORD"], "b1ll1ng-pw");
+  EXPECT_TRUE(has_warning(*web, "tomee-app-secret", "billing.war!/WEB-INF/resources.xml"));
+  EXPECT_EQ(to_json(*web).dump().find("b1ll1ng-pw"), std::string::npos);
+}
+
+TEST(TomeeAnalyzer, BrokenApplicationResourcesXmlIsAWarning)
+{
+  test::TempDir dir;
+  std::string host = copy_host(dir, "tomee-8.0-plus");
+  std::ofstream(host + "/opt/tomee/webapps/orders/WEB-INF/resources.xml", std::ios::trunc)
+      << "<resources>\n<Resource id=\"a\">\n</resources>\n";
+  auto a = analyze_at(host, 8016);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_TRUE(has_warning(
+      *a, "tomee-app-resources", "/opt/tomee/webapps/orders/WEB-INF/resources.xml:3: malformed"));
+}
