@@ -2,6 +2,7 @@
 
 #include <aspnet/aspnet_analyzer.hpp>
 #include <tomcat/tomcat.hpp>
+#include <tomee/tomee_analyzer.hpp>
 
 namespace decant {
 
@@ -13,6 +14,7 @@ analyzers()
     // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
     // Tomcat, so it must come before Tomcat).
     list.push_back(aspnet::make_aspnet_analyzer());
+    list.push_back(tomee::make_tomee_analyzer());
     list.push_back(tomcat::make_tomcat_analyzer());
     return list;
   }();
