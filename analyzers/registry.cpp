@@ -3,6 +3,7 @@
 #include <aspnet/aspnet_analyzer.hpp>
 #include <jboss/jboss_analyzer.hpp>
 #include <tomcat/tomcat.hpp>
+#include <tomee/tomee_analyzer.hpp>
 
 namespace decant {
 
@@ -15,6 +16,7 @@ analyzers()
     // Tomcat, so it must come before Tomcat).
     list.push_back(jboss::make_jboss_analyzer());
     list.push_back(aspnet::make_aspnet_analyzer());
+    list.push_back(tomee::make_tomee_analyzer());
     list.push_back(tomcat::make_tomcat_analyzer());
     return list;
   }();
