@@ -169,12 +169,22 @@ TEST_F(FileSetTest, SecretFilesAreListedAndLeftOutOnRequest)
   auto packed = expand();
   ASSERT_TRUE(packed);
   EXPECT_EQ(packed->secret_files, std::vector<std::string>{"/opt/app/private/key"});
-  analysis.files[0].path = "/opt/app/bin"; // so the walk of /opt/app does not bring it back
   ExpandOptions options;
   options.externalize_secrets = true;
+  // The walk of /opt/app (a files[] directory) must not bring it back.
   auto left_out = expand(options);
   ASSERT_TRUE(left_out);
   EXPECT_FALSE(left_out->entries.count("/opt/app/private/key"));
+  EXPECT_TRUE(left_out->entries.count("/opt/app/conf/app.properties"));
+  // Listed through a symlinked directory (Debian's CATALINA_BASE/conf -> /etc/tomcat10), the
+  // file is left out where it really is.
+  tree.symlink("/opt/app/private", "srv/conf");
+  analysis.files.back().path = "/srv/conf/key";
+  analysis.files.push_back({"/srv", "", FileRole::app, false, false});
+  auto through_link = expand(options);
+  ASSERT_TRUE(through_link) << through_link.error().message;
+  EXPECT_FALSE(through_link->entries.count("/opt/app/private/key"));
+  EXPECT_TRUE(through_link->entries.count("/srv/conf"));
 }
 
 TEST_F(FileSetTest, MissingFilesFailUnlessOptional)

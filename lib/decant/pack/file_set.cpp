@@ -91,6 +91,9 @@ private:
   std::map<std::string, std::string> m_resolved_links; // parent symlinks already followed
   std::set<std::string> m_walked; // directories already walked (symlink loops, shared targets)
   std::vector<std::string> m_exec_roots; // files the process executes: their closure is required
+  // --externalize-secrets: secret files as listed and as resolved, left out even when a walked
+  // directory (CATALINA_BASE/conf) holds them.
+  std::set<std::string> m_externalized;
 };
 
 std::optional<FileRole>
@@ -228,7 +231,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   if (path == "/") {
     return {}; // the root directory itself is implicit in every layer
   }
-  if (is_excluded(path, m_analysis.exclude)) {
+  if (is_excluded(path, m_analysis.exclude) || m_externalized.count(path) > 0) {
     return {};
   }
   auto parent = add_parents(path, role);
@@ -236,6 +239,9 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
     return fail(parent.error());
   }
   path = host_path_join(*parent, basename_of(path));
+  if (m_externalized.count(path) > 0) {
+    return {};
+  }
   auto st = m_root.lstat(path);
   if (!st) {
     return fail(st.error());
@@ -323,6 +329,16 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
 Status
 Expander::add_files()
 {
+  if (m_options.externalize_secrets) {
+    for (const auto& file : m_analysis.files) {
+      if (file.secret) {
+        m_externalized.insert(HostRoot::normalize(file.path));
+        if (auto resolved = m_root.resolve(file.path)) {
+          m_externalized.insert(*resolved);
+        }
+      }
+    }
+  }
   for (size_t i = 0; i < m_analysis.files.size(); ++i) {
     const auto& file = m_analysis.files[i];
     if (file.secret) {
