@@ -69,4 +69,56 @@ StageThread::run()
   }
 }
 
+std::shared_ptr<ChunkPool>
+ChunkPool::create(size_t capacity, size_t keep)
+{
+  return std::shared_ptr<ChunkPool>(new ChunkPool(capacity, keep));
+}
+
+ChunkPool::ChunkPool(size_t capacity, size_t keep)
+    : m_capacity(capacity),
+      m_keep(keep)
+{
+}
+
+std::string
+ChunkPool::take()
+{
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_free.empty()) {
+      std::string buffer = std::move(m_free.back());
+      m_free.pop_back();
+      buffer.clear(); // keeps the capacity
+      return buffer;
+    }
+  }
+  std::string buffer;
+  buffer.reserve(m_capacity);
+  return buffer;
+}
+
+Chunk
+ChunkPool::share(std::string&& data)
+{
+  auto self = shared_from_this();
+  return Chunk(new std::string(std::move(data)), [self](const std::string* chunk) {
+    // The pool owns the heap string again: moving its buffer out is fine.
+    std::unique_ptr<std::string> owned(const_cast<std::string*>(chunk));
+    self->give_back(std::move(*owned));
+  });
+}
+
+void
+ChunkPool::give_back(std::string&& buffer)
+{
+  if (buffer.capacity() < m_capacity) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_free.size() < m_keep) {
+    m_free.push_back(std::move(buffer));
+  }
+}
+
 } // namespace decant

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace decant {
 
@@ -49,6 +50,29 @@ private:
   bool m_failed = false;
   Status m_status;
   std::thread m_thread;
+};
+
+// Recycles chunk buffers. A fresh 1 MiB std::string per chunk is a fresh mmap from malloc whose
+// pages are faulted in and zeroed again, and the chunk is freed on another thread: about 2 % of
+// a pack's CPU time went to that. Buffers come back when the last stage drops the chunk.
+class ChunkPool : public std::enable_shared_from_this<ChunkPool>
+{
+public:
+  // Buffers of `capacity` bytes; at most `keep` are kept for reuse.
+  static std::shared_ptr<ChunkPool> create(size_t capacity, size_t keep);
+  // An empty buffer with at least `capacity` bytes reserved.
+  std::string take();
+  // Shares `data`; its buffer returns to the pool when the last holder lets go.
+  Chunk share(std::string&& data);
+
+private:
+  ChunkPool(size_t capacity, size_t keep);
+  void give_back(std::string&& buffer);
+
+  size_t m_capacity;
+  size_t m_keep;
+  std::mutex m_mutex;
+  std::vector<std::string> m_free;
 };
 
 // A byte sink whose writes are copied into chunks and consumed by a StageThread: the
