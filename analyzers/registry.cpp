@@ -1,6 +1,7 @@
 #include <decant/analyzer/analyzer.hpp>
 
 #include <aspnet/aspnet_analyzer.hpp>
+#include <tomcat/tomcat.hpp>
 
 namespace decant {
 
@@ -12,6 +13,7 @@ analyzers()
     // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
     // Tomcat, so it must come before Tomcat).
     list.push_back(aspnet::make_aspnet_analyzer());
+    list.push_back(tomcat::make_tomcat_analyzer());
     return list;
   }();
   return k_analyzers;

@@ -4,8 +4,6 @@
 # environment (secrets from secrets.json), in fresh PID/mount/UTS/network namespaces
 # (scripts/run-rootfs) while the source keeps listening on the same port, and fetch the same
 # URLs from both: /, a static file, a JSP page and a servlet. Same status and body, or fail.
-# DECANT_TEST_HANDMADE_ANALYSIS=1 packs tests/e2e/lib/tomcat_analysis.sh's analysis instead of
-# `decant analyze` (to check the packer without the analyzer).
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
@@ -19,7 +17,6 @@ unshare --net --pid --mount --uts --fork true 2>/dev/null || { echo "SKIP: canno
 
 W="$(mktemp -d /tmp/decant-e2e-runs.XXXXXX)"
 . "$SRC/tests/e2e/lib/tomcat_source.sh"
-. "$SRC/tests/e2e/lib/tomcat_analysis.sh"
 RUN_PID=""
 cleanup() {
   set +e
@@ -34,17 +31,9 @@ set +e; start_tomcat_source "$W/source.log"; rc=$?; set -e
 [ $rc = 0 ] || exit $rc
 
 echo "== analyze PID $SOURCE_PID"
-if [ "${DECANT_TEST_HANDMADE_ANALYSIS:-0}" = 1 ]; then
-  write_tomcat_analysis "$W/analysis.json"
-else
-  set +e; "$DECANT" analyze "$SOURCE_PID" -o "$W/analysis.json" 2> "$W/analyze.err"; rc=$?; set -e
-  if [ $rc = 4 ]; then
-    echo "SKIP: decant analyze does not support Tomcat yet (exit 4 'unsupported': $(tail -1 "$W/analyze.err"));"
-    echo "      the Tomcat analyzer (issue branch 'tomcat') makes this test run; DECANT_TEST_HANDMADE_ANALYSIS=1 checks the packer alone"
-    ok=1; exit 77
-  fi
-  [ $rc = 0 ] || { cat "$W/analyze.err"; fail "decant analyze exited $rc"; }
-fi
+t0=$(date +%s%N)
+"$DECANT" analyze "$SOURCE_PID" -o "$W/analysis.json" 2> "$W/analyze.err" || { cat "$W/analyze.err"; fail "decant analyze $SOURCE_PID"; }
+echo "analyzed in $((($(date +%s%N) - t0) / 1000000)) ms: $(jq -c '{files: (.files | length), volumes: (.volumes | length), ports: [.ports[].port]}' "$W/analysis.json")"
 
 echo "== pack"
 "$DECANT" pack "$W/analysis.json" -o "$W/img" --tag decant-test/tomcat:run --json > "$W/summary.json" 2> "$W/pack.err" || { cat "$W/pack.err"; fail "pack"; }

@@ -1,0 +1,164 @@
+#pragma once
+
+// Tomcat's configuration files read with pugixml: conf/server.xml (Server, Service, Executor,
+// Connector with SSLHostConfig/Certificate, Engine, Host, Context, GlobalNamingResources) and
+// context descriptors (conf/<Engine>/<Host>/*.xml, conf/context.xml, META-INF/context.xml).
+// Pure functions of the file's content: tests feed them strings.
+//
+// ${name} in attribute values is resolved like Tomcat's digester does (system properties, which
+// include conf/catalina.properties): an undefined name stays as written and is reported with
+// file and line, because Tomcat also keeps it literally and starts anyway.
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/error.hpp>
+
+#include <java/jvm.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace decant::tomcat {
+
+// A file named by a TLS attribute (keystoreFile, certificateKeyFile, truststoreFile...), as
+// written after placeholder expansion: relative paths are relative to CATALINA_BASE.
+struct TlsFile {
+  std::string attribute;
+  std::string path;
+  bool secret = false; // keystores, private keys and password files; not certificates
+  int line = 0;
+};
+
+struct Connector {
+  int line = 0;
+  std::string service;
+  std::optional<int> port; // as configured, before portOffset; nullopt when not a number
+  std::string port_text;   // as written ("${http.port}")
+  std::string protocol;    // as written; "HTTP/1.1" when absent
+  std::string address;     // "" = all interfaces
+  std::string executor;
+  std::string scheme;
+  bool ssl_enabled = false;
+  bool secure = false;
+  std::optional<int> redirect_port;
+  bool secret_required = true; // AJP: Tomcat 9.0.31+ defaults to requiring a secret
+  bool has_secret = false;
+  std::vector<TlsFile> tls_files;
+  std::vector<std::string> ssl_host_names; // SSLHostConfig hostName values
+
+  bool is_ajp() const;
+  bool is_https() const;
+  // 127.0.0.1, localhost, ::1 ...: reachable only from the same network namespace.
+  bool is_loopback() const;
+};
+
+struct Executor {
+  int line = 0;
+  std::string service;
+  std::string name;
+  std::optional<int> max_threads;
+  std::optional<int> min_spare_threads;
+};
+
+// A Context from server.xml or a context descriptor.
+struct ContextConfig {
+  std::string file; // where it was declared
+  int line = 0;
+  std::string path;     // "/examples"; from the descriptor's file name when not given
+  std::string doc_base; // as written after expansion; "" when absent
+  std::string host;     // the Host it belongs to
+  std::string work_dir;
+};
+
+struct HostConfig {
+  int line = 0;
+  std::string name;
+  std::string app_base = "webapps";
+  std::string xml_base; // "" = conf/<Engine>/<Host>
+  std::vector<ContextConfig> contexts;
+};
+
+struct ServiceConfig {
+  int line = 0;
+  std::string name;
+  std::string engine = "Catalina";
+  std::string default_host;
+  std::vector<Connector> connectors;
+  std::vector<Executor> executors;
+  std::vector<HostConfig> hosts;
+};
+
+// A JNDI <Resource> (GlobalNamingResources, Context) or a Realm with connection settings.
+struct ResourceConfig {
+  std::string file;
+  int line = 0;
+  std::string element; // "Resource", "Realm"
+  std::string name;
+  std::string type;
+  std::string url; // url / connectionURL
+  std::string username;
+  std::string driver;
+  std::string pathname; // UserDatabase's pathname (conf/tomcat-users.xml)
+};
+
+// A password-like attribute value (password, keystorePass, AJP secret, connectionPassword).
+struct SecretAttribute {
+  std::string file;
+  int line = 0;
+  std::string element;   // "Resource", "Connector", "Certificate", "user", ...
+  std::string attribute; // "password"
+  std::string owner;     // the resource's name, the connector's port, the user's name
+  std::string value;
+};
+
+// Something worth telling the operator that does not stop the analysis (an undefined ${name}).
+struct ConfigWarning {
+  std::string code;
+  std::string message; // starts with "file:line: "
+};
+
+struct ServerConfig {
+  std::string file;
+  int line = 0;
+  std::optional<int> shutdown_port; // -1 = disabled
+  std::string shutdown_port_text;
+  std::string shutdown_address; // "" = localhost, Tomcat's default
+  int port_offset = 0;
+  std::vector<ServiceConfig> services;
+  std::vector<ResourceConfig> resources;
+  std::vector<SecretAttribute> secrets;
+  std::vector<ConfigWarning> warnings;
+};
+
+// Parses server.xml. Fails (invalid_input) when it is not well-formed XML or its root is not
+// <Server>, naming "file:line".
+Result<ServerConfig> parse_server_xml(std::string_view content,
+                                      const std::string& file,
+                                      const java::PropertyLookup& lookup);
+
+struct ContextFile {
+  ContextConfig context;
+  std::vector<ResourceConfig> resources;
+  std::vector<SecretAttribute> secrets;
+  std::vector<ConfigWarning> warnings;
+};
+
+// Parses a context descriptor. `default_path` is the context path its file name gives
+// ("manager.xml" -> "/manager", "ROOT.xml" -> "", "a#b.xml" -> "/a/b").
+Result<ContextFile> parse_context_xml(std::string_view content,
+                                      const std::string& file,
+                                      const std::string& default_path,
+                                      const java::PropertyLookup& lookup);
+
+// "a#b.xml" / "a#b.war" / "a#b" -> "/a/b"; "ROOT..." -> "" (Tomcat's context naming rules,
+// without the ##version suffix).
+std::string context_path_from_name(std::string_view file_name);
+
+// <user password="..."> entries of a tomcat-users.xml (UserDatabase), as secrets.
+Result<std::vector<SecretAttribute>> parse_tomcat_users(std::string_view content,
+                                                        const std::string& file);
+
+// 1-based line of a byte offset.
+int line_of(std::string_view content, size_t offset);
+
+} // namespace decant::tomcat

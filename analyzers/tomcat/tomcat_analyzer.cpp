@@ -1,0 +1,940 @@
+// The Tomcat analysis: a live Bootstrap JVM and its configuration become analysis.json.
+// Ports come from server.xml and are checked against the sockets the process listens on; the
+// file set names every directory Tomcat reads (with the reason), logs/work/temp are volumes.
+
+#include "tomcat.hpp"
+
+#include <decant/analyzer/common.hpp>
+#include <decant/pack/library_rules.hpp>
+#include <decant/util/strings.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <java/jar.hpp>
+#include <java/jdbc.hpp>
+#include <set>
+
+namespace decant::tomcat {
+
+namespace {
+
+const char* const k_type = "java-tomcat";
+
+std::string
+lower(std::string_view text)
+{
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return out;
+}
+
+std::string
+dir_name(std::string_view path)
+{
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  return slash == 0 ? "/" : std::string(path.substr(0, slash));
+}
+
+bool
+is_below_or_same(std::string_view path, std::string_view dir)
+{
+  if (dir == "/") {
+    return true;
+  }
+  return path == dir
+         || (path.size() > dir.size() && starts_with(path, dir) && path[dir.size()] == '/');
+}
+
+// Whether a file entry already covers `path` (itself or a directory above it).
+bool
+covered(const Analysis& a, const std::string& path)
+{
+  return std::any_of(a.files.begin(), a.files.end(), [&](const FileEntry& f) {
+    return is_below_or_same(path, f.path);
+  });
+}
+
+bool
+in_volume(const Analysis& a, const HostRoot& root, const std::string& path)
+{
+  for (const auto& v : a.volumes) {
+    if (is_below_or_same(path, v.path)) {
+      return true;
+    }
+    if (auto resolved = root.resolve(v.path); resolved && is_below_or_same(path, *resolved)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A directory entry for `path`; when it is a symlink (Debian's conf -> /etc/tomcat10), the
+// link is kept by the packer and its target is named too, so the reason says why it is there.
+void
+add_tree(Analysis& a,
+         const HostRoot& root,
+         const std::string& path,
+         const std::string& reason,
+         FileRole role,
+         bool optional = false)
+{
+  if (!root.exists(path)) {
+    if (!optional) {
+      a.warn("file-missing", fmt::format("{} ({}) does not exist", path, reason));
+    }
+    return;
+  }
+  a.add_file({path, reason, role, false, optional});
+  if (auto st = root.lstat(path); st && S_ISLNK(st->st_mode)) {
+    if (auto target = root.resolve(path); target && *target != path) {
+      a.add_file({*target, reason + " (target of " + path + ")", role, false, optional});
+    }
+  }
+}
+
+std::string
+secret_name(const SecretAttribute& s)
+{
+  std::string owner = s.owner;
+  owner.erase(std::remove(owner.begin(), owner.end(), '$'), owner.end());
+  return "TOMCAT_" + (owner.empty() ? s.element : owner) + "_" + s.attribute;
+}
+
+class Builder
+{
+public:
+  Builder(const ProcessInfo& process,
+          const HostRoot& root,
+          const TomcatLayout& layout,
+          const ServerConfig& config,
+          Analysis& a)
+      : m_process(process),
+        m_root(root),
+        m_layout(layout),
+        m_config(config),
+        m_a(a)
+  {
+  }
+
+  void
+  runtime()
+  {
+    auto& d = m_a.runtime.details;
+    d["catalinaHome"] = m_layout.catalina_home;
+    d["catalinaHomeSource"] = m_layout.home_source;
+    d["catalinaBase"] = m_layout.catalina_base;
+    d["catalinaBaseSource"] = m_layout.base_source;
+    d["serverXml"] = m_layout.server_xml;
+    d["javaHome"] = m_layout.java_home;
+    d["javaVersion"] = m_layout.java_version;
+    d["versionSource"] = m_layout.tomcat_version_source;
+    d["mainClass"] =
+        m_layout.jvm.main_class.empty() ? "-jar " + m_layout.jvm.jar : m_layout.jvm.main_class;
+    if (m_config.shutdown_port) {
+      d["shutdownPort"] = *m_config.shutdown_port;
+    }
+    d["portOffset"] = m_config.port_offset;
+    d["services"] = nlohmann::json::array();
+    for (const auto& service : m_config.services) {
+      nlohmann::json s = {{"name", service.name},
+                          {"engine", service.engine},
+                          {"defaultHost", service.default_host},
+                          {"connectors", nlohmann::json::array()},
+                          {"executors", nlohmann::json::array()},
+                          {"hosts", nlohmann::json::array()}};
+      for (const auto& c : service.connectors) {
+        nlohmann::json j = {{"port", c.port_text},
+                            {"protocol", c.protocol},
+                            {"line", c.line},
+                            {"secure", c.secure}};
+        if (!c.address.empty()) {
+          j["address"] = c.address;
+        }
+        if (!c.executor.empty()) {
+          j["executor"] = c.executor;
+        }
+        if (c.ssl_enabled) {
+          j["sslEnabled"] = true;
+        }
+        if (!c.ssl_host_names.empty()) {
+          j["sslHostConfigs"] = c.ssl_host_names;
+        }
+        s["connectors"].push_back(j);
+      }
+      for (const auto& e : service.executors) {
+        nlohmann::json j = {{"name", e.name}, {"line", e.line}};
+        if (e.max_threads) {
+          j["maxThreads"] = *e.max_threads;
+        }
+        if (e.min_spare_threads) {
+          j["minSpareThreads"] = *e.min_spare_threads;
+        }
+        s["executors"].push_back(j);
+      }
+      for (const auto& h : service.hosts) {
+        s["hosts"].push_back({{"name", h.name}, {"appBase", h.app_base}});
+      }
+      d["services"].push_back(s);
+    }
+    // The JVM verifies TLS peers (outgoing https, LDAP realms, JDBC over TLS) against the CA
+    // store: keep it in the image.
+    d["tls"] = true;
+  }
+
+  void
+  ports()
+  {
+    std::set<uint16_t> listening;
+    for (auto port : m_process.listening_ports()) {
+      listening.insert(port);
+    }
+    std::set<uint16_t> explained;
+    auto add = [&](Port port) {
+      port.listening = listening.count(port.port) > 0;
+      explained.insert(port.port);
+      for (const auto& p : m_a.ports) {
+        if (p.port == port.port && p.address == port.address) {
+          return;
+        }
+      }
+      m_a.ports.push_back(std::move(port));
+    };
+
+    if (m_config.shutdown_port && *m_config.shutdown_port > 0) {
+      Port p;
+      p.port = static_cast<uint16_t>(*m_config.shutdown_port + m_config.port_offset);
+      p.address = m_config.shutdown_address.empty() ? "localhost" : m_config.shutdown_address;
+      p.role = PortRole::shutdown;
+      p.expose = false;
+      p.source = fmt::format("{}:{}", m_config.file, m_config.line);
+      p.name = "Server shutdown";
+      add(p);
+    }
+    for (const auto& service : m_config.services) {
+      for (const auto& c : service.connectors) {
+        std::string where = fmt::format("{}:{}", m_config.file, c.line);
+        if (!c.port) {
+          continue; // parse_server_xml warned; the socket pass below still reports it
+        }
+        if (*c.port <= 0) {
+          m_a.warn("connector-port-random",
+                   fmt::format("{}: Connector port=\"{}\" binds a random or no port; it cannot be "
+                               "exposed",
+                               where,
+                               c.port_text));
+          continue;
+        }
+        int number = *c.port + m_config.port_offset;
+        if (number > 65535) {
+          m_a.warn("invalid-port",
+                   fmt::format("{}: port {} + portOffset {} is above 65535",
+                               where,
+                               *c.port,
+                               m_config.port_offset));
+          continue;
+        }
+        Port p;
+        p.port = static_cast<uint16_t>(number);
+        p.address = c.address;
+        p.role = c.is_ajp() ? PortRole::ajp : c.is_https() ? PortRole::https : PortRole::http;
+        p.expose = !c.is_loopback();
+        p.source = where;
+        p.name = service.name + " " + c.protocol;
+        if (c.is_ajp()) {
+          m_a.warn("ajp-connector",
+                   fmt::format("{}: AJP connector on port {}{}: AJP trusts its peer (a web server "
+                               "in front); expose it only to that proxy",
+                               where,
+                               number,
+                               c.secret_required && !c.has_secret
+                                   ? " without a secret while secretRequired is true (Tomcat "
+                                     "refuses to start it)"
+                                   : ""));
+        }
+        if (c.is_loopback()) {
+          m_a.warn("connector-loopback",
+                   fmt::format("{}: Connector port {} listens on {} only: inside a container it "
+                               "is unreachable from outside; set address=\"0.0.0.0\" (or remove "
+                               "the attribute) to publish it",
+                               where,
+                               number,
+                               c.address));
+        }
+        if (listening.count(p.port) == 0) {
+          m_a.warn("port-not-listening",
+                   fmt::format("{}: Connector port {} is configured but PID {} does not listen on "
+                               "it (it failed to bind, or is still starting)",
+                               where,
+                               number,
+                               m_process.pid));
+        }
+        add(p);
+      }
+    }
+    // Sockets the configuration does not explain (JMX, a debugger, a connector added by a
+    // webapp): reported, not exposed.
+    std::string jmx;
+    if (auto it = m_layout.jvm.system_properties.find("com.sun.management.jmxremote.port");
+        it != m_layout.jvm.system_properties.end()) {
+      jmx = it->second;
+    }
+    for (const auto& socket : m_process.listening) {
+      if (explained.count(socket.local_port)) {
+        continue;
+      }
+      Port p;
+      p.port = socket.local_port;
+      p.address = socket.local_address == "0.0.0.0" || socket.local_address == "::"
+                      ? ""
+                      : socket.local_address;
+      p.source = "socket";
+      if (std::to_string(socket.local_port) == jmx) {
+        p.role = PortRole::management;
+        p.name = "JMX (-Dcom.sun.management.jmxremote.port)";
+      }
+      m_a.warn("port-unconfigured",
+               fmt::format("PID {} listens on port {} which {} does not configure; it is listed "
+                           "but not exposed",
+                           m_process.pid,
+                           socket.local_port,
+                           m_config.file));
+      add(p);
+    }
+  }
+
+  void
+  volumes()
+  {
+    struct Dir {
+      const char* name;
+      VolumeRole role;
+      const char* reason;
+    };
+    static const Dir k_dirs[] = {
+        {"logs", VolumeRole::log, "Tomcat and access logs (CATALINA_BASE/logs)"},
+        {"work", VolumeRole::work, "compiled JSPs and session files (CATALINA_BASE/work)"},
+        {"temp", VolumeRole::temp, "temporary files (CATALINA_BASE/temp)"},
+    };
+    for (const auto& dir : k_dirs) {
+      std::string path = m_layout.catalina_base + "/" + dir.name;
+      auto st = m_root.stat(path);
+      if (!st) {
+        continue;
+      }
+      Volume v;
+      v.path = path;
+      v.role = dir.role;
+      v.uid = st->st_uid;
+      v.gid = st->st_gid;
+      v.mode = st->st_mode & 07777;
+      v.reason = dir.reason;
+      if (auto link = m_root.lstat(path); link && S_ISLNK(link->st_mode)) {
+        if (auto target = m_root.resolve(path)) {
+          v.reason += ", a link to " + *target;
+        }
+      }
+      m_a.volumes.push_back(v);
+    }
+    // java.io.tmpdir elsewhere than /tmp (the packer makes /tmp itself).
+    if (auto it = m_layout.jvm.system_properties.find("java.io.tmpdir");
+        it != m_layout.jvm.system_properties.end()) {
+      std::string tmp = HostRoot::normalize(m_process.host_path(it->second));
+      if (tmp != "/tmp" && !in_volume(m_a, m_root, tmp)) {
+        if (auto st = m_root.stat(tmp); st && S_ISDIR(st->st_mode)) {
+          m_a.volumes.push_back({tmp,
+                                 VolumeRole::temp,
+                                 st->st_uid,
+                                 st->st_gid,
+                                 static_cast<uint32_t>(st->st_mode & 07777),
+                                 "-Djava.io.tmpdir"});
+        }
+      }
+    }
+  }
+
+  void
+  java_files()
+  {
+    const std::string& jh = m_layout.java_home;
+    if (jh.empty() || !m_root.is_directory(jh)) {
+      m_a.warn("java-home-missing",
+               fmt::format("the Java runtime of PID {} ({}) was not found; the image has no JVM",
+                           m_process.pid,
+                           m_process.exe));
+      return;
+    }
+    java::add_java_home(m_a, m_root, jh);
+    bool large_heap = m_layout.jvm.max_heap_bytes && *m_layout.jvm.max_heap_bytes >= (32ULL << 30);
+    for (const auto& e : jvm_unused_file_exclusions(jh, large_heap)) {
+      exclude(e);
+    }
+    auto headless = m_layout.jvm.system_properties.find("java.awt.headless");
+    bool is_headless =
+        headless != m_layout.jvm.system_properties.end() && lower(headless->second) == "true";
+    add_lazy_libraries(m_a, jvm_headless_lazy_libraries(jh));
+    if (is_headless) {
+      for (const auto& e : jvm_headless_exclusions(jh)) {
+        exclude(e);
+      }
+    } else {
+      m_a.warn("jvm-not-headless",
+               "the JVM runs without -Djava.awt.headless=true: the X11 parts of the JDK and their "
+               "libraries stay in the image");
+    }
+  }
+
+  void
+  tomcat_files()
+  {
+    const std::string& home = m_layout.catalina_home;
+    const std::string& base = m_layout.catalina_base;
+    add_tree(m_a,
+             m_root,
+             home + "/bin",
+             "CATALINA_HOME/bin: bootstrap.jar, tomcat-juli.jar and the "
+             "scripts",
+             FileRole::server);
+    add_tree(m_a,
+             m_root,
+             home + "/lib",
+             "CATALINA_HOME/lib: Tomcat's own jars (common class loader)",
+             FileRole::server);
+    add_tree(m_a,
+             m_root,
+             m_layout.conf_dir,
+             "CATALINA_BASE/conf: server.xml, context and user "
+             "configuration",
+             FileRole::config);
+    if (dir_name(m_layout.server_xml) != m_layout.conf_dir) {
+      add_tree(m_a, m_root, m_layout.server_xml, "server.xml named by -config", FileRole::config);
+    }
+    if (base != home) {
+      add_tree(m_a,
+               m_root,
+               base + "/lib",
+               "CATALINA_BASE/lib: the instance's shared jars",
+               FileRole::app,
+               true);
+      add_tree(m_a,
+               m_root,
+               base + "/bin",
+               "CATALINA_BASE/bin: setenv.sh of the instance",
+               FileRole::app,
+               true);
+    }
+    // catalina.properties may add class loader directories (common.loader, shared.loader).
+    auto props = tomcat_properties(m_process, m_root, m_layout);
+    for (const char* loader : {"common.loader", "server.loader", "shared.loader"}) {
+      auto it = props.find(loader);
+      if (it == props.end()) {
+        continue;
+      }
+      for (auto entry : split(it->second.value, ',')) {
+        std::string path(trim(entry));
+        if (path.size() >= 2 && path.front() == '"' && path.back() == '"') {
+          path = path.substr(1, path.size() - 2);
+        }
+        // "${catalina.base}/lib/*.jar" -> its directory.
+        if (ends_with(path, "*.jar")) {
+          path = dir_name(path);
+        }
+        if (path.empty() || path.find("${") != std::string::npos) {
+          continue;
+        }
+        path = HostRoot::normalize(host_path_join(base, path));
+        if (!covered(m_a, path) && m_root.exists(path)) {
+          add_tree(m_a,
+                   m_root,
+                   path,
+                   fmt::format("{} in {}", loader, it->second.source),
+                   FileRole::server);
+        }
+      }
+    }
+  }
+
+  // Hosts' appBase directories, Contexts in server.xml and context descriptors in
+  // conf/<Engine>/<Host>/*.xml: webapps installed by other packages live outside CATALINA_BASE.
+  void
+  webapps(std::vector<ContextFile>& descriptors)
+  {
+    const std::string& base = m_layout.catalina_base;
+    for (const auto& service : m_config.services) {
+      for (const auto& host : service.hosts) {
+        std::string app_base = HostRoot::normalize(host_path_join(base, host.app_base));
+        add_tree(m_a,
+                 m_root,
+                 app_base,
+                 fmt::format("appBase of Host \"{}\" ({}:{})", host.name, m_config.file, host.line),
+                 FileRole::app,
+                 true);
+        // Exploded webapps deployed from the appBase: their META-INF/context.xml is read below.
+        if (auto names = m_root.list_directory(app_base)) {
+          for (const auto& name : *names) {
+            if (m_root.is_directory(app_base + "/" + name)) {
+              m_webapp_dirs.push_back(app_base + "/" + name);
+            }
+          }
+        }
+        for (const auto& context : host.contexts) {
+          add_context(context, app_base);
+        }
+        std::string xml_base = host.xml_base.empty()
+                                   ? m_layout.conf_dir + "/" + service.engine + "/" + host.name
+                                   : HostRoot::normalize(host_path_join(base, host.xml_base));
+        auto names = m_root.list_directory(xml_base);
+        if (!names) {
+          continue;
+        }
+        for (const auto& name : *names) {
+          if (!ends_with(name, ".xml")) {
+            continue;
+          }
+          std::string file = xml_base + "/" + name;
+          auto text = m_root.read_file(file);
+          if (!text) {
+            m_a.warn("config-unreadable", text.error().context(file).message);
+            continue;
+          }
+          auto parsed = parse_context_xml(*text, file, context_path_from_name(name), lookup());
+          if (!parsed) {
+            // Tomcat skips a broken descriptor and deploys the rest: so does the analysis.
+            m_a.warn("context-malformed", parsed.error().message);
+            continue;
+          }
+          parsed->context.host = host.name;
+          add_context(parsed->context, app_base);
+          descriptors.push_back(std::move(*parsed));
+        }
+      }
+    }
+  }
+
+  void
+  add_context(const ContextConfig& context, const std::string& app_base)
+  {
+    if (context.doc_base.empty()) {
+      return;
+    }
+    std::string doc_base = HostRoot::normalize(host_path_join(app_base, context.doc_base));
+    if (covered(m_a, doc_base)) {
+      return;
+    }
+    std::string reason = fmt::format("docBase of context \"{}\" ({}:{})",
+                                     context.path.empty() ? "/" : context.path,
+                                     context.file,
+                                     context.line);
+    if (!m_root.exists(doc_base)) {
+      m_a.warn("docbase-missing",
+               fmt::format("{}:{}: docBase {} does not exist; the context is not deployed",
+                           context.file,
+                           context.line,
+                           doc_base));
+      return;
+    }
+    add_tree(m_a, m_root, doc_base, reason, FileRole::app);
+    if (m_root.is_directory(doc_base)) {
+      m_webapp_dirs.push_back(doc_base);
+    }
+  }
+
+  // Jars named by the Class-Path of jar manifests already in the set: Debian's jasper.jar names
+  // eclipse-jdt-core.jar (the JSP compiler) this way, next to it in /usr/share/java.
+  void
+  manifest_class_path()
+  {
+    std::deque<std::string> queue;
+    std::set<std::string> seen;
+    for (const auto& dir : {m_layout.catalina_home + "/bin",
+                            m_layout.catalina_home + "/lib",
+                            m_layout.catalina_base + "/lib"}) {
+      auto names = m_root.list_directory(dir);
+      if (!names) {
+        continue;
+      }
+      for (const auto& name : *names) {
+        if (ends_with(name, ".jar")) {
+          queue.push_back(dir + "/" + name);
+        }
+      }
+    }
+    while (!queue.empty()) {
+      std::string jar = queue.front();
+      queue.pop_front();
+      auto resolved = m_root.resolve(jar);
+      if (!resolved || !seen.insert(*resolved).second || !m_root.is_regular_file(*resolved)) {
+        continue;
+      }
+      // Distribution packages link lib/*.jar into /usr/share/java: the target is what the
+      // class loader opens, named here so the reason says which link needs it.
+      if (*resolved != jar && !covered(m_a, *resolved)) {
+        m_a.add_file({*resolved, "target of " + jar, FileRole::server, false, false});
+      }
+      auto manifest = java::read_zip_entry(m_root.real(*resolved), "META-INF/MANIFEST.MF");
+      if (!manifest) {
+        m_a.warn("jar-unreadable", manifest.error().context(jar).message);
+        continue;
+      }
+      if (!*manifest) {
+        continue;
+      }
+      for (const auto& entry : java::manifest_class_path(java::parse_manifest(**manifest))) {
+        if (entry.find(':') != std::string::npos) {
+          continue; // absolute URLs (file:, http:) are not resolved against the jar
+        }
+        // Relative to the jar's real location, as URLClassLoader resolves it.
+        std::string path = HostRoot::normalize(host_path_join(dir_name(*resolved), entry));
+        if (!m_root.exists(path)) {
+          continue; // optional entries (Debian lists jars of optional packages)
+        }
+        if (!covered(m_a, path)) {
+          m_a.add_file({path,
+                        fmt::format("Class-Path of {} ({})", jar, *resolved),
+                        FileRole::server,
+                        false,
+                        false});
+        }
+        queue.push_back(path);
+      }
+    }
+  }
+
+  void
+  process_files()
+  {
+    for (const auto& file : m_process.mapped_files()) {
+      // /tmp/hsperfdata_<user>/<pid> is the JVM's own performance-counter file, made anew
+      // by every JVM.
+      if (file.empty() || file[0] != '/' || starts_with(file, "/memfd:")
+          || starts_with(file, "/tmp/") || !m_root.is_regular_file(file)) {
+        continue;
+      }
+      bool runtime = !m_layout.java_home.empty() && is_below_or_same(file, m_layout.java_home);
+      m_a.add_file({file,
+                    "mapped by the process (/proc/<pid>/maps)",
+                    runtime ? FileRole::runtime : FileRole::system,
+                    false,
+                    false});
+    }
+    for (const auto& open : m_process.open_files) {
+      if (!open.is_file() || open.deleted || !m_root.is_regular_file(open.target)) {
+        continue;
+      }
+      const std::string& path = open.target;
+      if (covered(m_a, path) || in_volume(m_a, m_root, path) || starts_with(path, "/tmp/")
+          || starts_with(path, "/proc/") || starts_with(path, "/dev/")) {
+        continue;
+      }
+      m_a.add_file(
+          {path, fmt::format("open by the process (fd {})", open.fd), FileRole::app, false, false});
+    }
+    java::add_jvm_argument_files(m_a, m_root, m_process, m_layout.jvm);
+    // Environment values that name existing files (CATALINA_PID's directory is not one of them:
+    // only regular files are taken, directories are too often the system's own).
+    for (const auto& var : m_a.env) {
+      if (var.secret || var.value.empty() || var.value[0] != '/'
+          || var.value.find(':') != std::string::npos) {
+        continue;
+      }
+      std::string path = HostRoot::normalize(var.value);
+      if (!m_root.is_regular_file(path) || covered(m_a, path) || in_volume(m_a, m_root, path)) {
+        continue;
+      }
+      m_a.add_file(
+          {path, "named by the environment variable " + var.name, FileRole::config, false, false});
+    }
+  }
+
+  void
+  tls_files()
+  {
+    auto props = tomcat_properties(m_process, m_root, m_layout);
+    for (const auto& service : m_config.services) {
+      for (const auto& c : service.connectors) {
+        for (const auto& tls : c.tls_files) {
+          std::string path = tls.path;
+          bool is_default = tls.attribute.find("(default)") != std::string::npos;
+          if (starts_with(path, "${user.home}")) {
+            path = props["user.home"].value + path.substr(12);
+          }
+          path = HostRoot::normalize(host_path_join(m_layout.catalina_base, path));
+          std::string reason = fmt::format("{} of the Connector on port {} ({}:{})",
+                                           tls.attribute,
+                                           c.port ? std::to_string(*c.port) : c.port_text,
+                                           m_config.file,
+                                           tls.line);
+          if (!m_root.exists(path)) {
+            if (!is_default) {
+              m_a.warn("tls-file-missing",
+                       fmt::format("{}:{}: {}=\"{}\" does not exist ({})",
+                                   m_config.file,
+                                   tls.line,
+                                   tls.attribute,
+                                   tls.path,
+                                   path));
+            }
+            continue;
+          }
+          // Key material is marked secret even when its directory is in the set already: the
+          // packer warns about it and --externalize-secrets leaves it out.
+          m_a.add_file({path, reason, FileRole::config, tls.secret, is_default});
+        }
+      }
+    }
+  }
+
+  void
+  secrets(const std::vector<ContextFile>& descriptors)
+  {
+    std::vector<SecretAttribute> all = m_config.secrets;
+    std::vector<ResourceConfig> resources = m_config.resources;
+    std::vector<std::string> files_read = {m_config.file};
+    for (const auto& d : descriptors) {
+      all.insert(all.end(), d.secrets.begin(), d.secrets.end());
+      resources.insert(resources.end(), d.resources.begin(), d.resources.end());
+      for (const auto& w : d.warnings) {
+        m_a.warn(w.code, w.message);
+      }
+    }
+    // conf/context.xml (the defaults of every webapp) and UserDatabase files.
+    std::string context_xml = m_layout.conf_dir + "/context.xml";
+    if (auto text = m_root.read_file(context_xml)) {
+      auto parsed = parse_context_xml(*text, context_xml, "", lookup());
+      if (parsed) {
+        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+      } else {
+        m_a.warn("context-malformed", parsed.error().message);
+      }
+    }
+    // A webapp's own META-INF/context.xml (Tomcat applies it unless the Host disables
+    // deployXML): its Resources and passwords travel with the webapp directory.
+    for (const auto& dir : m_webapp_dirs) {
+      std::string file = dir + "/META-INF/context.xml";
+      if (!m_root.is_regular_file(file)) {
+        continue;
+      }
+      auto text = m_root.read_file(file);
+      if (!text) {
+        m_a.warn("config-unreadable", text.error().context(file).message);
+        continue;
+      }
+      auto parsed = parse_context_xml(*text, file, "", lookup());
+      if (!parsed) {
+        m_a.warn("context-malformed", parsed.error().message);
+        continue;
+      }
+      all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+      resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+    }
+    for (const auto& r : resources) {
+      if (r.pathname.empty()) {
+        continue;
+      }
+      std::string path = HostRoot::normalize(host_path_join(m_layout.catalina_base, r.pathname));
+      auto text = m_root.read_file(path);
+      if (!text) {
+        continue;
+      }
+      if (auto users = parse_tomcat_users(*text, path)) {
+        all.insert(all.end(), users->begin(), users->end());
+      } else {
+        m_a.warn("users-malformed", users.error().message);
+      }
+    }
+    std::set<std::string> secret_files;
+    for (const auto& s : all) {
+      m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
+      secret_files.insert(s.file);
+    }
+    for (const auto& file : secret_files) {
+      // The same path may be in the set through its directory; a file entry of its own says
+      // that this one holds secrets.
+      std::string real_path = m_root.resolve(file).value_or(file);
+      m_a.files.erase(std::remove_if(m_a.files.begin(),
+                                     m_a.files.end(),
+                                     [&](const FileEntry& f) { return f.path == file; }),
+                      m_a.files.end());
+      m_a.add_file({file,
+                    "holds passwords (their values are also in secrets.json)",
+                    FileRole::config,
+                    true,
+                    false});
+      if (real_path != file) {
+        m_a.add_file(
+            {real_path, "holds passwords (target of " + file + ")", FileRole::config, true, false});
+      }
+    }
+    for (const auto& r : resources) {
+      if (r.url.empty()) {
+        continue;
+      }
+      auto endpoints = java::parse_jdbc_url(r.url);
+      if (!endpoints) {
+        continue;
+      }
+      for (const auto& e : *endpoints) {
+        m_a.dependencies.push_back(
+            {DependencyKind::database,
+             e.host,
+             e.port,
+             fmt::format("{}:{} ({} {})", r.file, r.line, r.element, r.name)});
+        if (e.host == "localhost" || starts_with(e.host, "127.") || e.host == "::1") {
+          m_a.warn("dependency-localhost",
+                   fmt::format("{}:{}: {} \"{}\" connects to {}:{}: inside a container that is "
+                               "the container itself; point it at the database host",
+                               r.file,
+                               r.line,
+                               r.element,
+                               r.name,
+                               e.host,
+                               e.port));
+        }
+      }
+    }
+  }
+
+private:
+  void
+  exclude(const Exclusion& e)
+  {
+    for (const auto& x : m_a.exclude) {
+      if (x.path == e.path) {
+        return;
+      }
+    }
+    m_a.exclude.push_back(e);
+  }
+
+  const java::PropertyLookup&
+  lookup()
+  {
+    if (!m_lookup) {
+      m_properties = tomcat_properties(m_process, m_root, m_layout);
+      m_lookup = [this](const std::string& name) -> std::optional<std::string> {
+        auto it = m_properties.find(name);
+        return it == m_properties.end() ? std::nullopt
+                                        : std::optional<std::string>(it->second.value);
+      };
+    }
+    return m_lookup;
+  }
+
+  const ProcessInfo& m_process;
+  const HostRoot& m_root;
+  const TomcatLayout& m_layout;
+  const ServerConfig& m_config;
+  Analysis& m_a;
+  std::map<std::string, TomcatProperty> m_properties;
+  java::PropertyLookup m_lookup;
+  std::vector<std::string> m_webapp_dirs; // exploded webapps (appBase subdirectories, docBases)
+};
+
+class TomcatAnalyzer : public Analyzer
+{
+public:
+  const AnalyzerInfo&
+  info() const override
+  {
+    static const AnalyzerInfo k_info{
+        k_type,
+        "Apache Tomcat 7-11 (upstream tarball, Debian/RHEL packages, CATALINA_HOME != "
+        "CATALINA_BASE instances)",
+        {"CATALINA_BASE/conf/server.xml",
+         "CATALINA_BASE/conf/catalina.properties",
+         "CATALINA_BASE/conf/context.xml",
+         "CATALINA_BASE/conf/<Engine>/<Host>/*.xml (context descriptors)",
+         "conf/tomcat-users.xml (UserDatabase)",
+         "lib/catalina.jar (ServerInfo.properties), jar manifests (Class-Path)",
+         "JAVA_HOME/release",
+         "/proc/<pid>/{cmdline,environ,maps,fd,net}"}};
+    return k_info;
+  }
+
+  bool
+  matches(const ProcessInfo& process, const HostRoot&) const override
+  {
+    return is_tomcat_process(process);
+  }
+
+  Result<AppIdentity>
+  identify(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto layout = find_layout(process, root);
+    if (!layout) {
+      return fail(layout.error());
+    }
+    return AppIdentity{application_id(*layout, k_type), k_type, layout->catalina_base};
+  }
+
+  Result<Analysis>
+  analyze(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto layout = find_layout(process, root);
+    if (!layout) {
+      return fail(layout.error());
+    }
+    return analyze_tomcat(process, root, *layout);
+  }
+};
+
+} // namespace
+
+Result<Analysis>
+analyze_tomcat(const ProcessInfo& process,
+               const HostRoot& root,
+               const TomcatLayout& layout,
+               const AnalysisKind& kind)
+{
+  auto config = load_server_config(process, root, layout);
+  if (!config) {
+    return fail(config.error());
+  }
+  Analysis a = base_analysis(process, root, kind.application_type, layout.catalina_base);
+  a.runtime.name = kind.runtime_name;
+  a.runtime.version = layout.tomcat_version;
+  if (layout.tomcat_version.empty()) {
+    a.warn("tomcat-version-unknown",
+           fmt::format("no lib/catalina.jar with ServerInfo.properties and no RELEASE-NOTES under "
+                       "{}: the Tomcat version is unknown",
+                       layout.catalina_home));
+  }
+  // The image starts the JVM by the path the kernel ran: argv[0] may be a PATH name or a link
+  // (/usr/bin/java -> /etc/alternatives/java) that the image does not hold.
+  if (!a.start.command.empty() && !process.exe.empty()) {
+    a.start.command[0] = process.exe;
+  }
+  java::set_heap_resources(a, layout.jvm);
+  for (const auto& warning : config->warnings) {
+    a.warn(warning.code, warning.message);
+  }
+
+  Builder builder(process, root, layout, *config, a);
+  std::vector<ContextFile> descriptors;
+  builder.runtime();
+  builder.ports();
+  builder.volumes();
+  builder.java_files();
+  builder.tomcat_files();
+  builder.webapps(descriptors);
+  builder.manifest_class_path();
+  builder.process_files();
+  builder.tls_files();
+  builder.secrets(descriptors);
+  redact_secret_arguments(a);
+  return a;
+}
+
+std::unique_ptr<Analyzer>
+make_tomcat_analyzer()
+{
+  return std::make_unique<TomcatAnalyzer>();
+}
+
+} // namespace decant::tomcat
