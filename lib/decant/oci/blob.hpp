@@ -60,7 +60,6 @@ private:
   int m_fd = -1;
   uint64_t m_size = 0;
   uint64_t m_synced = 0; // bytes handed to writeback by sync_file_range
-  uint64_t m_waited = 0; // bytes known to be written back
   Sha256 m_hash;
   bool m_committed = false;
 };
