@@ -1,7 +1,9 @@
 #include <decant/analyzer/analyzer.hpp>
 
 #include <aspnet/aspnet_analyzer.hpp>
+#include <jboss/jboss_analyzer.hpp>
 #include <tomcat/tomcat.hpp>
+#include <tomee/tomee_analyzer.hpp>
 
 namespace decant {
 
@@ -12,7 +14,9 @@ analyzers()
     std::vector<std::unique_ptr<Analyzer>> list;
     // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
     // Tomcat, so it must come before Tomcat).
+    list.push_back(jboss::make_jboss_analyzer());
     list.push_back(aspnet::make_aspnet_analyzer());
+    list.push_back(tomee::make_tomee_analyzer());
     list.push_back(tomcat::make_tomcat_analyzer());
     return list;
   }();

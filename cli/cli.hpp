@@ -34,6 +34,7 @@ void add_analyze_command(CLI::App& app, Context& ctx);
 void add_pack_command(CLI::App& app, Context& ctx);
 void add_push_command(CLI::App& app, Context& ctx);
 void add_generate_command(CLI::App& app, Context& ctx);
+void add_machine_command(CLI::App& app, Context& ctx);
 
 // Shared wording for the exit-code table printed by --help.
 extern const char* const k_exit_codes_help;

@@ -63,6 +63,7 @@ Workflow:
   decant push ./oci REGISTRY/REPO:TAG   push the packed image to any OCI registry
   decant generate analysis.json --image REGISTRY/REPO:TAG -o ./deploy
                                         write Kubernetes manifests (and a Dockerfile with --oci)
+  decant machine -o DIR --tag NAME:VERSION    the whole server as one image (machine-level mode)
 
 Examples:
   decant inventory --json
@@ -76,6 +77,7 @@ Examples:
   add_pack_command(app, ctx);
   add_push_command(app, ctx);
   add_generate_command(app, ctx);
+  add_machine_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <decant/analysis/analysis.hpp>
+#include <decant/machine/machine.hpp>
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/reference.hpp>
 #include <decant/pack/file_set.hpp>
@@ -31,6 +32,7 @@ struct PackOptions {
   bool force = false;
   bool externalize_secrets = false;
   bool strict_tags = false;
+  bool allow_unreadable = false; // machine analyses
 };
 
 std::string
@@ -163,7 +165,26 @@ run_pack(const Context& ctx, const PackOptions& options)
 
   ExpandOptions expand;
   expand.externalize_secrets = options.externalize_secrets;
-  auto set = expand_file_set(*analysis, *root, expand);
+  Result<FileSet> set;
+  if (is_machine_analysis(*analysis)) {
+    // Machine mode: the whole root walked as the analysis says, plus the init and entry script
+    // (lib/decant/machine, docs/machine.md).
+    auto init = find_init_binary();
+    if (!init) {
+      return fail(init.error());
+    }
+    auto walk = machine_file_set(*analysis, *root, *init);
+    if (!walk) {
+      return fail(walk.error().context(options.analysis));
+    }
+    walk->set.warnings = walk_warnings(*walk);
+    if (auto readable = check_unreadable(*walk, options.allow_unreadable); !readable) {
+      return readable;
+    }
+    set = std::move(walk->set);
+  } else {
+    set = expand_file_set(*analysis, *root, expand);
+  }
   if (!set) {
     return fail(set.error().context(options.analysis));
   }
@@ -296,6 +317,9 @@ add_pack_command(CLI::App& app, Context& ctx)
   cmd->add_flag("--externalize-secrets",
                 options->externalize_secrets,
                 "Leave files marked secret out of the image");
+  cmd->add_flag("--allow-unreadable",
+                options->allow_unreadable,
+                "Machine analyses: pack without files that cannot be read instead of failing");
   cmd->add_flag("--strict-tags",
                 options->strict_tags,
                 "Reject tags the reference system's stricter rule refuses");

@@ -36,6 +36,14 @@ sample()
       {8080, "tcp", "", PortRole::http, true, true, "/etc/tomcat10/server.xml:69", "http"});
   a.ports.push_back(
       {8005, "tcp", "127.0.0.1", PortRole::shutdown, false, false, "server.xml:22", ""});
+  a.ports.push_back({4712,
+                     "tcp",
+                     "",
+                     PortRole::txn,
+                     false,
+                     true,
+                     "standalone.xml:511",
+                     "txn-recovery-environment"});
   a.add_env("JAVA_OPTS", "-Djava.awt.headless=true", false);
   a.add_env("DB_PASSWORD", "s3cret", true);
   std::string ref = a.add_secret("ARG_KEYSTORE_PASS", "argv", "changeit");

@@ -51,11 +51,12 @@ template<typename Enum, size_t N> struct EnumNames {
   }
 };
 
-const EnumNames<PortRole, 6> k_port_roles{{{{PortRole::http, "http"},
+const EnumNames<PortRole, 7> k_port_roles{{{{PortRole::http, "http"},
                                             {PortRole::https, "https"},
                                             {PortRole::ajp, "ajp"},
                                             {PortRole::shutdown, "shutdown"},
                                             {PortRole::management, "management"},
+                                            {PortRole::txn, "txn"},
                                             {PortRole::other, "other"}}}};
 const EnumNames<FileRole, 5> k_file_roles{{{{FileRole::system, "system"},
                                             {FileRole::runtime, "runtime"},

@@ -66,7 +66,8 @@ struct Resources {
   std::optional<double> cpus;
 };
 
-enum class PortRole { http, https, ajp, shutdown, management, other };
+// txn: JBoss transaction recovery/status sockets.
+enum class PortRole { http, https, ajp, shutdown, management, txn, other };
 
 struct Port {
   uint16_t port = 0;

@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <clocale>
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace decant {
 
@@ -133,9 +135,97 @@ tar_write(struct archive*, void* data, const void* buffer, size_t length)
   return static_cast<la_ssize_t>(length);
 }
 
+// The data regions of a file with holes (lseek SEEK_DATA/SEEK_HOLE, Linux 3.1), as (offset,
+// length) pairs. Empty when the file has no holes or the file system cannot say.
+std::vector<std::pair<int64_t, int64_t>>
+data_regions(int fd, const struct stat& st)
+{
+  std::vector<std::pair<int64_t, int64_t>> regions;
+  // A file using fewer blocks than its size has holes; checking first spares two lseek calls
+  // per ordinary file. (A compressed or inline-data file may also qualify: its map is one
+  // region, and that is not treated as sparse below.)
+  if (st.st_size == 0 || static_cast<int64_t>(st.st_blocks) * 512 >= st.st_size) {
+    return regions;
+  }
+  off_t offset = 0;
+  while (offset < st.st_size) {
+    off_t data = ::lseek(fd, offset, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) {
+        break; // only a hole up to the end
+      }
+      return {}; // SEEK_DATA unsupported: read it whole
+    }
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) {
+      return {};
+    }
+    hole = std::min<off_t>(hole, st.st_size);
+    if (hole > data) {
+      regions.emplace_back(data, hole - data);
+    }
+    offset = hole;
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  if (regions.size() == 1 && regions[0].first == 0 && regions[0].second == st.st_size) {
+    return {};
+  }
+  return regions;
+}
+
+// Feeds `length` bytes of the file from `offset` (or zeros for a hole) to the archive.
+Status
+copy_range(struct archive* archive,
+           int fd,
+           const PackEntry& file,
+           int64_t offset,
+           int64_t length,
+           bool hole,
+           const std::function<void(uint64_t)>& progress,
+           uint64_t& done,
+           int64_t& copied)
+{
+  static thread_local std::string buffer(1 << 18, '\0');
+  static const std::string zeros(1 << 18, '\0');
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(length, buffer.size()));
+    ssize_t n = 0;
+    if (hole) {
+      // The PAX writer drops the bytes of a hole itself (GNU sparse 1.0): they are only counted.
+      n = static_cast<ssize_t>(want);
+    } else {
+      n = ::pread(fd, buffer.data(), want, offset);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        return fail(errno_error("cannot read", file.path, errno));
+      }
+      if (n == 0) {
+        return {}; // shrank: reported by the caller
+      }
+    }
+    if (archive_write_data(archive, hole ? zeros.data() : buffer.data(), static_cast<size_t>(n))
+        < 0) {
+      return fail(archive_failure(archive, "cannot write " + file.path));
+    }
+    offset += n;
+    length -= n;
+    copied += n;
+    if (!hole) {
+      done += static_cast<uint64_t>(n);
+      if (progress) {
+        progress(done);
+      }
+    }
+  }
+  return {};
+}
+
 // Reads a regular file into the archive. The header carries the size fstat gives on the opened
 // file; if the file then grows, shrinks or is rewritten while being read the entry would lie,
-// so that is an error the caller can retry.
+// so that is an error the caller can retry (or, for a live machine's file, packed as read).
+// Holes are not inflated: the entry gets a sparse map and only the data regions are stored.
 Status
 write_file_data(struct archive* archive,
                 struct archive_entry* entry,
@@ -147,47 +237,63 @@ write_file_data(struct archive* archive,
   std::string real = root.real(file.path);
   int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
+    if (file.live && errno == ENOENT) {
+      return {}; // removed since the walk: the image simply does not have it
+    }
     return fail(errno_error("cannot open", file.path, errno));
   }
   struct stat before {
   };
   ::fstat(fd, &before);
   archive_entry_set_size(entry, before.st_size);
+  auto regions = data_regions(fd, before);
+  for (const auto& [offset, length] : regions) {
+    archive_entry_sparse_add_entry(entry, offset, length);
+  }
+  if (!regions.empty() && regions.back().first + regions.back().second < before.st_size) {
+    // A trailing hole: GNU tar's convention is a last, empty region at the end of the file.
+    archive_entry_sparse_add_entry(entry, before.st_size, 0);
+  }
   if (!header_ok(archive_write_header(archive, entry))) {
     ::close(fd);
     return fail(archive_failure(archive, "cannot write the header of " + file.path));
   }
-  static thread_local std::string buffer(1 << 18, '\0');
-  uint64_t left = static_cast<uint64_t>(before.st_size);
-  while (left > 0) {
-    ssize_t n = ::read(fd, buffer.data(), std::min<uint64_t>(left, buffer.size()));
-    if (n < 0 && errno == EINTR) {
-      continue;
+  int64_t copied = 0;
+  Status status;
+  if (regions.empty()) {
+    status = copy_range(archive, fd, file, 0, before.st_size, false, progress, done, copied);
+  } else {
+    int64_t position = 0;
+    for (const auto& [offset, length] : regions) {
+      if (status && offset > position) {
+        status = copy_range(
+            archive, fd, file, position, offset - position, true, progress, done, copied);
+      }
+      if (status) {
+        status = copy_range(archive, fd, file, offset, length, false, progress, done, copied);
+      }
+      position = offset + length;
     }
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return fail(errno_error("cannot read", file.path, err));
-    }
-    if (n == 0) {
-      break; // shrank: reported below
-    }
-    if (archive_write_data(archive, buffer.data(), static_cast<size_t>(n)) < 0) {
-      ::close(fd);
-      return fail(archive_failure(archive, "cannot write " + file.path));
-    }
-    left -= static_cast<uint64_t>(n);
-    done += static_cast<uint64_t>(n);
-    if (progress) {
-      progress(done);
+    if (status && position < before.st_size) {
+      status = copy_range(
+          archive, fd, file, position, before.st_size - position, true, progress, done, copied);
     }
   }
   struct stat after {
   };
   ::fstat(fd, &after);
   ::close(fd);
-  if (left != 0 || after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec
-      || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+  if (!status) {
+    return status;
+  }
+  bool changed = copied != before.st_size || after.st_size != before.st_size
+                 || after.st_mtim.tv_sec != before.st_mtim.tv_sec
+                 || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec;
+  if (changed && file.live) {
+    // libarchive pads a short entry with zeros when the next header is written.
+    return {};
+  }
+  if (changed) {
     return fail(Error(ErrorCode::source_changed,
                       fmt::format("{} changed while it was read ({} bytes, now {})",
                                   file.path,
@@ -264,6 +370,9 @@ write_entries(struct archive* archive,
     if (!file.capability.empty()) {
       archive_entry_xattr_add_entry(
           entry, "security.capability", file.capability.data(), file.capability.size());
+    }
+    for (const auto& [xattr_name, value] : file.xattrs) {
+      archive_entry_xattr_add_entry(entry, xattr_name.c_str(), value.data(), value.size());
     }
     Status status;
     switch (file.type) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <set>
 
@@ -320,13 +321,9 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   if (S_ISREG(st->st_mode)) {
     entry.type = EntryType::regular;
     entry.size = static_cast<uint64_t>(st->st_size);
-    // File capabilities (setcap cap_net_bind_service=+ep) live in this xattr; security.selinux
+    // File capabilities (setcap cap_net_bind_service=+ep) and POSIX ACLs; security.selinux
     // and the rest are host-specific and left out.
-    char value[256];
-    ssize_t n = ::lgetxattr(m_root.real(path).c_str(), "security.capability", value, sizeof(value));
-    if (n > 0) {
-      entry.capability.assign(value, static_cast<size_t>(n));
-    }
+    read_kept_xattrs(m_root.real(path), entry);
     m_set.entries[path] = std::move(entry);
     return {};
   }
@@ -812,6 +809,36 @@ is_excluded(const std::string& path, const std::vector<Exclusion>& exclude)
     }
   }
   return false;
+}
+
+void
+read_kept_xattrs(const std::string& real_path, PackEntry& entry)
+{
+  char names[4096];
+  ssize_t length = ::llistxattr(real_path.c_str(), names, sizeof(names));
+  if (length <= 0) {
+    return; // none, or a file system without xattrs (ENOTSUP), or a list too long to be ours
+  }
+  for (const char* name = names; name < names + length; name += std::strlen(name) + 1) {
+    std::string key(name);
+    bool capability = key == "security.capability";
+    bool keep = capability || key == "system.posix_acl_access" || key == "system.posix_acl_default"
+                || starts_with(key, "user.");
+    if (!keep) {
+      continue;
+    }
+    std::string value(65536, '\0');
+    ssize_t n = ::lgetxattr(real_path.c_str(), name, value.data(), value.size());
+    if (n < 0) {
+      continue; // removed since the listing
+    }
+    value.resize(static_cast<size_t>(n));
+    if (capability) {
+      entry.capability = std::move(value);
+    } else {
+      entry.xattrs.emplace_back(std::move(key), std::move(value));
+    }
+  }
 }
 
 Result<FileSet>

@@ -36,6 +36,12 @@ struct PackEntry {
   bool generated = false;  // content below, not read from the host (passwd, group, ...)
   std::string content;
   std::string capability; // raw security.capability xattr; empty when none
+  // Further extended attributes kept as on the source (name, raw value): the POSIX ACLs
+  // system.posix_acl_access/default and user.* (read_kept_xattrs). Never security.selinux.
+  std::vector<std::pair<std::string, std::string>> xattrs;
+  // Machine mode reads a live system: a file that changes or vanishes while it is read is
+  // packed as it was read (padded when it shrank) instead of failing the layer.
+  bool live = false;
   std::string reason;     // why it is in the image ("needed by /usr/bin/java", ...)
 };
 
@@ -71,5 +77,11 @@ expand_file_set(const Analysis& analysis, const HostRoot& root, const ExpandOpti
 // against the whole path with fnmatch(3) ('*' crosses '/'); any other pattern against the last
 // component only. A match also excludes everything below the matched path.
 bool is_excluded(const std::string& path, const std::vector<Exclusion>& exclude);
+
+// Reads the extended attributes an image keeps from the file at `real_path` (a path on this
+// machine): security.capability into entry.capability, POSIX ACLs (system.posix_acl_access,
+// system.posix_acl_default) and user.* into entry.xattrs. security.selinux, security.ima/evm
+// and trusted.* (overlayfs internals) describe the source host and are dropped.
+void read_kept_xattrs(const std::string& real_path, PackEntry& entry);
 
 } // namespace decant

@@ -1,0 +1,754 @@
+#include "jboss_analyzer.hpp"
+
+#include "installation.hpp"
+#include "server_command.hpp"
+#include "socket_bindings.hpp"
+#include "standalone_config.hpp"
+
+#include <decant/analyzer/common.hpp>
+#include <decant/util/strings.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <java/jdbc.hpp>
+#include <java/jvm.hpp>
+#include <set>
+
+namespace decant::jboss {
+
+namespace {
+
+const char* const k_type = "java-jboss";
+
+std::string
+dir_name(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+bool
+is_loopback(const std::string& address)
+{
+  return starts_with(address, "127.") || address == "::1" || address == "localhost";
+}
+
+// The JVM command of a process when it is a JBoss JVM of any kind, else nullopt.
+std::optional<java::JvmCommand>
+jboss_command(const ProcessInfo& process)
+{
+  if (!java::is_java(process) || process.cmdline.empty()) {
+    return std::nullopt;
+  }
+  auto command = java::parse_jvm_command(process.cmdline);
+  if (!command) {
+    return std::nullopt;
+  }
+  LaunchKind kind = launch_kind(*command);
+  if (kind == LaunchKind::none || kind == LaunchKind::other_module) {
+    return std::nullopt;
+  }
+  return *command;
+}
+
+// Everything identify() and analyze() share: the command, the directories WildFly derives from
+// it, the active configuration and its resolved sockets.
+struct ServerModel {
+  java::JvmCommand jvm;
+  ServerCommand server;
+  std::string home;                          // jboss.home.dir, host path
+  std::string base_dir;                      // jboss.server.base.dir
+  std::string config_dir;                    // jboss.server.config.dir
+  std::string data_dir;                      // jboss.server.data.dir
+  std::string log_dir;                       // jboss.server.log.dir
+  std::string temp_dir;                      // jboss.server.temp.dir
+  std::string config_file;                   // the active standalone*.xml, host path
+  std::vector<std::string> module_paths;     // host paths
+  std::vector<std::string> properties_files; // --properties files, host paths
+  // Effective properties: command line, then the configuration's <system-properties>, then the
+  // directories WildFly sets when the command line leaves them out.
+  std::map<std::string, std::string> properties;
+  StandaloneConfig config;
+  ResolvedSockets sockets;
+  bool uses_environment = false; // the configuration has ${env.NAME} expressions
+};
+
+// WildFly's lookup for ${...}: system properties, and env.NAME for the environment
+// (org.jboss.as.controller.ExpressionResolverImpl / the "env." prefix).
+java::PropertyLookup
+lookup_for(const ProcessInfo& process, const std::map<std::string, std::string>& properties)
+{
+  return [&process, &properties](const std::string& name) -> std::optional<std::string> {
+    if (starts_with(name, "env.")) {
+      return process.env(name.substr(4));
+    }
+    auto it = properties.find(name);
+    if (it == properties.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
+}
+
+Error
+unsupported_error(const ProcessInfo& process, const java::JvmCommand& jvm, LaunchKind kind)
+{
+  if (kind == LaunchKind::legacy) {
+    return Error(ErrorCode::unsupported,
+                 fmt::format("PID {}: unsupported version: JBoss AS 4-6 ({}), which predates "
+                             "jboss-modules and the standalone configuration decant reads",
+                             process.pid,
+                             jvm.main_class.empty() ? "run.jar" : jvm.main_class),
+                 "decant migrates JBoss AS 7, JBoss EAP 6-8 and WildFly in standalone mode; "
+                 "upgrade the application to one of those first");
+  }
+  std::string which = "a server of the domain";
+  for (const auto& option : jvm.options) {
+    if (option == "-D[Process Controller]") {
+      which = "the process controller";
+    } else if (option == "-D[Host Controller]") {
+      which = "the host controller";
+    } else if (starts_with(option, "-D[Server:")) {
+      which = "managed server " + option.substr(10, option.size() - 11);
+    }
+  }
+  return Error(ErrorCode::unsupported,
+               fmt::format("PID {}: unsupported: domain mode ({}); decant migrates standalone "
+                           "servers only",
+                           process.pid,
+                           which),
+               "run the application on a standalone server (bin/standalone.sh -c "
+               "standalone-full.xml with the profile the domain gave it) and analyze that process");
+}
+
+Result<ServerModel>
+load_model(const ProcessInfo& process, const HostRoot& root)
+{
+  auto command = jboss_command(process);
+  if (!command) {
+    return fail(ErrorCode::unsupported, "PID {} is not a JBoss/WildFly server", process.pid);
+  }
+  ServerModel m;
+  m.jvm = *command;
+  LaunchKind kind = launch_kind(m.jvm);
+  if (kind != LaunchKind::standalone) {
+    return fail(unsupported_error(process, m.jvm, kind));
+  }
+
+  auto read_properties_file = [&](const std::string& name) -> Result<std::string> {
+    std::string path = starts_with(name, "file:") ? name.substr(5) : name;
+    std::string host = process.host_path(path);
+    auto text = root.read_file(host);
+    if (!text) {
+      return fail(Error(text.error().code,
+                        fmt::format("cannot read {}: {}", host, text.error().message),
+                        "the server read this file at start; restore it (or remove the "
+                        "--properties argument and restart) and analyze again"));
+    }
+    return text;
+  };
+  auto server = parse_server_command(m.jvm, read_properties_file);
+  if (!server) {
+    return fail(server.error().context(fmt::format("PID {}", process.pid)));
+  }
+  m.server = *server;
+  m.properties = m.server.properties;
+  for (const auto& path : m.server.module_paths) {
+    m.module_paths.push_back(HostRoot::normalize(process.host_path(path)));
+  }
+  for (const auto& file : m.server.properties_files) {
+    std::string path = starts_with(file, "file:") ? file.substr(5) : file;
+    m.properties_files.push_back(HostRoot::normalize(process.host_path(path)));
+  }
+
+  // Directories as org.jboss.as.server.ServerEnvironment derives them.
+  auto property = [&](const std::string& name) -> std::string {
+    auto it = m.properties.find(name);
+    return it == m.properties.end() ? "" : it->second;
+  };
+  std::string home = property("jboss.home.dir");
+  if (home.empty()) {
+    home = process.env("JBOSS_HOME").value_or("");
+  }
+  if (home.empty()) {
+    // jboss-modules.jar sits in the installation's top directory.
+    home = dir_name(process.host_path(m.server.modules_jar));
+  }
+  m.home = HostRoot::normalize(process.host_path(home));
+  auto directory = [&](const std::string& name, const std::string& fallback) {
+    std::string value = property(name);
+    std::string path = value.empty() ? fallback : HostRoot::normalize(process.host_path(value));
+    m.properties[name] = path;
+    return path;
+  };
+  m.properties["jboss.home.dir"] = m.home;
+  m.base_dir = directory("jboss.server.base.dir", m.home + "/standalone");
+  m.config_dir = directory("jboss.server.config.dir", m.base_dir + "/configuration");
+  m.data_dir = directory("jboss.server.data.dir", m.base_dir + "/data");
+  m.log_dir = directory("jboss.server.log.dir", m.base_dir + "/log");
+  m.temp_dir = directory("jboss.server.temp.dir", m.base_dir + "/tmp");
+  directory("jboss.server.deploy.dir", m.data_dir + "/content");
+
+  // -c / --server-config: a name in the configuration directory, or a path. Without it,
+  // ServerEnvironment takes jboss.server.default.config (AS 7's standalone.conf sets it), then
+  // standalone.xml.
+  std::string name = m.server.server_config;
+  if (name.empty()) {
+    name = property("jboss.server.default.config");
+  }
+  if (name.empty()) {
+    name = "standalone.xml";
+  }
+  if (starts_with(name, "/")) {
+    m.config_file = HostRoot::normalize(process.host_path(name));
+  } else {
+    m.config_file = HostRoot::normalize(m.config_dir + "/" + name);
+    if (!root.is_regular_file(m.config_file) && name.find('/') != std::string::npos) {
+      m.config_file = HostRoot::normalize(process.host_path(name));
+    }
+  }
+  if (!root.is_regular_file(m.config_file)) {
+    return fail(
+        Error(ErrorCode::not_found,
+              fmt::format("PID {}: the server configuration {} is missing{}",
+                          process.pid,
+                          m.config_file,
+                          m.server.server_config.empty()
+                              ? ""
+                              : " (named by server argument -c " + m.server.server_config + ")"),
+              "the server read it at start and rewrites it on changes; restore it from "
+              "standalone_xml_history/ or a backup, then analyze again"));
+  }
+  auto text = root.read_file(m.config_file);
+  if (!text) {
+    return fail(text.error().context("cannot read " + m.config_file));
+  }
+  m.uses_environment = text->find("env.") != std::string::npos;
+  auto config = parse_standalone_config(*text, m.config_file);
+  if (!config) {
+    return fail(config.error());
+  }
+  m.config = std::move(*config);
+
+  // <system-properties> are set at boot before the socket bindings are resolved, and
+  // SystemPropertyAddHandler sets them whatever the command line said.
+  auto lookup = lookup_for(process, m.properties);
+  for (const auto& prop : m.config.system_properties) {
+    auto value = java::expand_placeholders(prop.value, lookup, true);
+    if (!value) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("{}:{}: system property \"{}\": {}",
+                                    m.config_file,
+                                    prop.line,
+                                    prop.name,
+                                    value.error().message),
+                        "define the property with -Dname=value as the server was started with"));
+    }
+    m.properties[prop.name] = *value;
+  }
+  auto sockets = resolve_socket_bindings(m.config, lookup_for(process, m.properties));
+  if (!sockets) {
+    return fail(sockets.error());
+  }
+  m.sockets = std::move(*sockets);
+  return m;
+}
+
+std::string
+identity_of(const ServerModel& m)
+{
+  return m.base_dir + "\n" + m.config_file;
+}
+
+bool
+listening_on(const ProcessInfo& process, uint16_t port)
+{
+  return std::any_of(process.listening.begin(), process.listening.end(), [&](const TcpSocket& s) {
+    return s.local_port == port;
+  });
+}
+
+// The -b argument that makes an interface listen on all interfaces in the image, when its
+// address comes from ${jboss.bind.address...} (what standalone.sh -b sets).
+std::string
+rebind_argument(const StandaloneConfig& config, const std::string& interface_name)
+{
+  const ConfigInterface* iface = config.find_interface(interface_name);
+  if (!iface) {
+    return "";
+  }
+  const std::string& value = iface->value;
+  auto pos = value.find("${jboss.bind.address");
+  if (pos == std::string::npos) {
+    return "";
+  }
+  size_t end = value.find_first_of(":,}", pos + 2);
+  std::string name = value.substr(pos + 2, end - pos - 2);
+  if (name == "jboss.bind.address") {
+    return "-b=0.0.0.0";
+  }
+  if (starts_with(name, "jboss.bind.address.")) {
+    return "-b" + name.substr(19) + "=0.0.0.0";
+  }
+  return "";
+}
+
+void
+add_ports(Analysis& a, const ProcessInfo& process, const ServerModel& m)
+{
+  std::set<std::string> rebound;
+  for (const auto& binding : m.sockets.bindings) {
+    if (!binding.used || binding.port == 0) {
+      continue;
+    }
+    Port port;
+    port.port = binding.port;
+    port.protocol = binding.protocol;
+    port.address = binding.address;
+    port.role = binding.role;
+    port.name = binding.name;
+    port.source = fmt::format("{}:{}", m.config_file, binding.line);
+    port.listening = binding.protocol == "tcp" && listening_on(process, binding.port);
+    // Management stays inside (the operator reaches it with kubectl port-forward); transaction
+    // recovery sockets serve this JVM's own recovery manager; UDP bindings are cluster traffic.
+    port.expose = binding.protocol == "tcp" && binding.role != PortRole::management
+                  && binding.role != PortRole::txn;
+    if (port.expose && is_loopback(binding.address)) {
+      std::string argument = rebind_argument(m.config, binding.interface_name);
+      if (!argument.empty()) {
+        if (rebound.insert(argument).second) {
+          a.start.command.push_back(argument);
+          a.warn("localhost-only",
+                 fmt::format("interface \"{}\" resolves to {} here, which nothing outside a "
+                             "container can reach; the image starts the server with {} so its "
+                             "bindings listen on all interfaces",
+                             binding.interface_name,
+                             binding.address,
+                             argument));
+        }
+        port.address = "";
+      } else {
+        a.warn("localhost-only",
+               fmt::format("socket-binding \"{}\" ({}) listens on {} only and its interface "
+                           "\"{}\" has no ${{jboss.bind.address}} to override; change the "
+                           "interface to <any-address/> in the image's configuration",
+                           binding.name,
+                           port.source,
+                           binding.address,
+                           binding.interface_name));
+      }
+    }
+    if (binding.protocol == "tcp" && !port.listening) {
+      a.warn(
+          "port-not-listening",
+          fmt::format("socket-binding \"{}\" ({}, used by {}) gives port {}, but PID {} does not "
+                      "listen on it (still starting, or the subsystem opens it lazily)",
+                      binding.name,
+                      port.source,
+                      binding.use,
+                      binding.port,
+                      process.pid));
+    }
+    a.ports.push_back(port);
+  }
+  std::set<uint16_t> seen;
+  for (const auto& socket : process.listening) {
+    uint16_t number = socket.local_port;
+    bool known = std::any_of(
+        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == number; });
+    if (known || !seen.insert(number).second) {
+      continue;
+    }
+    Port port;
+    port.port = number;
+    port.listening = true;
+    port.source = "socket";
+    a.ports.push_back(port);
+    a.warn("port-unconfigured",
+           fmt::format("PID {} listens on port {}, which no socket binding of {} gives (a debug "
+                       "agent, JMX, or an application's own server socket); it is not exposed: "
+                       "set expose to true in analysis.json if clients need it",
+                       process.pid,
+                       number,
+                       m.config_file));
+  }
+  std::sort(
+      a.ports.begin(), a.ports.end(), [](const Port& x, const Port& y) { return x.port < y.port; });
+}
+
+// "DS_" + "ExampleDS" + "_PASSWORD" -> DS_EXAMPLEDS_PASSWORD: upper case, other characters '_'.
+std::string
+secret_name(const std::string& prefix, const std::string& owner, const std::string& suffix)
+{
+  std::string out = prefix;
+  for (char c : owner) {
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  }
+  return out + suffix;
+}
+
+// Datasources: URLs to dependencies, passwords to secrets.json. `holders` gets a description of
+// each secret found in the configuration file.
+void
+add_datasources(Analysis& a,
+                const ProcessInfo& process,
+                const ServerModel& m,
+                std::vector<std::string>& holders)
+{
+  auto lookup = lookup_for(process, m.properties);
+  auto& list = a.runtime.details["datasources"] = nlohmann::json::array();
+  for (const auto& ds : m.config.datasources) {
+    nlohmann::json entry = {{"poolName", ds.pool_name},
+                            {"jndiName", ds.jndi_name},
+                            {"xa", ds.xa},
+                            {"driver", ds.driver},
+                            {"source", fmt::format("{}:{}", m.config_file, ds.line)}};
+    // The URL: its endpoints are dependencies the container must reach.
+    if (!ds.connection_url.text.empty()) {
+      auto url = java::expand_placeholders(ds.connection_url.text, lookup, true);
+      std::string where = fmt::format("{}:{}", m.config_file, ds.connection_url.line);
+      if (!url) {
+        a.warn("unresolved-expression",
+               fmt::format("{}: datasource \"{}\" connection URL: {}",
+                           where,
+                           ds.pool_name,
+                           url.error().message));
+      } else {
+        entry["connectionUrl"] = *url;
+        auto endpoints = java::parse_jdbc_url(*url);
+        for (const auto& endpoint : endpoints ? *endpoints : std::vector<java::JdbcEndpoint>{}) {
+          a.dependencies.push_back({DependencyKind::database, endpoint.host, endpoint.port, where});
+          if (is_loopback(endpoint.host)) {
+            a.warn("dependency-localhost",
+                   fmt::format("datasource \"{}\" ({}) connects to {}: inside a container that "
+                               "is the container itself; point it at the database host's name",
+                               ds.pool_name,
+                               where,
+                               endpoint.host));
+          }
+        }
+      }
+    } else if (!ds.server_name.empty()) {
+      auto port = parse_u64(ds.port_number);
+      a.dependencies.push_back({DependencyKind::database,
+                                ds.server_name,
+                                static_cast<uint16_t>(port && *port <= 65535 ? *port : 0),
+                                fmt::format("{}:{}", m.config_file, ds.line)});
+    }
+    if (!ds.password.text.empty()) {
+      std::string where = fmt::format("{}:{}", m.config_file, ds.password.line);
+      if (starts_with(ds.password.text, "${VAULT::")) {
+        a.warn("password-vault",
+               fmt::format("{}: datasource \"{}\" takes its password from the legacy security "
+                           "vault; the vault files must be in the image",
+                           where,
+                           ds.pool_name));
+      } else {
+        auto value = java::expand_placeholders(ds.password.text, lookup, true);
+        a.add_secret(secret_name("DS_", ds.pool_name, "_PASSWORD"),
+                     where,
+                     value ? *value : ds.password.text);
+        holders.push_back("datasource " + ds.pool_name);
+      }
+    }
+    list.push_back(entry);
+  }
+}
+
+// Key store, key manager, security realm and messaging cluster passwords written in clear text.
+void
+add_config_credentials(Analysis& a,
+                       const ProcessInfo& process,
+                       const ServerModel& m,
+                       std::vector<std::string>& holders)
+{
+  auto lookup = lookup_for(process, m.properties);
+  for (const auto& credential : m.config.credentials) {
+    auto value = java::expand_placeholders(credential.value.text, lookup, true);
+    std::string suffix = credential.attribute == "clear-text"
+                             ? "_PASSWORD"
+                             : secret_name("_", credential.attribute, "");
+    a.add_secret(secret_name("CONFIG_", credential.owner, suffix),
+                 fmt::format("{}:{}", m.config_file, credential.value.line),
+                 value ? *value : credential.value.text);
+    holders.push_back(credential.owner);
+  }
+}
+
+void
+mark_config_secret(Analysis& a, const ServerModel& m, std::vector<std::string> holders)
+{
+  if (holders.empty()) {
+    return;
+  }
+  std::sort(holders.begin(), holders.end());
+  holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+  a.add_file({m.config_file,
+              fmt::format("active server configuration; holds the credentials of {} (values in "
+                          "secrets.json)",
+                          join(holders, ", ")),
+              FileRole::config,
+              true,
+              false});
+}
+
+// Outbound socket bindings name the services the server connects to (mail-smtp, remote EJB
+// servers, mod_cluster proxies).
+void
+add_outbound(Analysis& a, const ServerModel& m)
+{
+  for (const auto& outbound : m.sockets.outbound) {
+    std::string where = fmt::format("{}:{}", m.config_file, outbound.line);
+    a.dependencies.push_back({DependencyKind::service, outbound.host, outbound.port, where});
+    if (is_loopback(outbound.host)) {
+      a.warn("dependency-localhost",
+             fmt::format("outbound-socket-binding \"{}\" ({}) connects to {}:{}: inside a "
+                         "container that is the container itself; point it at the service's "
+                         "host name",
+                         outbound.name,
+                         where,
+                         outbound.host,
+                         outbound.port));
+    }
+  }
+}
+
+void
+add_files(Analysis& a, const HostRoot& root, const ServerModel& m)
+{
+  a.add_file({m.home,
+              "JBoss/WildFly installation (jboss.home.dir): jboss-modules.jar, modules/, bin/",
+              FileRole::server,
+              false,
+              false});
+  if (!starts_with(m.base_dir + "/", m.home + "/")) {
+    a.add_file({m.base_dir,
+                "server base directory (jboss.server.base.dir): configuration/, deployments/",
+                FileRole::app,
+                false,
+                false});
+  }
+  for (const auto& path : m.module_paths) {
+    if (!starts_with(path + "/", m.home + "/")) {
+      a.add_file({path, "module path (-mp)", FileRole::server, false, false});
+    }
+  }
+  if (!starts_with(m.config_file, m.config_dir + "/")
+      && !starts_with(m.config_file, m.home + "/")) {
+    a.add_file({m.config_file, "active server configuration (-c)", FileRole::config, false, false});
+  }
+  for (const auto& file : m.properties_files) {
+    a.add_file({file, "server argument --properties", FileRole::config, false, false});
+  }
+  // Domain mode's directory and the configuration history are not used by this server.
+  if (root.is_directory(m.home + "/domain")) {
+    a.exclude.push_back({m.home + "/domain", "domain mode files; this server runs standalone"});
+  }
+  a.exclude.push_back({m.config_dir + "/standalone_xml_history",
+                       "configuration snapshots the server writes at each boot"});
+  a.volumes.push_back(
+      {m.log_dir, VolumeRole::log, 0, 0, 0755, "server logs (jboss.server.log.dir)"});
+  a.volumes.push_back(
+      {m.temp_dir, VolumeRole::temp, 0, 0, 0755, "temporary files (jboss.server.temp.dir)"});
+  // data/content holds the deployments managed through the CLI or console (referenced by
+  // <deployments>): they are part of the application. The rest of data/ is runtime state.
+  if (auto entries = root.list_directory(m.data_dir)) {
+    for (const auto& entry : *entries) {
+      if (entry != "content") {
+        a.volumes.push_back({m.data_dir + "/" + entry,
+                             VolumeRole::data,
+                             0,
+                             0,
+                             0755,
+                             "server runtime state (jboss.server.data.dir)"});
+      }
+    }
+  }
+  auto uid = a.process.uid;
+  auto gid = a.process.gid;
+  for (auto& volume : a.volumes) {
+    volume.uid = uid;
+    volume.gid = gid;
+  }
+}
+
+void
+add_deployments(Analysis& a, const HostRoot& root, const ServerModel& m)
+{
+  auto& list = a.runtime.details["deployments"] = nlohmann::json::array();
+  std::string scanner_dir;
+  if (!m.config.scanner_path.empty()) {
+    std::string relative_to = m.config.scanner_relative_to;
+    auto it = m.properties.find(relative_to);
+    scanner_dir = relative_to.empty() || it == m.properties.end()
+                      ? m.config.scanner_path
+                      : it->second + "/" + m.config.scanner_path;
+    scanner_dir = HostRoot::normalize(scanner_dir);
+    for (const auto& deployment : scan_deployments(root, scanner_dir)) {
+      list.push_back({{"name", deployment.name},
+                      {"path", deployment.path},
+                      {"state", deployment.state},
+                      {"exploded", deployment.exploded},
+                      {"managedBy", "deployment-scanner"}});
+    }
+  }
+  for (const auto& deployment : m.config.deployments) {
+    nlohmann::json entry = {{"name", deployment.name},
+                            {"runtimeName", deployment.runtime_name},
+                            {"state", deployment.enabled ? "enabled" : "disabled"},
+                            {"managedBy", "configuration"}};
+    if (deployment.sha1.size() > 2) {
+      std::string path =
+          m.data_dir + "/content/" + deployment.sha1.substr(0, 2) + "/" + deployment.sha1.substr(2);
+      entry["path"] = path;
+      a.add_file(
+          {path,
+           fmt::format(
+               "managed deployment {} ({}:{})", deployment.name, m.config_file, deployment.line),
+           FileRole::app,
+           false,
+           false});
+      if (!root.exists(path)) {
+        a.warn("deployment-content-missing",
+               fmt::format("{}:{}: deployment \"{}\" names content {} which is not there",
+                           m.config_file,
+                           deployment.line,
+                           deployment.name,
+                           path));
+      }
+    } else if (!deployment.path.empty()) {
+      entry["path"] = deployment.path;
+    }
+    list.push_back(entry);
+  }
+  a.runtime.details["deploymentScanner"] = scanner_dir;
+}
+
+class JbossAnalyzer final : public Analyzer
+{
+public:
+  const AnalyzerInfo&
+  info() const override
+  {
+    static const AnalyzerInfo k_info{
+        k_type,
+        "JBoss AS 7, JBoss EAP 6-8 and WildFly in standalone mode (jboss-modules.jar "
+        "org.jboss.as.standalone)",
+        {"<jboss.server.config.dir>/standalone*.xml (-c / --server-config)",
+         "--properties files",
+         "modules/system/layers/base/org/jboss/as/product/<slot>/dir/META-INF/MANIFEST.MF",
+         "bin/product.conf",
+         "version.txt",
+         "<JAVA_HOME>/release"}};
+    return k_info;
+  }
+
+  bool
+  matches(const ProcessInfo& process, const HostRoot& /*root*/) const override
+  {
+    // Domain mode and JBoss AS 4-6 are ours too: analyze() says why they are unsupported.
+    return jboss_command(process).has_value();
+  }
+
+  Result<AppIdentity>
+  identify(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto model = load_model(process, root);
+    if (!model) {
+      return fail(model.error());
+    }
+    return AppIdentity{make_application_id(k_type, identity_of(*model)), k_type, model->base_dir};
+  }
+
+  Result<Analysis>
+  analyze(const ProcessInfo& process, const HostRoot& root) const override
+  {
+    auto loaded = load_model(process, root);
+    if (!loaded) {
+      return fail(loaded.error());
+    }
+    const ServerModel& m = *loaded;
+    Analysis a = base_analysis(process, root, k_type, identity_of(m));
+    if (!a.start.command.empty() && !process.exe.empty()) {
+      a.start.command[0] = process.exe;
+    }
+
+    ProductVersion product = product_version(root, m.home, m.module_paths);
+    a.runtime.name = product.name.empty() ? "WildFly" : product.name;
+    a.runtime.version = product.version;
+    if (product.version.empty()) {
+      a.warn("version-unknown",
+             fmt::format("no product module, version.txt or server jar under {} tells the "
+                         "version",
+                         m.home));
+    }
+    nlohmann::json& details = a.runtime.details;
+    details["versionSource"] = product.source;
+    details["jbossHome"] = m.home;
+    details["serverBaseDir"] = m.base_dir;
+    details["serverConfigDir"] = m.config_dir;
+    details["serverConfig"] = m.config_file;
+    details["configNamespace"] = m.config.root_namespace;
+    details["module"] = m.server.module;
+    details["modulesJar"] = HostRoot::normalize(process.host_path(m.server.modules_jar));
+    details["modulePath"] = m.module_paths;
+    details["serverArguments"] = m.server.server_arguments;
+    details["propertiesFiles"] = m.server.properties_files;
+    std::string java_home = java::java_home_from_exe(process.exe);
+    if (!java_home.empty()) {
+      details["javaHome"] = java_home;
+      details["javaVersion"] = java::java_version(root, java_home);
+      java::add_java_home(a, root, java_home);
+    }
+    java::set_heap_resources(a, m.jvm);
+    java::add_jvm_argument_files(a, root, process, m.jvm);
+
+    details["socketBindingGroup"] = m.sockets.group;
+    details["portOffset"] = m.sockets.port_offset;
+    details["interfaces"] = m.sockets.interface_addresses;
+    auto& bindings = details["socketBindings"] = nlohmann::json::array();
+    for (const auto& binding : m.sockets.bindings) {
+      bindings.push_back({{"name", binding.name},
+                          {"port", binding.port},
+                          {"configuredPort", binding.configured_port},
+                          {"interface", binding.interface_name},
+                          {"address", binding.address},
+                          {"protocol", binding.protocol},
+                          {"role", to_string(binding.role)},
+                          {"usedBy", binding.use},
+                          {"line", binding.line}});
+    }
+    for (const auto& warning : m.sockets.warnings) {
+      a.warn(warning.code, warning.message);
+    }
+
+    if (m.uses_environment && !process.environ_readable) {
+      // Without /proc/<pid>/environ every ${env.NAME:default} took its default here.
+      a.warn("environment-unreadable",
+             fmt::format("{} has ${{env.NAME}} expressions but the environment of PID {} could "
+                         "not be read; their defaults were used (run decant as root)",
+                         m.config_file,
+                         process.pid));
+    }
+    add_ports(a, process, m);
+    add_files(a, root, m);
+    add_deployments(a, root, m);
+    std::vector<std::string> holders;
+    add_datasources(a, process, m, holders);
+    add_config_credentials(a, process, m, holders);
+    mark_config_secret(a, m, holders);
+    add_outbound(a, m);
+    redact_secret_arguments(a);
+    return a;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Analyzer>
+make_jboss_analyzer()
+{
+  return std::make_unique<JbossAnalyzer>();
+}
+
+} // namespace decant::jboss

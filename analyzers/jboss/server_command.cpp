@@ -1,0 +1,243 @@
+#include "server_command.hpp"
+
+#include <decant/util/strings.hpp>
+
+#include <set>
+
+namespace decant::jboss {
+
+namespace {
+
+// jboss-modules options that take the next argument as their value (org.jboss.modules.Main).
+const std::set<std::string> k_modules_options_with_value = {
+    "-mp",
+    "-modulepath",
+    "--modulepath",
+    "-dep",
+    "-dependencies",
+    "--dependencies",
+    "-cp",
+    "-classpath",
+    "--classpath",
+    "-config",
+    "-jaxpmodule",
+    "--jaxpmodule",
+    "-logmodule",
+    "-secmgrmodule",
+    "-add-provider",
+};
+
+std::string
+base_name(const std::string& path)
+{
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool
+is_modules_jar(const std::string& jar)
+{
+  std::string name = base_name(jar);
+  return name == "jboss-modules.jar"
+         || (starts_with(name, "jboss-modules") && ends_with(name, ".jar"));
+}
+
+// The module name after the jboss-modules options, and the index of the first argument after it.
+struct ModulesSplit {
+  std::vector<std::string> module_paths;
+  std::string module;
+  size_t rest = 0;
+  bool complete = false;
+};
+
+ModulesSplit
+split_modules_arguments(const std::vector<std::string>& args)
+{
+  ModulesSplit split_result;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.empty() || arg[0] != '-') {
+      split_result.module = arg;
+      split_result.rest = i + 1;
+      split_result.complete = true;
+      return split_result;
+    }
+    if (k_modules_options_with_value.count(arg)) {
+      if (i + 1 >= args.size()) {
+        break;
+      }
+      if (arg == "-mp" || arg == "-modulepath" || arg == "--modulepath") {
+        for (auto& path : split(args[i + 1], ':')) {
+          if (!path.empty()) {
+            split_result.module_paths.push_back(path);
+          }
+        }
+      }
+      ++i;
+    }
+  }
+  split_result.rest = args.size();
+  return split_result;
+}
+
+} // namespace
+
+LaunchKind
+launch_kind(const java::JvmCommand& command)
+{
+  if (command.main_class == "org.jboss.Main") {
+    return LaunchKind::legacy;
+  }
+  for (const auto& entry : command.classpath) {
+    if (base_name(entry) == "run.jar") {
+      return LaunchKind::legacy;
+    }
+  }
+  if (!is_modules_jar(command.jar)) {
+    return LaunchKind::none;
+  }
+  auto split_result = split_modules_arguments(command.arguments);
+  const std::string& module = split_result.module;
+  if (module == "org.jboss.as.standalone") {
+    return LaunchKind::standalone;
+  }
+  // Domain mode: the process controller starts the host controller, which starts one JVM per
+  // server running org.jboss.as.server (-D[Server:name]).
+  if (module == "org.jboss.as.process-controller" || module == "org.jboss.as.host-controller"
+      || module == "org.jboss.as.server") {
+    return LaunchKind::domain;
+  }
+  for (const auto& option : command.options) {
+    if (option == "-D[Process Controller]" || option == "-D[Host Controller]"
+        || starts_with(option, "-D[Server:")) {
+      return LaunchKind::domain;
+    }
+  }
+  if (module.empty()) {
+    for (const auto& option : command.options) {
+      if (option == "-D[Standalone]") {
+        return LaunchKind::standalone;
+      }
+    }
+  }
+  return LaunchKind::other_module;
+}
+
+Result<ServerCommand>
+parse_server_command(const java::JvmCommand& command, const PropertiesFileReader& read_properties)
+{
+  ServerCommand server;
+  server.modules_jar = command.jar;
+  auto split_result = split_modules_arguments(command.arguments);
+  if (!split_result.complete) {
+    return fail(ErrorCode::invalid_input,
+                "the jboss-modules arguments \"{}\" name no module to run",
+                join(command.arguments, " "));
+  }
+  server.module_paths = split_result.module_paths;
+  server.module = split_result.module;
+  server.server_arguments.assign(command.arguments.begin() + static_cast<long>(split_result.rest),
+                                 command.arguments.end());
+  for (const auto& [name, value] : command.system_properties) {
+    server.properties[name] = value;
+    server.property_sources[name] = "JVM option -D" + name;
+  }
+
+  const auto& args = server.server_arguments;
+  auto set = [&](const std::string& name, const std::string& value, const std::string& source) {
+    server.properties[name] = value;
+    server.property_sources[name] = source;
+  };
+  // "-x=value" or "-x value": the value and whether the next argument was consumed.
+  auto value_of = [&](size_t& i, const std::string& option) -> Result<std::string> {
+    const std::string& arg = args[i];
+    if (arg.size() > option.size() && arg[option.size()] == '=') {
+      return arg.substr(option.size() + 1);
+    }
+    if (i + 1 >= args.size()) {
+      return fail(ErrorCode::invalid_input, "server argument {} lacks its value", arg);
+    }
+    return args[++i];
+  };
+
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (starts_with(arg, "-D") && arg.size() > 2) {
+      size_t eq = arg.find('=');
+      // WildFly's Main sets "-Dname" without a value to "true".
+      if (eq == std::string::npos) {
+        set(arg.substr(2), "true", "server argument " + arg);
+      } else {
+        set(arg.substr(2, eq - 2),
+            arg.substr(eq + 1),
+            "server argument -D" + arg.substr(2, eq - 2));
+      }
+    } else if (arg == "-c" || starts_with(arg, "-c=")) {
+      auto value = value_of(i, "-c");
+      if (!value) {
+        return fail(value.error());
+      }
+      server.server_config = *value;
+    } else if (starts_with(arg, "--server-config")) {
+      auto value = value_of(i, "--server-config");
+      if (!value) {
+        return fail(value.error());
+      }
+      server.server_config = *value;
+    } else if (starts_with(arg, "--read-only-server-config")) {
+      auto value = value_of(i, "--read-only-server-config");
+      if (!value) {
+        return fail(value.error());
+      }
+      server.server_config = *value;
+      server.read_only_config = true;
+    } else if (arg == "-P" || starts_with(arg, "-P=") || starts_with(arg, "--properties")) {
+      auto value = value_of(i, arg[1] == 'P' ? "-P" : "--properties");
+      if (!value) {
+        return fail(value.error());
+      }
+      server.properties_files.push_back(*value);
+      auto content = read_properties(*value);
+      if (!content) {
+        return fail(content.error().context("server argument --properties " + *value));
+      }
+      for (const auto& [name, property] : java::parse_properties(*content)) {
+        set(name, property.value, fmt::format("--properties {}:{}", *value, property.line));
+      }
+    } else if (starts_with(arg, "-b")) {
+      // -b addr, -b=addr: jboss.bind.address; -bNAME addr, -bNAME=addr:
+      // jboss.bind.address.NAME (org.jboss.as.server.Main, the "-b" branch).
+      size_t eq = arg.find('=');
+      std::string logical;
+      std::string value;
+      if (eq == std::string::npos) {
+        if (i + 1 >= args.size()) {
+          return fail(ErrorCode::invalid_input, "server argument {} lacks its address", arg);
+        }
+        logical = arg.size() == 2 ? "" : arg.substr(2);
+        value = args[++i];
+      } else {
+        logical = arg.substr(2, eq - 2);
+        value = arg.substr(eq + 1);
+      }
+      // An IPv6 address may be written as a URL host: [::1].
+      if (value.size() > 2 && value.front() == '[' && value.back() == ']') {
+        value = value.substr(1, value.size() - 2);
+      }
+      std::string name = logical.empty() ? "jboss.bind.address" : "jboss.bind.address." + logical;
+      set(name, value, "server argument " + arg);
+    } else if (arg == "-u" || starts_with(arg, "-u=")) {
+      auto value = value_of(i, "-u");
+      if (!value) {
+        return fail(value.error());
+      }
+      set("jboss.default.multicast.address", *value, "server argument -u");
+    }
+    // Other arguments (--admin-only, -secmgr, --start-mode=..., -S...) change no port, path
+    // or address this analyzer computes.
+  }
+  return server;
+}
+
+} // namespace decant::jboss
