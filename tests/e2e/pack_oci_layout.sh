@@ -117,6 +117,25 @@ grep -q '/nonexistent/decant' "$W/missing.err" || fail "missing file not named"
 jq '.files += [{path:"/usr/share/../../etc/shadow"}]' "$W/analysis.json" > "$W/dotdot.json"
 "$DECANT" pack "$W/dotdot.json" -o "$W/t5" 2> "$W/dotdot.err"; [ $? = 6 ] || fail "a path with '..': expected exit 6"
 grep -q "files\[" "$W/dotdot.err" || fail "the '..' error does not name the entry: $(cat "$W/dotdot.err")"
+echo "== disk full: a 4 MiB tmpfs as -o DIR (private mount namespace)"
+if unshare --mount true 2>/dev/null; then
+  mkdir -p "$W/small"
+  unshare --mount bash -c '
+    mount -t tmpfs -o size=4m tmpfs "$1" || exit 90
+    "$2" pack "$3" -o "$1/img" 2> "$4/full.err"; echo $? > "$4/full.rc"
+    ls -A "$1/img" "$1/img/blobs/sha256" > "$4/full.ls" 2>&1' _ "$W/small" "$DECANT" "$W/analysis.json" "$W"
+  [ "$(cat "$W/full.rc")" != 0 ] || fail "pack onto a full disk succeeded"
+  grep -q 'No space left on device' "$W/full.err" || fail "disk full not reported: $(cat "$W/full.err")"
+  grep -q 'index.json' "$W/full.ls" && fail "a full disk left index.json: $(cat "$W/full.ls")"
+  grep -q '^\.tmp' "$W/full.ls" && fail "a full disk left a temporary blob: $(cat "$W/full.ls")"
+else
+  echo "(skipped the disk-full check: unshare --mount is not permitted here)"
+fi
+echo "== progress on a terminal only"
+script -qec "\"$DECANT\" pack \"$W/analysis.json\" -o \"$W/tty\"" /dev/null > "$W/tty.out" 2>&1 || fail "pack under script(1): $(tail -3 "$W/tty.out")"
+grep -q 'packing .* / .*/s  ETA' "$W/tty.out" || fail "no progress line on a terminal: $(head -c 300 "$W/tty.out")"
+"$DECANT" pack "$W/analysis.json" -o "$W/notty" 2> "$W/notty.err" > /dev/null
+grep -q 'ETA' "$W/notty.err" && fail "progress line written to a non-terminal"
 echo '{"schemaVersion": 1, "files": 3}' > "$W/bad.json"
 "$DECANT" pack "$W/bad.json" -o "$W/t4" 2>/dev/null; [ $? = 6 ] || fail "invalid analysis.json: expected exit 6"
 set -e

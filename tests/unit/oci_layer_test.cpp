@@ -3,15 +3,20 @@
 #include <decant/oci/compress.hpp>
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/layer_writer.hpp>
+#include <decant/oci/pipeline.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
 namespace decant {
 namespace {
@@ -186,6 +191,120 @@ TEST_F(LayerTest, LayoutIsRefusedInANonEmptyDirectoryAndReplacedWithForce)
   auto refused = prepare_output_directory(other.path(), true);
   ASSERT_FALSE(refused);
   EXPECT_TRUE(fs::exists(other.path() + "/important.txt"));
+}
+
+ImageOptions
+layout_options(const std::string& output, int level)
+{
+  ImageOptions options;
+  options.output = output;
+  options.reference = parse_reference("test/app:1.0").value();
+  options.compression = make_compression(level, false);
+  options.source_date_epoch = 0;
+  return options;
+}
+
+// Appends to /opt/app/data/one while it is being read (past its first MiB), in at most
+// `attempts` write attempts of the layer.
+PackProgress
+grow_while_read(const std::string& tree, int attempts, int& changed)
+{
+  auto last = std::make_shared<uint64_t>(0);
+  auto changed_this_attempt = std::make_shared<bool>(false);
+  return [tree, attempts, &changed, last, changed_this_attempt](uint64_t done, uint64_t) {
+    if (done < *last) {
+      *changed_this_attempt = false; // the layer is being written again
+    }
+    *last = done;
+    if (done >= (1u << 20) && !*changed_this_attempt && changed < attempts) {
+      std::ofstream(tree + "/opt/app/data/one", std::ios::app) << 'y';
+      *changed_this_attempt = true;
+      ++changed;
+    }
+  };
+}
+
+TEST_F(LayerTest, AFileChangedWhileReadIsReadAgainOnce)
+{
+  auto root = HostRoot::open(tree.path()).value();
+  auto options = layout_options(out.path() + "/once", 1);
+  int changed = 0;
+  options.progress = grow_while_read(tree.path(), 1, changed);
+  auto layout = write_image_layout(analysis, set, root, options);
+  ASSERT_TRUE(layout) << layout.error().message;
+  EXPECT_EQ(changed, 1);
+  EXPECT_TRUE(fs::exists(out.path() + "/once/index.json"));
+}
+
+TEST_F(LayerTest, AFileChangedOnBothReadsIsAnErrorNamingIt)
+{
+  auto root = HostRoot::open(tree.path()).value();
+  std::string output = out.path() + "/twice";
+  auto options = layout_options(output, 1);
+  int changed = 0;
+  options.progress = grow_while_read(tree.path(), 2, changed);
+  auto layout = write_image_layout(analysis, set, root, options);
+  ASSERT_FALSE(layout);
+  EXPECT_EQ(changed, 2);
+  EXPECT_EQ(layout.error().code, ErrorCode::source_changed);
+  EXPECT_NE(layout.error().message.find("/opt/app/data/one changed while it was read"),
+            std::string::npos)
+      << layout.error().message;
+  EXPECT_FALSE(fs::exists(output + "/index.json"));
+  EXPECT_TRUE(fs::is_empty(output + "/blobs/sha256")) << "a temporary blob was left behind";
+}
+
+// A full disk, simulated with RLIMIT_FSIZE (writes past it fail with EFBIG once SIGXFSZ is
+// ignored): the error names the blob, and nothing that looks like a layout is left.
+TEST_F(LayerTest, AFailedWriteLeavesNoLayoutThatLooksValid)
+{
+  auto root = HostRoot::open(tree.path()).value();
+  std::string output = out.path() + "/full";
+  auto options = layout_options(output, 0); // uncompressed: 3 MiB of tar
+  struct rlimit saved {
+  };
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = saved;
+  small.rlim_cur = 256 << 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto layout = write_image_layout(analysis, set, root, options);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous);
+  ASSERT_FALSE(layout);
+  EXPECT_NE(layout.error().message.find("cannot write"), std::string::npos)
+      << layout.error().message;
+  EXPECT_FALSE(fs::exists(output + "/index.json"));
+  EXPECT_TRUE(fs::is_empty(output + "/blobs/sha256")) << "a temporary blob was left behind";
+}
+
+TEST(StageThread, ConsumesInOrderAndStopsAtTheFirstError)
+{
+  std::string seen;
+  StageThread stage(
+      [&seen](const std::string& chunk) -> Status {
+        if (chunk == "bad") {
+          return fail(ErrorCode::failure, "disk full");
+        }
+        seen += chunk;
+        return {};
+      },
+      2);
+  for (const char* chunk : {"a", "b", "c"}) {
+    ASSERT_TRUE(stage.push(std::make_shared<const std::string>(chunk)));
+  }
+  ASSERT_TRUE(stage.push(std::make_shared<const std::string>("bad")));
+  // Once the failure is seen, push returns it instead of queueing more.
+  Status later;
+  for (int i = 0; i < 100 && later; ++i) {
+    later = stage.push(std::make_shared<const std::string>("z"));
+  }
+  EXPECT_FALSE(later);
+  auto finished = stage.finish();
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().message, "disk full");
+  EXPECT_EQ(seen.substr(0, 3), "abc");
+  EXPECT_EQ(seen.find('z'), std::string::npos);
 }
 
 } // namespace

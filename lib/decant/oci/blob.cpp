@@ -10,6 +10,10 @@
 
 namespace decant {
 
+namespace {
+constexpr uint64_t k_writeback_step = 8 << 20;
+} // namespace
+
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Impl() { EVP_MD_CTX_free(ctx); }
@@ -90,6 +94,19 @@ BlobSink::write(const void* data, size_t size)
     p += n;
     size -= static_cast<size_t>(n);
     m_size += static_cast<uint64_t>(n);
+  }
+  // Start the writeback of every full 8 MiB while the layer is still being compressed, so the
+  // fsync in commit() waits mostly for the tail instead of the whole blob (it waited 0.15-0.2 s
+  // on a 66 MB runtime layer). SYNC_FILE_RANGE_WRITE does not wait (also waiting for the range
+  // before, write-behind, made no measurable difference and can block the blob thread on a
+  // busy disk). Failures show up at fsync.
+  if (m_size - m_synced >= k_writeback_step) {
+    uint64_t end = m_size - m_size % k_writeback_step;
+    ::sync_file_range(m_fd,
+                      static_cast<off64_t>(m_synced),
+                      static_cast<off64_t>(end - m_synced),
+                      SYNC_FILE_RANGE_WRITE);
+    m_synced = end;
   }
   return {};
 }

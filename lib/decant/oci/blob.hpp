@@ -5,6 +5,7 @@
 // blobs/sha256/<hex> file is always complete (umoci's oci/cas/dir).
 
 #include <decant/error.hpp>
+#include <decant/oci/pipeline.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -35,14 +36,14 @@ struct BlobInfo {
 };
 
 // A blob being written: bytes go to a temporary file and into the digest at once.
-class BlobSink
+class BlobSink : public ByteSink
 {
 public:
   // `blobs_dir` is <layout>/blobs/sha256.
   static Result<std::unique_ptr<BlobSink>> create(const std::string& blobs_dir);
-  ~BlobSink(); // removes the temporary file unless committed
+  ~BlobSink() override; // removes the temporary file unless committed
 
-  Status write(const void* data, size_t size);
+  Status write(const void* data, size_t size) override;
   // fsyncs, renames to blobs/sha256/<hex> and returns the digest.
   Result<BlobInfo> commit();
   uint64_t
@@ -58,6 +59,7 @@ private:
   std::string m_tmp;
   int m_fd = -1;
   uint64_t m_size = 0;
+  uint64_t m_synced = 0; // bytes handed to writeback by sync_file_range
   Sha256 m_hash;
   bool m_committed = false;
 };

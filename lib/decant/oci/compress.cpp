@@ -28,7 +28,7 @@ thread_count(unsigned wanted)
 class PlainCompressor : public Compressor
 {
 public:
-  explicit PlainCompressor(BlobSink& sink)
+  explicit PlainCompressor(ByteSink& sink)
       : m_sink(sink)
   {
   }
@@ -44,7 +44,7 @@ public:
   }
 
 private:
-  BlobSink& m_sink;
+  ByteSink& m_sink;
 };
 
 // pigz-style parallel gzip: chunks go to a fixed pool of workers (each with its own libdeflate
@@ -52,7 +52,7 @@ private:
 class ParallelGzip : public Compressor
 {
 public:
-  ParallelGzip(BlobSink& sink, int level, unsigned threads)
+  ParallelGzip(ByteSink& sink, int level, unsigned threads)
       : m_sink(sink),
         m_level(level),
         m_max_pending(2 * threads)
@@ -168,7 +168,7 @@ private:
     libdeflate_free_compressor(compressor);
   }
 
-  BlobSink& m_sink;
+  ByteSink& m_sink;
   int m_level;
   size_t m_max_pending;
   std::string m_chunk;
@@ -184,7 +184,7 @@ private:
 class ZstdCompressor : public Compressor
 {
 public:
-  ZstdCompressor(BlobSink& sink, int level, unsigned threads)
+  ZstdCompressor(ByteSink& sink, int level, unsigned threads)
       : m_sink(sink),
         m_ctx(ZSTD_createCCtx()),
         m_out(ZSTD_CStreamOutSize(), '\0')
@@ -230,7 +230,7 @@ private:
     }
   }
 
-  BlobSink& m_sink;
+  ByteSink& m_sink;
   ZSTD_CCtx* m_ctx;
   std::string m_out;
 };
@@ -274,7 +274,7 @@ layer_media_type(const Compression& compression)
 }
 
 std::unique_ptr<Compressor>
-make_compressor(const Compression& compression, BlobSink& sink)
+make_compressor(const Compression& compression, ByteSink& sink)
 {
   unsigned threads = thread_count(compression.threads);
   switch (compression.codec) {

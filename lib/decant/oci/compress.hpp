@@ -39,7 +39,7 @@ int zstd_level(int level);
 
 std::string layer_media_type(const Compression& compression);
 
-// Takes the uncompressed layer and writes the compressed bytes to a BlobSink.
+// Takes the uncompressed layer and writes the compressed bytes to a sink (the blob).
 class Compressor
 {
 public:
@@ -48,7 +48,7 @@ public:
   virtual Status finish() = 0;
 };
 
-std::unique_ptr<Compressor> make_compressor(const Compression& compression, BlobSink& sink);
+std::unique_ptr<Compressor> make_compressor(const Compression& compression, ByteSink& sink);
 
 // One chunk as a gzip member with libdeflate (exposed for tests).
 std::string gzip_member(const char* data, size_t size, int libdeflate_level);

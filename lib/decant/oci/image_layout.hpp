@@ -41,7 +41,8 @@ struct ImageSummary {
   size_t files = 0;
 };
 
-// Progress of a pack: bytes of file content written so far out of the total.
+// Progress of a pack: bytes of file content written so far out of the total. Layers are written
+// concurrently; the callback is called from their threads, never two at once.
 using PackProgress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct ImageOptions {
@@ -68,7 +69,8 @@ nlohmann::json image_config(const Analysis& analysis,
 // layout that is then cleared. Anything else is refused, even with force.
 Status prepare_output_directory(const std::string& dir, bool force);
 
-// Writes the whole layout. A layer whose file changes while it is read is written again once.
+// Writes the whole layout, one thread per layer. A layer whose file changes while it is read is
+// written again once.
 // index.json is written last, so a failed pack never leaves a layout that looks valid.
 Result<ImageSummary> write_image_layout(const Analysis& analysis,
                                         const FileSet& set,

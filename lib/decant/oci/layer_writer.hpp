@@ -3,6 +3,8 @@
 // Writes one image layer: a tar stream (libarchive, PAX, numeric owners, entries sorted, paths
 // relative with no "..") that is hashed for the diffID, compressed and hashed again for the
 // blob digest, all in one streaming pass into blobs/sha256/ (umoci's tar_generate + cas/dir).
+// The pass is a pipeline: reading + tar formatting, the diffID hash, the compressor and the blob
+// (hash + write) each run on their own thread (oci/pipeline.hpp).
 
 #include <decant/error.hpp>
 #include <decant/oci/blob.hpp>

@@ -1,5 +1,9 @@
 #include <decant/pack/library_rules.hpp>
 
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
+
 namespace decant {
 
 void
@@ -100,11 +104,122 @@ jvm_unused_file_exclusions(const std::string& java_home, bool large_heap)
       {java_home + "/sample", "JDK samples"},
       {java_home + "/lib/ct.sym",
        "javac --release data: a server compiles JSPs with ECJ or without --release"},
+      {java_home + "/lib/jrt-fs.jar",
+       "lets the tools of another JDK read this runtime's modules (jrt:/); the JVM itself does "
+       "not load it"},
+      {java_home + "/lib/classlist",
+       "class list the JDK build dumped classes.jsa from; read only by -Xshare:dump"},
+      {java_home + "/lib/jexec", "binfmt_misc launcher for ./app.jar; the image starts bin/java"},
+      {java_home + "/lib/jar.binfmt", "binfmt_misc registration of jexec"},
+      {java_home + "/lib/libsaproc.so",
+       "serviceability agent, loaded by the jhsdb tool's own JVM, never by the server"},
+      {java_home + "/lib/libj2pcsc.so",
+       "javax.smartcardio (PC/SC card readers, libpcsclite): a server in a container has no "
+       "card reader"},
   };
+  // The JDK's development tools: what openjdk-*-jdk-headless adds to the JRE's bin/ (java,
+  // keytool, rmiregistry). Each is a launcher for a jdk.* module a server never runs; the
+  // diagnostics an operator runs with `kubectl exec` (jcmd, jstack, jmap, jinfo, jps, jstat)
+  // are kept.
+  static const char* const k_development_tools[] = {
+      "jar",      "jarsigner", "javac", "javadoc",  "javap",  "jdeprscan", "jdeps",
+      "jimage",   "jlink",     "jmod",  "jpackage", "jshell", "serialver", "jrunscript",
+      "jconsole", "jdb",       "jhsdb", "jstatd",   "jfr",
+  };
+  for (const char* tool : k_development_tools) {
+    out.push_back({java_home + "/bin/" + tool,
+                   "JDK development tool: not in a JRE, never started by the server"});
+  }
   if (!large_heap) {
     out.push_back(
         {java_home + "/lib/server/classes_nocoops.jsa",
          "class-data sharing archive for -XX:-UseCompressedOops (heaps of 32 GB and more)"});
+  }
+  return out;
+}
+
+namespace {
+
+// "-Xmx32g", "-XX:MaxHeapSize=40960m": the size in bytes, 0 when not a heap option.
+uint64_t
+max_heap_bytes(const std::string& argument)
+{
+  std::string value;
+  if (argument.rfind("-Xmx", 0) == 0) {
+    value = argument.substr(4);
+  } else if (argument.rfind("-XX:MaxHeapSize=", 0) == 0) {
+    value = argument.substr(16);
+  } else {
+    return 0;
+  }
+  if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0]))) {
+    return 0;
+  }
+  char* end = nullptr;
+  uint64_t number = std::strtoull(value.c_str(), &end, 10);
+  size_t used = static_cast<size_t>(end - value.c_str());
+  uint64_t unit = 1;
+  if (used < value.size()) {
+    switch (std::tolower(static_cast<unsigned char>(value[used]))) {
+    case 'k':
+      unit = 1ULL << 10;
+      break;
+    case 'm':
+      unit = 1ULL << 20;
+      break;
+    case 'g':
+      unit = 1ULL << 30;
+      break;
+    case 't':
+      unit = 1ULL << 40;
+      break;
+    default:
+      return 0;
+    }
+  }
+  // strtoull saturates at UINT64_MAX; an absurd size is still "large", never a wrapped small one.
+  return number > UINT64_MAX / unit ? UINT64_MAX : number * unit;
+}
+
+} // namespace
+
+JvmUsage
+jvm_usage(const std::vector<std::string>& command)
+{
+  JvmUsage usage;
+  // Compressed oops stop at 32 GB of heap (HotSpot turns them off above that).
+  constexpr uint64_t k_compressed_oops_limit = 32ULL << 30;
+  for (size_t i = 1; i < command.size(); ++i) {
+    const std::string& argument = command[i];
+    if (argument == "-jar" || argument.empty() || argument[0] != '-') {
+      break; // the main class or jar: what follows are the application's arguments
+    }
+    if (argument == "-cp" || argument == "-classpath" || argument == "--class-path"
+        || argument == "-p" || argument == "--module-path" || argument == "--add-modules") {
+      ++i; // skip the option's value
+      continue;
+    }
+    if (argument == "-XX:-UseCompressedOops"
+        || max_heap_bytes(argument) >= k_compressed_oops_limit) {
+      usage.large_heap = true;
+    }
+    if (argument.rfind("-agentlib:jdwp", 0) == 0 || argument.rfind("-Xrunjdwp", 0) == 0
+        || argument == "-Xdebug") {
+      usage.debugger = true;
+    }
+  }
+  return usage;
+}
+
+std::vector<Exclusion>
+jvm_unused_file_exclusions(const std::string& java_home, const JvmUsage& usage)
+{
+  auto out = jvm_unused_file_exclusions(java_home, usage.large_heap);
+  if (!usage.debugger) {
+    const std::string reason =
+        "JDWP debugger, loaded only with -agentlib:jdwp (not on the command line)";
+    out.push_back({java_home + "/lib/libjdwp.so", reason});
+    out.push_back({java_home + "/lib/libdt_socket.so", reason + ": its socket transport"});
   }
   return out;
 }

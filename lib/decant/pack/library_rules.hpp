@@ -37,9 +37,24 @@ std::vector<LazyLibrary> jvm_headless_lazy_libraries(const std::string& java_hom
 // accessibility bridge): as exclusions with reasons, so their X11/ALSA/GTK closures stay out.
 std::vector<Exclusion> jvm_headless_exclusions(const std::string& java_home);
 // Files of a JDK a server JVM never reads at run time: sources, jlink's jmods, C headers, man
-// pages, javac's --release data (ct.sym), and the CDS archive for heaps of 32 GB and more
-// (classes_nocoops.jsa) unless `large_heap`.
+// pages, javac's --release data (ct.sym), the JDK's development tools (javac, jar, jlink,
+// jshell, ... in bin/ and their helper files in lib/; the JRE's java, keytool and rmiregistry
+// and the diagnostics jcmd, jstack, jmap, jinfo, jps and jstat stay), the PC/SC smart-card
+// library, and the CDS archive for heaps of 32 GB and more (classes_nocoops.jsa) unless
+// `large_heap`. Nothing a JVM maps on start-up (libjsvml, classes.jsa) is in these rules.
 std::vector<Exclusion> jvm_unused_file_exclusions(const std::string& java_home, bool large_heap);
+
+// What a JVM's command line says it will load, for the rules that depend on it.
+struct JvmUsage {
+  bool large_heap = false; // -XX:-UseCompressedOops, or -Xmx/-XX:MaxHeapSize of 32 GB or more
+  bool debugger = false;   // -agentlib:jdwp, -Xrunjdwp or -Xdebug: libjdwp and libdt_socket load
+};
+// Reads the JVM options of a command line (the arguments before the main class or -jar).
+JvmUsage jvm_usage(const std::vector<std::string>& command);
+// jvm_unused_file_exclusions(java_home, usage.large_heap), plus the JDWP debugger agent and its
+// socket transport when the command line does not ask for a debugger.
+std::vector<Exclusion> jvm_unused_file_exclusions(const std::string& java_home,
+                                                  const JvmUsage& usage);
 // .NET loads OpenSSL (System.Security.Cryptography.Native) and ICU (globalization) by soname.
 std::vector<LazyLibrary> dotnet_lazy_libraries();
 

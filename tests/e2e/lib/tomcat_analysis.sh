@@ -1,6 +1,8 @@
 # Writes a hand-made analysis.json of Debian's tomcat10 instance (what `decant analyze` of the
 # Tomcat analyzer produces, in small), for tests and benchmarks that must not depend on the
 # analyzer. Usage: write_tomcat_analysis OUT.json [JAVA_HOME]
+# The exclusions are those of jvm_headless_exclusions and jvm_unused_file_exclusions
+# (lib/decant/pack/library_rules.cpp) for a command line without -agentlib:jdwp.
 write_tomcat_analysis() {
   local out="$1" java_home="${2:-/usr/lib/jvm/java-17-openjdk-amd64}"
   local uid gid
@@ -33,7 +35,7 @@ write_tomcat_analysis() {
     volumes: [
       {path: "/var/log/tomcat10", role: "log", uid: $uid, gid: 4, mode: "2750"},
       {path: "/var/cache/tomcat10", role: "work", uid: $uid, gid: $gid, mode: "0750"}],
-    exclude: [
+    exclude: ([
       {path: ($jh + "/lib/libawt_xawt.so"), reason: "X11 toolkit: not loadable with java.awt.headless=true"},
       {path: ($jh + "/lib/libjawt.so"), reason: "AWT native interface: not loadable headless"},
       {path: ($jh + "/lib/libsplashscreen.so"), reason: "splash screen: not loadable headless"},
@@ -45,6 +47,17 @@ write_tomcat_analysis() {
       {path: ($jh + "/jmods"), reason: "jlink input, not used at run time"},
       {path: ($jh + "/docs"), reason: "documentation"},
       {path: ($jh + "/man"), reason: "manual pages"},
-      {path: ($jh + "/include"), reason: "C headers"}]
+      {path: ($jh + "/include"), reason: "C headers"},
+      {path: ($jh + "/lib/jrt-fs.jar"), reason: "jrt:/ for the tools of another JDK"},
+      {path: ($jh + "/lib/classlist"), reason: "read only by -Xshare:dump"},
+      {path: ($jh + "/lib/jexec"), reason: "binfmt_misc launcher for jars"},
+      {path: ($jh + "/lib/jar.binfmt"), reason: "binfmt_misc registration of jexec"},
+      {path: ($jh + "/lib/libsaproc.so"), reason: "serviceability agent of jhsdb"},
+      {path: ($jh + "/lib/libj2pcsc.so"), reason: "javax.smartcardio: no card reader"},
+      {path: ($jh + "/lib/libjdwp.so"), reason: "JDWP debugger: no -agentlib:jdwp"},
+      {path: ($jh + "/lib/libdt_socket.so"), reason: "JDWP socket transport: no -agentlib:jdwp"}]
+    + [("jar","jarsigner","javac","javadoc","javap","jdeprscan","jdeps","jimage","jlink","jmod","jpackage",
+        "jshell","serialver","jrunscript","jconsole","jdb","jhsdb","jstatd","jfr")
+       | {path: ($jh + "/bin/" + .), reason: "JDK development tool"}])
   }' > "$out"
 }
