@@ -25,7 +25,7 @@ const char* const k_type = "dotnet-aspnetcore";
 bool
 iequals(std::string_view a, std::string_view b)
 {
-  return lower(a) == lower(b);
+  return to_lower(a) == to_lower(b);
 }
 
 std::string
@@ -374,7 +374,7 @@ void
 add_dependencies(Analysis& a, const AppModel& m)
 {
   for (const ConfigValue* value : m.config.under("ConnectionStrings")) {
-    if (value->value.empty() || lower(value->key) == "connectionstrings") {
+    if (value->value.empty() || to_lower(value->key) == "connectionstrings") {
       continue;
     }
     auto target = parse_connection_string(value->value);
@@ -406,7 +406,7 @@ void
 add_settings_secrets(Analysis& a, const AppModel& m)
 {
   auto is_secret_key = [](const std::string& key) {
-    return starts_with(lower(key), "connectionstrings:")
+    return starts_with(to_lower(key), "connectionstrings:")
            || looks_secret(key.substr(key.rfind(':') + 1));
   };
   for (const auto& [path, own] : m.settings) {
@@ -426,7 +426,7 @@ add_settings_secrets(Analysis& a, const AppModel& m)
     }
   }
   for (auto& var : a.env) {
-    std::string l = lower(var.name);
+    std::string l = to_lower(var.name);
     bool connection =
         starts_with(l, "connectionstrings__") || l.find("connstr_") != std::string::npos;
     if (connection && !var.secret) {
@@ -457,14 +457,14 @@ home_of(const ProcessInfo& process, const HostRoot& root)
 std::string
 certificate_store(const ProcessInfo& process, const HostRoot& root, const std::string& store)
 {
-  return home_of(process, root) + "/.dotnet/corefx/cryptography/x509stores/" + lower(store);
+  return home_of(process, root) + "/.dotnet/corefx/cryptography/x509stores/" + to_lower(store);
 }
 
 void
 add_certificates(Analysis& a, const ProcessInfo& process, const HostRoot& root, const AppModel& m)
 {
   for (const ConfigValue* value : m.config.under("Kestrel")) {
-    std::string l = lower(value->key);
+    std::string l = to_lower(value->key);
     bool certificate =
         l.find(":certificate:") != std::string::npos || starts_with(l, "kestrel:certificates:");
     if (!certificate || value->value.empty()) {

@@ -11,16 +11,6 @@
 
 namespace decant::aspnet {
 
-std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
 namespace {
 
 std::string
@@ -64,7 +54,7 @@ flatten(const nlohmann::json& json,
 void
 Configuration::set(ConfigValue value)
 {
-  m_values[lower(value.key)] = std::move(value);
+  m_values[to_lower(value.key)] = std::move(value);
 }
 
 void
@@ -95,7 +85,7 @@ Configuration::add_environment(const EnvList& environ, const std::string& prefix
   for (const auto& [name, value] : environ) {
     std::string key = name;
     if (!prefix.empty()) {
-      if (lower(name).rfind(lower(prefix), 0) != 0) {
+      if (to_lower(name).rfind(to_lower(prefix), 0) != 0) {
         continue;
       }
       key = name.substr(prefix.size());
@@ -162,7 +152,7 @@ Configuration::add_command_line(const std::vector<std::string>& args, int first_
 const ConfigValue*
 Configuration::get(std::string_view key) const
 {
-  auto it = m_values.find(lower(key));
+  auto it = m_values.find(to_lower(key));
   return it == m_values.end() ? nullptr : &it->second;
 }
 
@@ -176,7 +166,7 @@ Configuration::value(std::string_view key) const
 std::vector<std::string>
 Configuration::children(std::string_view section) const
 {
-  std::string prefix = lower(section) + ":";
+  std::string prefix = to_lower(section) + ":";
   std::vector<std::string> names;
   std::vector<std::string> seen;
   for (const auto& [key, value] : m_values) {
@@ -185,8 +175,8 @@ Configuration::children(std::string_view section) const
     }
     std::string child = value.key.substr(prefix.size());
     child = child.substr(0, child.find(':'));
-    if (std::find(seen.begin(), seen.end(), lower(child)) == seen.end()) {
-      seen.push_back(lower(child));
+    if (std::find(seen.begin(), seen.end(), to_lower(child)) == seen.end()) {
+      seen.push_back(to_lower(child));
       names.push_back(child);
     }
   }
@@ -196,7 +186,7 @@ Configuration::children(std::string_view section) const
 std::vector<const ConfigValue*>
 Configuration::under(std::string_view section) const
 {
-  std::string key = lower(section);
+  std::string key = to_lower(section);
   std::vector<const ConfigValue*> out;
   for (const auto& [k, value] : m_values) {
     if (k == key || k.rfind(key + ":", 0) == 0) {

@@ -55,6 +55,4 @@ private:
   std::map<std::string, ConfigValue> m_values; // key: lower-cased
 };
 
-std::string lower(std::string_view text);
-
 } // namespace decant::aspnet

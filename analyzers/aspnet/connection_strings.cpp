@@ -14,7 +14,7 @@ std::optional<ConnectionTarget>
 from_url(std::string_view text)
 {
   auto scheme_end = text.find("://");
-  std::string scheme = lower(text.substr(0, scheme_end));
+  std::string scheme = to_lower(text.substr(0, scheme_end));
   static const std::map<std::string, std::pair<std::string, uint16_t>> k_schemes = {
       {"mongodb", {"mongodb", 27017}},
       {"mongodb+srv", {"mongodb", 0}},
@@ -85,7 +85,7 @@ parse_connection_string(std::string_view text)
     if (eq == std::string::npos) {
       continue;
     }
-    fields[lower(trim(std::string_view(part).substr(0, eq)))] =
+    fields[to_lower(trim(std::string_view(part).substr(0, eq)))] =
         std::string(trim(std::string_view(part).substr(eq + 1)));
   }
   auto field = [&](std::initializer_list<const char*> names) -> std::string {
@@ -123,7 +123,7 @@ parse_connection_string(std::string_view text)
     target.port = 1433;
   }
   // SQL Server: "tcp:db.example.com,1433", "db\\INSTANCE", "(localdb)\\MSSQLLocalDB".
-  if (starts_with(lower(server), "tcp:")) {
+  if (starts_with(to_lower(server), "tcp:")) {
     server = server.substr(4);
   }
   if (auto comma = server.find(','); comma != std::string::npos) {
@@ -144,7 +144,7 @@ parse_connection_string(std::string_view text)
     target.port = static_cast<uint16_t>(parse_u64(server.substr(colon + 1)).value_or(target.port));
     server = server.substr(0, colon);
   }
-  std::string l = lower(server);
+  std::string l = to_lower(server);
   // Files (SQLite "Data Source=app.db"), LocalDB and shared memory are not network services.
   if (server.empty() || starts_with(l, "(localdb)") || l == "." || l == "(local)"
       || ends_with(l, ".db") || ends_with(l, ".sqlite") || ends_with(l, ".sqlite3")

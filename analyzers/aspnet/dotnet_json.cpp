@@ -98,16 +98,10 @@ parse_dotnet_json(std::string_view text, const std::string& path)
 size_t
 line_of_key(std::string_view text, std::string_view key_path)
 {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::string lower = to_lower(text);
   size_t pos = 0;
   for (const auto& segment : split(key_path, ':')) {
-    std::string needle = "\"" + segment + "\"";
-    std::transform(needle.begin(), needle.end(), needle.begin(), [](unsigned char c) {
-      return static_cast<char>(std::tolower(c));
-    });
+    std::string needle = to_lower("\"" + segment + "\"");
     pos = lower.find(needle, pos);
     if (pos == std::string::npos) {
       return 0;

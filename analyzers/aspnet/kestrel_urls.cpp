@@ -35,7 +35,7 @@ parse_kestrel_url(std::string_view text)
     return fail(
         ErrorCode::invalid_input, "\"{}\" is not a URL (expected scheme://host:port)", url.text);
   }
-  url.scheme = lower(rest.substr(0, scheme_end));
+  url.scheme = to_lower(rest.substr(0, scheme_end));
   rest.remove_prefix(scheme_end + 3);
   if (url.scheme != "http" && url.scheme != "https") {
     return fail(
@@ -74,7 +74,7 @@ parse_kestrel_url(std::string_view text)
     }
     url.port = static_cast<uint16_t>(*port);
   }
-  std::string host = lower(url.host);
+  std::string host = to_lower(url.host);
   std::string bare = host;
   if (starts_with(bare, "[")) {
     bare = bare.substr(1, bare.size() - 2);

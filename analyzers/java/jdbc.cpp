@@ -34,16 +34,6 @@ default_port(const std::string& vendor)
   return it == k_ports.end() ? 0 : it->second;
 }
 
-std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
 // "host", "host:port", "[::1]:port" -> endpoint (port 0 when absent or malformed).
 JdbcEndpoint
 host_port(std::string_view text, const std::string& vendor)
@@ -119,7 +109,7 @@ std::optional<std::vector<JdbcEndpoint>>
 parse_jdbc_url(std::string_view url)
 {
   url = trim(url);
-  if (lower(url.substr(0, 5)) != "jdbc:") {
+  if (to_lower(url.substr(0, 5)) != "jdbc:") {
     return std::nullopt;
   }
   std::string_view rest = url.substr(5);
@@ -127,7 +117,7 @@ parse_jdbc_url(std::string_view url)
   if (colon == std::string_view::npos) {
     return std::nullopt;
   }
-  std::string vendor = lower(rest.substr(0, colon));
+  std::string vendor = to_lower(rest.substr(0, colon));
   std::string_view tail = rest.substr(colon + 1);
   std::vector<JdbcEndpoint> out;
 

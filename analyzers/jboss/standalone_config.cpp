@@ -432,15 +432,6 @@ Parser::parse_deployments(const pugi::xml_node& deployments)
 
 } // namespace
 
-int
-line_of_offset(std::string_view content, size_t offset)
-{
-  offset = std::min(offset, content.size());
-  return 1
-         + static_cast<int>(
-             std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n'));
-}
-
 const ConfigInterface*
 StandaloneConfig::find_interface(std::string_view name) const
 {

@@ -131,7 +131,4 @@ struct StandaloneConfig {
 // XML fails with invalid_input naming path:line.
 Result<StandaloneConfig> parse_standalone_config(std::string_view content, const std::string& path);
 
-// 1-based line of a byte offset in `content`.
-int line_of_offset(std::string_view content, size_t offset);
-
 } // namespace decant::jboss

@@ -13,16 +13,6 @@ namespace decant::tomcat {
 
 namespace {
 
-std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
 // Attributes that hold a password or shared secret. Tomcat's legacy connector names
 // (keystorePass, keyPass) are not caught by looks_secret's word rules, hence the list.
 bool
@@ -42,7 +32,7 @@ is_secret_attribute(std::string_view element, std::string_view attribute)
       "truststorepassword",
       "keystorepassword",
   };
-  std::string name = lower(attribute);
+  std::string name = to_lower(attribute);
   if (k_names.count(name)) {
     return true;
   }
@@ -106,7 +96,7 @@ const TlsAttribute k_tls_attributes[] = {
 bool
 truthy(const std::string& value)
 {
-  std::string v = lower(trim(value));
+  std::string v = to_lower(trim(value));
   return v == "true" || v == "yes" || v == "on" || v == "1";
 }
 
@@ -225,7 +215,7 @@ public:
         continue;
       }
       std::string raw = attr.value();
-      if (raw.empty() || lower(raw) == "true" || lower(raw) == "false") {
+      if (raw.empty() || to_lower(raw) == "true" || to_lower(raw) == "false") {
         continue;
       }
       std::string value = raw;
@@ -407,7 +397,7 @@ read_connector(Reader& reader,
 bool
 Connector::is_ajp() const
 {
-  std::string p = lower(protocol);
+  std::string p = to_lower(protocol);
   return p.find("ajp") != std::string::npos;
 }
 
@@ -420,16 +410,9 @@ Connector::is_https() const
 bool
 Connector::is_loopback() const
 {
-  std::string a = lower(trim(address));
+  std::string a = to_lower(trim(address));
   return a == "localhost" || starts_with(a, "127.") || a == "::1" || a == "[::1]"
          || a == "0:0:0:0:0:0:0:1" || a == "ip6-localhost";
-}
-
-int
-line_of(std::string_view content, size_t offset)
-{
-  offset = std::min(offset, content.size());
-  return static_cast<int>(std::count(content.begin(), content.begin() + offset, '\n')) + 1;
 }
 
 std::string

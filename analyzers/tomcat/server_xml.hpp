@@ -158,7 +158,4 @@ std::string context_path_from_name(std::string_view file_name);
 Result<std::vector<SecretAttribute>> parse_tomcat_users(std::string_view content,
                                                         const std::string& file);
 
-// 1-based line of a byte offset.
-int line_of(std::string_view content, size_t offset);
-
 } // namespace decant::tomcat

@@ -22,16 +22,6 @@ namespace {
 const char* const k_type = "java-tomcat";
 
 std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
-std::string
 dir_name(std::string_view path)
 {
   auto slash = path.rfind('/');
@@ -376,7 +366,7 @@ public:
     }
     auto headless = m_layout.jvm.system_properties.find("java.awt.headless");
     bool is_headless =
-        headless != m_layout.jvm.system_properties.end() && lower(headless->second) == "true";
+        headless != m_layout.jvm.system_properties.end() && to_lower(headless->second) == "true";
     add_lazy_libraries(m_a, jvm_headless_lazy_libraries(jh));
     if (is_headless) {
       for (const auto& e : jvm_headless_exclusions(jh)) {

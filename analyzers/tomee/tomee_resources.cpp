@@ -15,16 +15,6 @@ namespace decant::tomee {
 namespace {
 
 std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
-std::string
 where(const std::string& file, int line)
 {
   return file + ":" + std::to_string(line);
@@ -34,7 +24,7 @@ where(const std::string& file, int line)
 bool
 is_secret_key(std::string_view key)
 {
-  return looks_secret(key) && !ends_with(lower(key), "cipher");
+  return looks_secret(key) && !ends_with(to_lower(key), "cipher");
 }
 
 std::string
@@ -206,7 +196,7 @@ add_service(Analysis& a,
           entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
           // A file-backed embedded database is data the server writes while it runs: the image
           // holds a copy of today's files, and a restarted container starts from that copy.
-          std::string l = lower(url->value);
+          std::string l = to_lower(url->value);
           if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
             a.warn("tomee-embedded-database",
                    fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
@@ -444,7 +434,7 @@ active_configuration(const HostRoot& root,
 std::optional<UrlPassword>
 url_password(std::string_view url, std::string_view replacement)
 {
-  std::string l = lower(url);
+  std::string l = to_lower(url);
   for (size_t pos = 0; (pos = l.find("password=", pos)) != std::string::npos; ++pos) {
     // A parameter name starts after ?, &, ; or : (DB2's "...:user=a;password=b;"), or is
     // prefixed like ActiveMQ's "jms.password=".

@@ -11,26 +11,6 @@ namespace decant::tomee {
 
 namespace {
 
-std::string
-lower(std::string_view text)
-{
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
-int
-line_at(std::string_view content, ptrdiff_t offset)
-{
-  if (offset < 0) {
-    return 0;
-  }
-  size_t end = std::min(static_cast<size_t>(offset), content.size());
-  return 1 + static_cast<int>(std::count(content.begin(), content.begin() + end, '\n'));
-}
-
 // One pass of commons-lang3 StrSubstitutor as OpenEJB configures it: ${name} and
 // ${name:-default}, names that hold placeholders themselves, values substituted again.
 // Undefined names without default stay as written and are collected in `undefined`.
@@ -164,7 +144,7 @@ read_body(const pugi::xml_node& element,
       continue;
     }
     std::string_view text = child.value();
-    int first_line = line_at(content, child.offset_debug());
+    int first_line = line_of_offset(content, static_cast<size_t>(child.offset_debug()));
     auto parsed = java::parse_properties(text);
     std::vector<ServiceProperty> props;
     for (const auto& [key, value] : parsed) {
@@ -187,9 +167,9 @@ const ServiceProperty*
 ServiceConfig::property(std::string_view key) const
 {
   const ServiceProperty* found = nullptr;
-  std::string wanted = lower(key);
+  std::string wanted = to_lower(key);
   for (const auto& p : properties) {
-    if (lower(p.key) == wanted) {
+    if (to_lower(p.key) == wanted) {
       found = &p;
     }
   }
@@ -210,7 +190,7 @@ ServiceConfig::property_any(std::initializer_list<std::string_view> keys) const
 bool
 ServiceConfig::is_datasource() const
 {
-  std::string t = lower(type);
+  std::string t = to_lower(type);
   return ends_with(t, "datasource") || property("JdbcUrl") != nullptr;
 }
 
@@ -225,7 +205,7 @@ parse_tomee_xml(std::string_view content,
     return fail(Error(ErrorCode::invalid_input,
                       fmt::format("{}:{}: malformed XML: {}",
                                   file,
-                                  line_at(content, parsed.offset),
+                                  line_of_offset(content, static_cast<size_t>(parsed.offset)),
                                   parsed.description()),
                       "fix the file (TomEE itself refuses to start with it), or restore it "
                       "from the distribution, then analyze again"));
@@ -238,7 +218,7 @@ parse_tomee_xml(std::string_view content,
                       fmt::format("{}:{}: the root element is <{}>, expected <tomee>, <openejb> "
                                   "or <resources>",
                                   file,
-                                  line_at(content, top.offset_debug()),
+                                  line_of_offset(content, static_cast<size_t>(top.offset_debug())),
                                   root_name),
                       "point openejb.configuration at a TomEE configuration file"));
   }
@@ -250,7 +230,7 @@ parse_tomee_xml(std::string_view content,
       continue;
     }
     std::string name = element.name();
-    int line = line_at(content, element.offset_debug());
+    int line = line_of_offset(content, static_cast<size_t>(element.offset_debug()));
     std::string where = file + ":" + std::to_string(line);
     if (name == "Deployments") {
       DeploymentsConfig d;
@@ -361,7 +341,7 @@ broker_endpoints(std::string_view server_url)
     while (start > 0 && std::isalnum(static_cast<unsigned char>(server_url[start - 1]))) {
       --start;
     }
-    std::string scheme = lower(server_url.substr(start, pos - start));
+    std::string scheme = to_lower(server_url.substr(start, pos - start));
     size_t authority = pos + 3;
     size_t end = server_url.find_first_of("/?,)", authority);
     std::string_view host_port = server_url.substr(

@@ -16,15 +16,6 @@ namespace {
 
 constexpr const char* k_base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-std::string
-lower(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 // The names a registry may be filed under in config.json: docker writes Docker Hub as
 // "https://index.docker.io/v1/"; older tools wrote "https://host" or "host/v1/".
 bool
@@ -38,8 +29,8 @@ config_key_matches(std::string key, const std::string& registry)
   if (size_t slash = key.find('/'); slash != std::string::npos) {
     key = key.substr(0, slash);
   }
-  key = lower(key);
-  std::string wanted = lower(registry);
+  key = to_lower(key);
+  std::string wanted = to_lower(registry);
   auto hub = [](const std::string& name) {
     return name == "docker.io" || name == "index.docker.io" || name == "registry-1.docker.io";
   };
@@ -110,9 +101,9 @@ parse_www_authenticate(const std::string& header)
       } else {
         value = token();
       }
-      out.back().params[lower(word)] = value;
+      out.back().params[to_lower(word)] = value;
     } else {
-      out.push_back({lower(word), {}});
+      out.push_back({to_lower(word), {}});
     }
   }
   return out;

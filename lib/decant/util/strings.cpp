@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace decant {
@@ -80,6 +82,23 @@ parse_i64(std::string_view text)
     return std::nullopt;
   }
   return value;
+}
+
+std::string
+to_lower(std::string_view text)
+{
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+int
+line_of_offset(std::string_view content, size_t offset)
+{
+  offset = std::min(offset, content.size());
+  return 1 + static_cast<int>(std::count(content.begin(), content.begin() + offset, '\n'));
 }
 
 std::string
