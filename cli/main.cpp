@@ -21,7 +21,7 @@ const char* const k_exit_codes_help = R"(Exit codes:
   8   output exists: the output directory is not empty (use --force)
   9   network: registry unreachable, rejected or unauthorized
   10  verification: the image did not answer like the source
-  11  aborted by the operator)";
+  11  aborted: by the operator, or a limit such as --max-size would be exceeded)";
 
 namespace {
 

@@ -21,7 +21,7 @@ enum class ErrorCode : int {
   output_exists = 8,  // output directory exists and is not empty (use --force)
   network = 9,        // registry unreachable, rejected or unauthorized
   verification = 10,  // the packed image did not answer like the source
-  aborted = 11,       // the operator declined to continue (confirm after analysis)
+  aborted = 11,       // the operator declined to continue, or a limit (--max-size) was hit
 };
 
 inline int
