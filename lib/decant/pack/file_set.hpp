@@ -42,7 +42,7 @@ struct PackEntry {
   // Machine mode reads a live system: a file that changes or vanishes while it is read is
   // packed as it was read (padded when it shrank) instead of failing the layer.
   bool live = false;
-  std::string reason;     // why it is in the image ("needed by /usr/bin/java", ...)
+  std::string reason; // why it is in the image ("needed by /usr/bin/java", ...)
 };
 
 struct PackWarning {
