@@ -7,6 +7,7 @@
 #include "aspnet/aspnet_analyzer.hpp"
 #include "aspnet/dotnet_launch.hpp"
 #include "aspnet/web_config.hpp"
+#include "golden.hpp"
 #include "test_support.hpp"
 
 #include <decant/proc/process.hpp>
@@ -68,17 +69,6 @@ stable(nlohmann::json json)
   return json;
 }
 
-// A copy of a fixture host to break in a test.
-std::string
-copy_host(const test::TempDir& dir, const std::string& host)
-{
-  std::string target = dir.path() + "/" + host;
-  auto copied =
-      test::run_command("cp -a '" + test::fixture("hosts/" + host) + "' '" + target + "'");
-  EXPECT_EQ(copied.status, 0) << copied.err;
-  return target;
-}
-
 void
 remove_lines_containing(const std::string& path, const std::string& needle)
 {
@@ -104,35 +94,14 @@ TEST_P(AspnetGolden, MatchesExpectedAnalysis)
   std::string host = test::fixture(std::string("hosts/") + s.host);
   auto analysis = analyze_at(host, s.pid);
   ASSERT_TRUE(analysis) << analysis.error().message;
-  nlohmann::json got = stable(to_json(*analysis));
-  nlohmann::json secrets = secrets_json(*analysis);
-  std::string expected_path = host + "/expected/analysis.json";
-  std::string secrets_path = host + "/expected/secrets.json";
-  if (std::getenv("DECANT_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(make_directories(host + "/expected"));
-    ASSERT_TRUE(write_file_atomic(expected_path, got.dump(2) + "\n"));
-    ASSERT_TRUE(write_file_atomic(secrets_path, secrets.dump(2) + "\n"));
-  }
-  auto expected = read_file(expected_path);
-  ASSERT_TRUE(expected) << "no golden output " << expected_path
-                        << " (run once with DECANT_UPDATE_GOLDEN=1 and review it)";
-  EXPECT_EQ(got, stable(nlohmann::json::parse(*expected))) << "got:\n" << got.dump(2);
-  EXPECT_EQ(secrets, nlohmann::json::parse(read_file(secrets_path).value()));
-  // The model reads back what it wrote.
-  auto reparsed = analysis_from_json(to_json(*analysis));
-  ASSERT_TRUE(reparsed) << reparsed.error().message;
-  EXPECT_EQ(stable(to_json(*reparsed)), got);
+  test::expect_golden_analysis(host, *analysis, stable);
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts,
                          AspnetGolden,
                          ::testing::ValuesIn(k_scenarios),
                          [](const ::testing::TestParamInfo<Scenario>& info) {
-                           std::string name = info.param.host;
-                           for (auto& c : name) {
-                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           }
-                           return name;
+                           return test::golden_test_name(info.param.host);
                          });
 
 TEST(AspnetAnalyzer, VersionsShapesAndFrameworksInUse)
@@ -224,7 +193,7 @@ TEST(AspnetAnalyzer, CliExitCodeForConsoleApp)
 TEST(AspnetAnalyzer, MalformedRuntimeConfigNamesFileAndPosition)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   std::ofstream(host + "/srv/fdd8/fdd_dotnet_8.runtimeconfig.json", std::ios::trunc)
       << "{\n  \"runtimeOptions\": {\n    \"tfm\": net8.0\n  }\n}\n";
   auto a = analyze_at(host, 8001);
@@ -238,7 +207,7 @@ TEST(AspnetAnalyzer, MalformedRuntimeConfigNamesFileAndPosition)
 TEST(AspnetAnalyzer, MalformedAppsettingsNamesFileAndPosition)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-3.1-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-3.1-muxer");
   std::ofstream(host + "/srv/shop/appsettings.json", std::ios::trunc)
       << "{\n  \"Kestrel\": {\n    \"Endpoints\": { \"Http\": { \"Url\": http://*:80 } }\n  }\n}\n";
   auto a = analyze_at(host, 3101);
@@ -256,7 +225,7 @@ TEST(AspnetAnalyzer, MalformedAppsettingsNamesFileAndPosition)
 TEST(AspnetAnalyzer, MissingSharedFrameworkIsNamed)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   // Not mapped (yet) and not installed in a version that 8.0.0 can roll forward to.
   remove_lines_containing(host + "/proc/8001/maps", "Microsoft.AspNetCore.App");
   ASSERT_EQ(test::run_command("rm -r '" + host
@@ -275,7 +244,7 @@ TEST(AspnetAnalyzer, MissingSharedFrameworkIsNamed)
 TEST(AspnetAnalyzer, UnmappedFrameworkIsResolvedByRollForward)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   remove_lines_containing(host + "/proc/8001/maps", "Microsoft.AspNetCore.App");
   auto a = analyze_at(host, 8001);
   ASSERT_TRUE(a) << a.error().message;
@@ -288,7 +257,7 @@ TEST(AspnetAnalyzer, UnmappedFrameworkIsResolvedByRollForward)
 TEST(AspnetAnalyzer, MappedFrameworkGoneFromHostIsNamed)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   ASSERT_EQ(test::run_command("rm -r '" + host
                               + "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/8.0.11'")
                 .status,
@@ -303,7 +272,7 @@ TEST(AspnetAnalyzer, MappedFrameworkGoneFromHostIsNamed)
 TEST(AspnetAnalyzer, ApphostWithoutAppDllFails)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-7.0-apphost");
+  std::string host = test::copy_fixture_host(dir, "aspnet-7.0-apphost");
   ASSERT_EQ(::unlink((host + "/srv/fde7/fde_dotnet_7.dll").c_str()), 0);
   auto a = analyze_at(host, 7001);
   ASSERT_FALSE(a);
@@ -370,7 +339,7 @@ TEST(AspnetWebConfig, ReadsHintsFromEveryCorpusVariant)
 TEST(AspnetAnalyzer, MuxerWithoutItsDllFails)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.dll").c_str()), 0);
   auto a = analyze_at(host, 8001);
   ASSERT_FALSE(a);
@@ -383,7 +352,7 @@ TEST(AspnetAnalyzer, MuxerWithoutItsDllFails)
 TEST(AspnetAnalyzer, MissingRuntimeConfigFails)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   ASSERT_EQ(::unlink((host + "/srv/fdd8/fdd_dotnet_8.runtimeconfig.json").c_str()), 0);
   auto a = analyze_at(host, 8001);
   ASSERT_FALSE(a);
@@ -396,7 +365,7 @@ TEST(AspnetAnalyzer, MissingRuntimeConfigFails)
 TEST(AspnetAnalyzer, AppsettingsMustBeAnObject)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-3.1-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-3.1-muxer");
   std::ofstream(host + "/srv/shop/appsettings.json", std::ios::trunc) << "[\"urls\"]\n";
   auto a = analyze_at(host, 3101);
   ASSERT_FALSE(a);
@@ -411,7 +380,7 @@ TEST(AspnetAnalyzer, NotADotnetProcessIsNotMatched)
 {
   // A process whose executable is not dotnet and has no runtimeconfig/deps/dll beside it.
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-8.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
   ASSERT_EQ(::unlink((host + "/proc/8001/exe").c_str()), 0);
   ASSERT_EQ(::symlink("/usr/bin/python3", (host + "/proc/8001/exe").c_str()), 0);
   auto root = HostRoot::open(host).value();
@@ -423,7 +392,7 @@ TEST(AspnetAnalyzer, NotADotnetProcessIsNotMatched)
 TEST(AspnetAnalyzer, HostBoundAndLoopbackUrlsAreBothRebound)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "aspnet-6.0-muxer");
+  std::string host = test::copy_fixture_host(dir, "aspnet-6.0-muxer");
   std::string argv[] = {"/usr/bin/dotnet",
                         "/srv/source-app/source-app.dll",
                         "--urls",

@@ -5,6 +5,7 @@
 //
 // DECANT_UPDATE_GOLDEN=1 rewrites expected/analysis.json and expected/secrets.json; review the
 // diff before committing it.
+#include "golden.hpp"
 #include "jboss/jboss_analyzer.hpp"
 #include "test_support.hpp"
 
@@ -58,16 +59,6 @@ stable(nlohmann::json json)
   json.erase("createdAt");
   json["resources"].erase("cpus");
   return json;
-}
-
-std::string
-copy_host(const test::TempDir& dir, const std::string& host)
-{
-  std::string target = dir.path() + "/" + host;
-  auto copied =
-      test::run_command("cp -a '" + test::fixture("hosts/" + host) + "' '" + target + "'");
-  EXPECT_EQ(copied.status, 0) << copied.err;
-  return target;
 }
 
 const Port*
@@ -128,34 +119,14 @@ TEST_P(JbossGolden, MatchesExpectedAnalysis)
   std::string host = test::fixture(std::string("hosts/") + s.host);
   auto analysis = analyze_at(host, s.pid);
   ASSERT_TRUE(analysis) << analysis.error().message;
-  nlohmann::json got = stable(to_json(*analysis));
-  nlohmann::json secrets = secrets_json(*analysis);
-  std::string expected_path = host + "/expected/analysis.json";
-  std::string secrets_path = host + "/expected/secrets.json";
-  if (std::getenv("DECANT_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(make_directories(host + "/expected"));
-    ASSERT_TRUE(write_file_atomic(expected_path, got.dump(2) + "\n"));
-    ASSERT_TRUE(write_file_atomic(secrets_path, secrets.dump(2) + "\n"));
-  }
-  auto expected = read_file(expected_path);
-  ASSERT_TRUE(expected) << "no golden output " << expected_path
-                        << " (run once with DECANT_UPDATE_GOLDEN=1 and review it)";
-  EXPECT_EQ(got, stable(nlohmann::json::parse(*expected))) << "got:\n" << got.dump(2);
-  EXPECT_EQ(secrets, nlohmann::json::parse(read_file(secrets_path).value()));
-  auto reparsed = analysis_from_json(to_json(*analysis));
-  ASSERT_TRUE(reparsed) << reparsed.error().message;
-  EXPECT_EQ(stable(to_json(*reparsed)), got);
+  test::expect_golden_analysis(host, *analysis, stable);
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts,
                          JbossGolden,
                          ::testing::ValuesIn(k_scenarios),
                          [](const ::testing::TestParamInfo<Scenario>& info) {
-                           std::string name = info.param.host;
-                           for (auto& c : name) {
-                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           }
-                           return name;
+                           return test::golden_test_name(info.param.host);
                          });
 
 TEST(JbossAnalyzer, ProductVersionAndJavaPerGeneration)
@@ -348,7 +319,7 @@ TEST(JbossAnalyzer, CliExitCodeForDomainMode)
 TEST(JbossAnalyzer, MissingConfigNamedByDashC)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-eap-7.4");
+  std::string host = test::copy_fixture_host(dir, "jboss-eap-7.4");
   auto argv = read_cmdline(host, 7401);
   for (auto& arg : argv) {
     if (arg == "--server-config=standalone-ha.xml") {
@@ -369,7 +340,7 @@ TEST(JbossAnalyzer, MissingConfigNamedByDashC)
 TEST(JbossAnalyzer, MalformedConfigNamesFileAndLine)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-eap-8.0");
+  std::string host = test::copy_fixture_host(dir, "jboss-eap-8.0");
   std::string path = host + "/opt/jboss-eap-8.0/standalone/configuration/standalone.xml";
   std::string text = read_file(path).value();
   text.replace(text.find("</interfaces>"), 13, "</interface>");
@@ -386,7 +357,7 @@ TEST(JbossAnalyzer, MalformedConfigNamesFileAndLine)
 TEST(JbossAnalyzer, UnresolvableExpressionNamesItAndFileLine)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-eap-8.0");
+  std::string host = test::copy_fixture_host(dir, "jboss-eap-8.0");
   std::string path = host + "/opt/jboss-eap-8.0/standalone/configuration/standalone.xml";
   std::string text = read_file(path).value();
   text.replace(text.find("${jboss.http.port:8080}"), 23, "${app.http.port}");
@@ -403,7 +374,7 @@ TEST(JbossAnalyzer, UnresolvableExpressionNamesItAndFileLine)
 TEST(JbossAnalyzer, MissingPropertiesFileIsNamed)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-eap-6.4");
+  std::string host = test::copy_fixture_host(dir, "jboss-eap-6.4");
   ASSERT_EQ(std::remove((host + "/srv/eap/node1/configuration/node.properties").c_str()), 0);
   auto a = analyze_at(host, 6401);
   ASSERT_FALSE(a);
@@ -446,7 +417,7 @@ TEST(JbossAnalyzer, NotAJbossJvmIsNotMatched)
 TEST(JbossAnalyzer, DefaultConfigPropertyChoosesTheConfigWithoutDashC)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-as-7.1");
+  std::string host = test::copy_fixture_host(dir, "jboss-as-7.1");
   std::string config_dir = host + "/opt/jboss-as-7.1.3.Final/standalone/configuration";
   ASSERT_EQ(std::rename((config_dir + "/standalone.xml").c_str(),
                         (config_dir + "/standalone-web.xml").c_str()),
@@ -464,7 +435,7 @@ TEST(JbossAnalyzer, DefaultConfigPropertyChoosesTheConfigWithoutDashC)
 TEST(JbossAnalyzer, MissingDefaultConfigIsNamed)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-as-7.1");
+  std::string host = test::copy_fixture_host(dir, "jboss-as-7.1");
   ASSERT_EQ(
       std::remove(
           (host + "/opt/jboss-as-7.1.3.Final/standalone/configuration/standalone.xml").c_str()),
@@ -482,7 +453,7 @@ TEST(JbossAnalyzer, MissingDefaultConfigIsNamed)
 TEST(JbossAnalyzer, UnreadableEnvironmentFallsBackToDefaultsWithAWarning)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "jboss-wildfly-26");
+  std::string host = test::copy_fixture_host(dir, "jboss-wildfly-26");
   ASSERT_EQ(std::remove((host + "/proc/2601/environ").c_str()), 0);
   auto a = analyze_at(host, 2601);
   ASSERT_TRUE(a) << a.error().message;

@@ -4,6 +4,7 @@
 //
 // DECANT_UPDATE_GOLDEN=1 rewrites expected/analysis.json and expected/secrets.json; review the
 // diff before committing it.
+#include "golden.hpp"
 #include "test_support.hpp"
 #include "tomcat/tomcat.hpp"
 
@@ -69,16 +70,6 @@ stable(nlohmann::json json)
   return json;
 }
 
-std::string
-copy_host(const test::TempDir& dir, const std::string& host)
-{
-  std::string target = dir.path() + "/" + host;
-  auto copied =
-      test::run_command("cp -a '" + test::fixture("hosts/" + host) + "' '" + target + "'");
-  EXPECT_EQ(copied.status, 0) << copied.err;
-  return target;
-}
-
 const FileEntry*
 file(const Analysis& a, const std::string& path)
 {
@@ -124,34 +115,14 @@ TEST_P(TomcatGolden, MatchesExpectedAnalysis)
   std::string host = test::fixture(std::string("hosts/") + s.host);
   auto analysis = analyze_at(host, s.pid);
   ASSERT_TRUE(analysis) << analysis.error().message;
-  nlohmann::json got = stable(to_json(*analysis));
-  nlohmann::json secrets = secrets_json(*analysis);
-  std::string expected_path = host + "/expected/analysis.json";
-  std::string secrets_path = host + "/expected/secrets.json";
-  if (std::getenv("DECANT_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(make_directories(host + "/expected"));
-    ASSERT_TRUE(write_file_atomic(expected_path, got.dump(2) + "\n"));
-    ASSERT_TRUE(write_file_atomic(secrets_path, secrets.dump(2) + "\n"));
-  }
-  auto expected = read_file(expected_path);
-  ASSERT_TRUE(expected) << "no golden output " << expected_path
-                        << " (run once with DECANT_UPDATE_GOLDEN=1 and review it)";
-  EXPECT_EQ(got, stable(nlohmann::json::parse(*expected))) << "got:\n" << got.dump(2);
-  EXPECT_EQ(secrets, nlohmann::json::parse(read_file(secrets_path).value()));
-  auto reparsed = analysis_from_json(to_json(*analysis));
-  ASSERT_TRUE(reparsed) << reparsed.error().message;
-  EXPECT_EQ(stable(to_json(*reparsed)), got);
+  test::expect_golden_analysis(host, *analysis, stable);
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts,
                          TomcatGolden,
                          ::testing::ValuesIn(k_scenarios),
                          [](const ::testing::TestParamInfo<Scenario>& info) {
-                           std::string name = info.param.host;
-                           for (auto& c : name) {
-                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           }
-                           return name;
+                           return test::golden_test_name(info.param.host);
                          });
 
 TEST(TomcatAnalyzer, DebianSplitLayout)
@@ -340,7 +311,7 @@ TEST(TomcatAnalyzer, OtherJvmIsNotTomcat)
 TEST(TomcatAnalyzer, MissingBaseOrServerXmlIsNotFound)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomcat-two-instances");
+  std::string host = test::copy_fixture_host(dir, "tomcat-two-instances");
   ASSERT_EQ(test::run_command("rm '" + host + "/srv/tomcat/blog/conf/server.xml'").status, 0);
   auto no_config = analyze_at(host, 4402);
   ASSERT_FALSE(no_config);
@@ -360,7 +331,7 @@ TEST(TomcatAnalyzer, MissingBaseOrServerXmlIsNotFound)
 TEST(TomcatAnalyzer, HomeAndBaseFallBackToEnvironmentAndBootstrapJar)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomcat-two-instances");
+  std::string host = test::copy_fixture_host(dir, "tomcat-two-instances");
   // Without -Dcatalina.*: CATALINA_BASE from the environment, CATALINA_HOME from bootstrap.jar.
   std::string cmdline = std::string("/usr/lib/jvm/java-17-openjdk-amd64/bin/java") + '\0'
                         + "-classpath" + '\0' + "/opt/tomcat10/bin/bootstrap.jar" + '\0'

@@ -5,6 +5,7 @@
 //
 // DECANT_UPDATE_GOLDEN=1 rewrites expected/analysis.json and expected/secrets.json; review the
 // diff before committing it.
+#include "golden.hpp"
 #include "test_support.hpp"
 #include "tomee/tomee_analyzer.hpp"
 
@@ -64,16 +65,6 @@ stable(nlohmann::json json)
   return json;
 }
 
-std::string
-copy_host(const test::TempDir& dir, const std::string& host)
-{
-  std::string target = dir.path() + "/" + host;
-  auto copied =
-      test::run_command("cp -a '" + test::fixture("hosts/" + host) + "' '" + target + "'");
-  EXPECT_EQ(copied.status, 0) << copied.err;
-  return target;
-}
-
 std::vector<std::string>
 dependencies(const Analysis& a)
 {
@@ -118,23 +109,7 @@ TEST_P(TomeeGolden, MatchesExpectedAnalysis)
   std::string host = test::fixture(std::string("hosts/") + s.host);
   auto analysis = analyze_at(host, s.pid);
   ASSERT_TRUE(analysis) << analysis.error().message;
-  nlohmann::json got = stable(to_json(*analysis));
-  nlohmann::json secrets = secrets_json(*analysis);
-  std::string expected_path = host + "/expected/analysis.json";
-  std::string secrets_path = host + "/expected/secrets.json";
-  if (std::getenv("DECANT_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(make_directories(host + "/expected"));
-    ASSERT_TRUE(write_file_atomic(expected_path, got.dump(2) + "\n"));
-    ASSERT_TRUE(write_file_atomic(secrets_path, secrets.dump(2) + "\n"));
-  }
-  auto expected = read_file(expected_path);
-  ASSERT_TRUE(expected) << "no golden output " << expected_path
-                        << " (run once with DECANT_UPDATE_GOLDEN=1 and review it)";
-  EXPECT_EQ(got, stable(nlohmann::json::parse(*expected))) << "got:\n" << got.dump(2);
-  EXPECT_EQ(secrets, nlohmann::json::parse(read_file(secrets_path).value()));
-  auto reparsed = analysis_from_json(to_json(*analysis));
-  ASSERT_TRUE(reparsed) << reparsed.error().message;
-  EXPECT_EQ(stable(to_json(*reparsed)), got);
+  test::expect_golden_analysis(host, *analysis, stable);
   // The identity inventory shows is the one analyze() gives.
   auto root = HostRoot::open(host).value();
   auto identity = make_tomee_analyzer()->identify(read_process(root, s.pid).value(), root);
@@ -147,11 +122,7 @@ INSTANTIATE_TEST_SUITE_P(Hosts,
                          TomeeGolden,
                          ::testing::ValuesIn(k_scenarios),
                          [](const ::testing::TestParamInfo<Scenario>& info) {
-                           std::string name = info.param.host;
-                           for (auto& c : name) {
-                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           }
-                           return name;
+                           return test::golden_test_name(info.param.host);
                          });
 
 TEST(TomeeAnalyzer, VersionFlavorAndTomcatUnderneath)
@@ -284,7 +255,7 @@ TEST(TomeeAnalyzer, SystemPropertiesDeploymentsAndClasspath)
 TEST(TomeeAnalyzer, MalformedTomeeXmlNamesFileAndLine)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomee-8.0-plus");
+  std::string host = test::copy_fixture_host(dir, "tomee-8.0-plus");
   std::ofstream(host + "/opt/tomee/conf/tomee.xml", std::ios::trunc)
       << "<tomee>\n  <Resource id=\"x\" type=\"DataSource\">\n    JdbcUrl jdbc:h2:mem:x\n"
          "  </Resourc>\n</tomee>\n";
@@ -299,7 +270,7 @@ TEST(TomeeAnalyzer, MalformedTomeeXmlNamesFileAndLine)
 TEST(TomeeAnalyzer, UndefinedPlaceholderIsAWarningNotADependency)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomee-8.0-plus");
+  std::string host = test::copy_fixture_host(dir, "tomee-8.0-plus");
   // Without -Dshop.db.host the JdbcUrl keeps ${shop.db.host}.
   std::string cmdline = read_file(host + "/proc/8016/cmdline").value();
   std::string option = std::string("-Dshop.db.host=pg.internal") + '\0';
@@ -318,7 +289,7 @@ TEST(TomeeAnalyzer, UndefinedPlaceholderIsAWarningNotADependency)
 TEST(TomeeAnalyzer, OpenejbConfigurationPropertyPicksTheFile)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomee-10.0-plume");
+  std::string host = test::copy_fixture_host(dir, "tomee-10.0-plume");
   // -Dopenejb.configuration=conf/custom.xml (relative: OpenEJB tries the working directory,
   // then openejb.base); tomee.xml is then not read.
   std::ofstream(host + "/srv/plume/tomee/conf/custom.xml", std::ios::trunc)
@@ -390,7 +361,7 @@ TEST(TomeeAnalyzer, ApplicationResourcesXml)
 TEST(TomeeAnalyzer, BrokenApplicationResourcesXmlIsAWarning)
 {
   test::TempDir dir;
-  std::string host = copy_host(dir, "tomee-8.0-plus");
+  std::string host = test::copy_fixture_host(dir, "tomee-8.0-plus");
   std::ofstream(host + "/opt/tomee/webapps/orders/WEB-INF/resources.xml", std::ios::trunc)
       << "<resources>\n<Resource id=\"a\">\n</resources>\n";
   auto a = analyze_at(host, 8016);
