@@ -60,6 +60,61 @@ TEST(HostRoot, SymlinksNeverLeaveTheRoot)
   EXPECT_EQ(*listing, std::vector<std::string>{"server.xml"});
 }
 
+// The cached resolver (pack's file-set expansion) must give what the plain one gives, for
+// every kind of link: relative, absolute, through "..", chained, dangling, escaping, looping.
+TEST(HostRoot, ResolveCacheResolvesLikeTheUncachedResolver)
+{
+  TempDir dir;
+  dir.write("host/etc/tomcat10/server.xml", "<Server/>");
+  dir.write("host/usr/lib/jvm/java-17/lib/libjava.so", "elf");
+  dir.write("host/usr/share/java/tomcat10-juli-10.1.jar", "jar");
+  dir.symlink("/etc/tomcat10", "host/var/lib/tomcat10/conf");
+  dir.symlink("java-17", "host/usr/lib/jvm/default-java");
+  dir.symlink("../../java/tomcat10-juli-10.1.jar", "host/usr/share/tomcat10/bin/juli.jar");
+  dir.symlink("usr/lib", "host/lib");
+  dir.symlink("../../../../outside", "host/var/escape");
+  dir.symlink("missing/target", "host/var/dangling");
+  dir.symlink("loop2", "host/loop1");
+  dir.symlink("loop1", "host/loop2");
+  dir.symlink("/usr/lib/jvm/default-java/lib", "host/opt/jvmlib");
+  auto root = HostRoot::open(dir.path() + "/host");
+  ASSERT_TRUE(root);
+  HostRoot cached = root->with_resolve_cache();
+
+  const char* paths[] = {
+      "/var/lib/tomcat10/conf/server.xml",
+      "/var/lib/tomcat10/conf",
+      "/var/lib/tomcat10/conf/../conf/server.xml",
+      "/var/lib/tomcat10/conf/..",
+      "/lib/jvm/default-java/lib/libjava.so",
+      "/opt/jvmlib/libjava.so",
+      "/opt/jvmlib/../bin/java",
+      "/usr/share/tomcat10/bin/juli.jar",
+      "/var/escape",
+      "/var/escape/x",
+      "/var/dangling",
+      "/var/dangling/deeper",
+      "/no/such/dir/file",
+      "//usr/./lib//jvm/",
+      "/",
+      "/..",
+      "/loop1",
+      "/loop1/x",
+  };
+  for (int pass = 0; pass < 2; ++pass) { // the second pass answers from the cache
+    for (const char* path : paths) {
+      for (bool follow_last : {true, false}) {
+        auto want = root->resolve(path, follow_last);
+        auto got = cached.resolve(path, follow_last);
+        ASSERT_EQ(want.has_value(), got.has_value()) << path << " follow_last=" << follow_last;
+        if (want) {
+          EXPECT_EQ(*got, *want) << path << " follow_last=" << follow_last;
+        }
+      }
+    }
+  }
+}
+
 TEST(HostRoot, ReadErrorsNameTheHostPath)
 {
   TempDir dir;

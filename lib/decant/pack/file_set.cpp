@@ -860,7 +860,9 @@ read_kept_xattrs(const std::string& real_path, PackEntry& entry)
 Result<FileSet>
 expand_file_set(const Analysis& analysis, const HostRoot& root, const ExpandOptions& options)
 {
-  return Expander(analysis, root, options).run();
+  // Every file of a walked tree shares its parents: resolve each directory once.
+  HostRoot cached = root.with_resolve_cache();
+  return Expander(analysis, cached, options).run();
 }
 
 } // namespace decant

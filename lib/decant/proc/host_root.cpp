@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <deque>
+#include <mutex>
+#include <unordered_map>
 
 namespace decant {
 
@@ -40,6 +42,19 @@ to_path(const std::vector<std::string>& stack)
     out += part;
   }
   return out;
+}
+
+// "a//b/./c/" -> "/a/b/c", keeping ".." (only resolution may take it back: "link/.." is the
+// parent of the link's target, not the directory holding the link).
+std::string
+normalize_keeping_dots(std::string_view path)
+{
+  std::string out;
+  for (const auto& part : components(path)) {
+    out += '/';
+    out += part;
+  }
+  return out.empty() ? "/" : out;
 }
 
 } // namespace
@@ -106,8 +121,84 @@ HostRoot::real(std::string_view host_path) const
   return normalized == "/" ? m_root : m_root + normalized;
 }
 
+struct HostRoot::ResolveCache {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::string> directories; // as written -> resolved
+};
+
+HostRoot
+HostRoot::with_resolve_cache() const
+{
+  HostRoot copy = *this;
+  copy.m_cache = std::make_shared<ResolveCache>();
+  return copy;
+}
+
+Result<std::string>
+HostRoot::resolve_directory(const std::string& host_path) const
+{
+  {
+    std::lock_guard<std::mutex> lock(m_cache->mutex);
+    if (auto found = m_cache->directories.find(host_path); found != m_cache->directories.end()) {
+      return found->second;
+    }
+  }
+  auto resolved = resolve_uncached(host_path, true);
+  if (resolved) {
+    std::lock_guard<std::mutex> lock(m_cache->mutex);
+    m_cache->directories.emplace(host_path, *resolved);
+  }
+  return resolved;
+}
+
 Result<std::string>
 HostRoot::resolve(std::string_view host_path, bool follow_last) const
+{
+  if (!m_cache) {
+    return resolve_uncached(host_path, follow_last);
+  }
+  // The parent from the cache, then the last component as resolve_uncached() would take it;
+  // a symlink there starts over with its target, whose parent is again a cache lookup.
+  std::string path = normalize_keeping_dots(host_path);
+  int links = 0;
+  for (;;) {
+    size_t slash = path.rfind('/');
+    std::string last = path.substr(slash + 1);
+    if (last.empty() || last == "..") {
+      return resolve_uncached(path, follow_last); // "/" or a trailing "..": nothing to save
+    }
+    auto parent = resolve_directory(slash == 0 ? "/" : path.substr(0, slash));
+    if (!parent) {
+      return parent;
+    }
+    std::string joined = *parent == "/" ? "/" + last : *parent + "/" + last;
+    if (!follow_last) {
+      return joined;
+    }
+    std::string current = real(joined);
+    struct stat st {
+    };
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+      return joined;
+    }
+    if (++links > k_max_symlinks) {
+      return fail(ErrorCode::invalid_input,
+                  "too many levels of symbolic links resolving {}",
+                  std::string(host_path));
+    }
+    char target[PATH_MAX];
+    ssize_t n = ::readlink(current.c_str(), target, sizeof(target) - 1);
+    if (n < 0) {
+      return joined;
+    }
+    std::string_view link(target, static_cast<size_t>(n));
+    path = normalize_keeping_dots(
+        !link.empty() && link[0] == '/' ? std::string(link) : *parent + "/" + std::string(link));
+  }
+}
+
+Result<std::string>
+HostRoot::resolve_uncached(std::string_view host_path, bool follow_last) const
 {
   std::deque<std::string> todo = components(host_path);
   std::vector<std::string> stack;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,13 @@ public:
   // Follows symlinks inside the root. Missing trailing components are kept as written, so a
   // path that does not exist resolves to where it would be. Fails on a symlink loop.
   Result<std::string> resolve(std::string_view host_path, bool follow_last = true) const;
+
+  // A copy that remembers how each parent directory resolved, so resolving the thousand files
+  // of one tree lstats every directory once instead of every component of every path (19,000
+  // lstat calls for the 1,200 files of a Tomcat + JDK file set). Only for work that takes the
+  // host as fixed while it runs, like expanding a file set: links changed after a directory
+  // was resolved are not seen. Copies share the cache.
+  HostRoot with_resolve_cache() const;
 
   // Where a host path lives on this machine, without resolving links: root + host_path.
   std::string real(std::string_view host_path) const;
@@ -82,8 +90,13 @@ public:
 
 private:
   explicit HostRoot(std::string root);
+  Result<std::string> resolve_uncached(std::string_view host_path, bool follow_last) const;
+  Result<std::string> resolve_directory(const std::string& host_path) const;
+
+  struct ResolveCache;
 
   std::string m_root; // absolute, no trailing slash except for "/"
+  std::shared_ptr<ResolveCache> m_cache;
 };
 
 // A path as the host writes it, joined onto a base directory when relative.
