@@ -61,7 +61,8 @@ public:
   Expander(const Analysis& analysis, const HostRoot& root, const ExpandOptions& options)
       : m_analysis(analysis),
         m_root(root),
-        m_options(options)
+        m_options(options),
+        m_exclusions(analysis.exclude)
   {
   }
 
@@ -101,6 +102,7 @@ private:
   const Analysis& m_analysis;
   const HostRoot& m_root;
   ExpandOptions m_options;
+  ExclusionIndex m_exclusions;
   FileSet m_set;
   std::set<std::string> m_parent_only; // directories only there as parents of other entries
   std::map<std::string, std::string> m_resolved_links; // parent symlinks already followed
@@ -246,7 +248,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   if (path == "/") {
     return {}; // the root directory itself is implicit in every layer
   }
-  if (is_excluded(path, m_analysis.exclude) || m_externalized.count(path) > 0) {
+  if (m_exclusions.excluded(path) || m_externalized.count(path) > 0) {
     return {};
   }
   auto parent = add_parents(path, role);
@@ -546,7 +548,7 @@ Expander::add_libraries()
            fmt::format("{} ({}) is not on the source; left out", library.path, library.reason));
     }
     for (const auto& match : matches) {
-      if (is_excluded(match, m_analysis.exclude)) {
+      if (m_exclusions.excluded(match)) {
         continue;
       }
       if (auto status = add(match, role_for(match), library.reason, true); !status) {
@@ -564,7 +566,7 @@ Expander::add_libraries()
   }
   ElfClosure closure = search.closure(roots);
   for (const auto& library : closure.libraries) {
-    if (is_excluded(library.path, m_analysis.exclude)) {
+    if (m_exclusions.excluded(library.path)) {
       continue;
     }
     auto status =
@@ -802,23 +804,64 @@ FileSet::total_bytes() const
 bool
 is_excluded(const std::string& path, const std::vector<Exclusion>& exclude)
 {
+  return ExclusionIndex(exclude).excluded(path);
+}
+
+ExclusionIndex::ExclusionIndex(const std::vector<Exclusion>& exclude)
+{
+  // The views point into `exclude`, which outlives the index (the analysis being packed).
   for (const auto& rule : exclude) {
     const std::string& pattern = rule.path;
     if (pattern.empty()) {
       continue;
     }
-    if (pattern[0] == '/') {
-      // The path itself or any of its parents matching excludes it.
-      std::string current = path;
-      while (!current.empty() && current != "/") {
-        if (::fnmatch(pattern.c_str(), current.c_str(), 0) == 0) {
+    bool literal = pattern.find_first_of("*?[\\") == std::string::npos;
+    bool absolute = pattern[0] == '/';
+    if (literal) {
+      (absolute ? m_paths : m_names).insert(pattern);
+    } else {
+      (absolute ? m_path_globs : m_name_globs).push_back(pattern);
+    }
+  }
+}
+
+bool
+ExclusionIndex::excluded(std::string_view path) const
+{
+  // The path itself or any of its parents matching excludes it.
+  std::string buffer;
+  for (std::string_view current = path; !current.empty() && current != "/";) {
+    if (m_paths.count(current) > 0) {
+      return true;
+    }
+    if (!m_path_globs.empty()) {
+      buffer.assign(current);
+      for (const auto& glob : m_path_globs) {
+        if (::fnmatch(glob.c_str(), buffer.c_str(), 0) == 0) {
           return true;
         }
-        current = dirname_of(current);
       }
-    } else {
-      for (const auto& part : split(path, '/')) {
-        if (!part.empty() && ::fnmatch(pattern.c_str(), part.c_str(), 0) == 0) {
+    }
+    size_t slash = current.rfind('/');
+    current = slash == std::string_view::npos ? std::string_view() : current.substr(0, slash);
+  }
+  for (size_t start = 0; start < path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) {
+      end = path.size();
+    }
+    std::string_view part = path.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) {
+      continue;
+    }
+    if (m_names.count(part) > 0) {
+      return true;
+    }
+    if (!m_name_globs.empty()) {
+      buffer.assign(part);
+      for (const auto& glob : m_name_globs) {
+        if (::fnmatch(glob.c_str(), buffer.c_str(), 0) == 0) {
           return true;
         }
       }

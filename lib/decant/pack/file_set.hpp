@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace decant {
@@ -77,6 +79,22 @@ expand_file_set(const Analysis& analysis, const HostRoot& root, const ExpandOpti
 // against the whole path with fnmatch(3) ('*' crosses '/'); any other pattern against the last
 // component only. A match also excludes everything below the matched path.
 bool is_excluded(const std::string& path, const std::vector<Exclusion>& exclude);
+
+// is_excluded() for many paths against the same rules: patterns without glob characters are
+// looked up in hash sets (path and each parent, or each component) instead of going through
+// fnmatch(3) once per parent per rule.
+class ExclusionIndex
+{
+public:
+  explicit ExclusionIndex(const std::vector<Exclusion>& exclude);
+  bool excluded(std::string_view path) const;
+
+private:
+  std::unordered_set<std::string_view> m_paths; // literal absolute patterns
+  std::unordered_set<std::string_view> m_names; // literal component patterns
+  std::vector<std::string> m_path_globs;
+  std::vector<std::string> m_name_globs;
+};
 
 // Reads the extended attributes an image keeps from the file at `real_path` (a path on this
 // machine): security.capability into entry.capability, POSIX ACLs (system.posix_acl_access,

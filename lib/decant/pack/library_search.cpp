@@ -127,7 +127,12 @@ LibrarySearch::info(const std::string& host_path) const
   int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {
   };
-  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 64) {
+  // The ELF magic first: most files of a walked tree are not ELF, and an mmap + munmap per
+  // file cost more than the 64-byte read.
+  char head[64];
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 64
+      && ::pread(fd, head, sizeof(head), 0) == static_cast<ssize_t>(sizeof(head))
+      && is_elf(std::string_view(head, sizeof(head)))) {
     // mmap: libjvm.so is 20 MB and only its headers are read.
     void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
