@@ -100,6 +100,9 @@ jvm_unused_file_exclusions(const std::string& java_home, bool large_heap)
       {java_home + "/jmods", "jlink input: never read at run time"},
       {java_home + "/include", "C headers for JNI builds"},
       {java_home + "/man", "manual pages"},
+      {java_home + "/docs",
+       "documentation (on Debian a link to /usr/share/doc/openjdk-*, with the build's test "
+       "reports)"},
       {java_home + "/demo", "JDK demos"},
       {java_home + "/sample", "JDK samples"},
       {java_home + "/lib/ct.sym",
