@@ -360,8 +360,8 @@ public:
       return;
     }
     java::add_java_home(m_a, m_root, jh);
-    bool large_heap = m_layout.jvm.max_heap_bytes && *m_layout.jvm.max_heap_bytes >= (32ULL << 30);
-    for (const auto& e : jvm_unused_file_exclusions(jh, large_heap)) {
+    // From the command line: a large heap keeps classes_nocoops.jsa, a debugger option JDWP.
+    for (const auto& e : jvm_unused_file_exclusions(jh, jvm_usage(m_process.cmdline))) {
       exclude(e);
     }
     auto headless = m_layout.jvm.system_properties.find("java.awt.headless");
