@@ -37,62 +37,145 @@ percent_decode(std::string_view text)
   return out;
 }
 
+const char*
+archive_message(archive* reader)
+{
+  const char* message = archive_error_string(reader);
+  return message ? message : "?";
+}
+
+using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
+
+ArchivePtr
+new_zip_reader()
+{
+  ArchivePtr reader(archive_read_new());
+  // The seekable zip reader starts from the central directory, which is authoritative: the
+  // streaming one can be fooled by entries that a later one replaces.
+  archive_read_support_format_zip_seekable(reader.get());
+  return reader;
+}
+
+// Reads the data of the current entry; fails naming `name` (the zip) and the entry.
+Result<std::string>
+read_entry_data(archive* reader,
+                const std::string& name,
+                std::string_view entry,
+                size_t max_size,
+                const ZipEntryEnough& enough)
+{
+  std::string content;
+  char buffer[16 * 1024];
+  // Small steps when the reader may stop early: inflating stops where the reader does.
+  size_t step = enough ? 4 * 1024 : sizeof(buffer);
+  for (;;) {
+    if (enough && !content.empty() && enough(entry, content)) {
+      return content;
+    }
+    la_ssize_t n = archive_read_data(reader, buffer, step);
+    if (n < 0) {
+      return fail(
+          ErrorCode::invalid_input, "{}: cannot read {}: {}", name, entry, archive_message(reader));
+    }
+    if (n == 0) {
+      return content;
+    }
+    content.append(buffer, static_cast<size_t>(n));
+    if (content.size() > max_size) {
+      return fail(
+          ErrorCode::invalid_input, "{}: entry {} is larger than {} bytes", name, entry, max_size);
+    }
+  }
+}
+
+// The loop of for_each_zip_entry over an opened reader.
+Result<bool>
+visit_entries(archive* reader,
+              const std::string& name,
+              const ZipEntryFilter& wanted,
+              const ZipEntryVisitor& visit,
+              size_t max_size,
+              const ZipEntryEnough& enough)
+{
+  archive_entry* header = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(reader, &header);
+    if (rc == ARCHIVE_EOF) {
+      return true;
+    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return fail(ErrorCode::invalid_input,
+                  "{}: corrupt jar (zip) file: {}",
+                  name,
+                  archive_message(reader));
+    }
+    const char* entry = archive_entry_pathname(header);
+    if (!entry || !wanted(entry)) {
+      continue;
+    }
+    auto content = read_entry_data(reader, name, entry, max_size, enough);
+    if (!content) {
+      return fail(content.error());
+    }
+    if (!visit(entry, *content)) {
+      return false;
+    }
+  }
+}
+
 } // namespace
 
 Result<std::optional<std::string>>
 read_zip_entry(const std::string& real_path, std::string_view entry, size_t max_size)
 {
-  std::unique_ptr<archive, ArchiveCloser> reader(archive_read_new());
-  // The seekable zip reader starts from the central directory, which is authoritative: the
-  // streaming one can be fooled by entries that a later one replaces.
-  archive_read_support_format_zip_seekable(reader.get());
+  std::optional<std::string> found;
+  auto visited = for_each_zip_entry(
+      real_path,
+      [&](std::string_view name) { return name == entry; },
+      [&](std::string_view, const std::string& content) {
+        found = content;
+        return false;
+      },
+      max_size);
+  if (!visited) {
+    return fail(visited.error());
+  }
+  return found;
+}
+
+Result<bool>
+for_each_zip_entry(const std::string& real_path,
+                   const ZipEntryFilter& wanted,
+                   const ZipEntryVisitor& visit,
+                   size_t max_size,
+                   const ZipEntryEnough& enough)
+{
+  auto reader = new_zip_reader();
   if (archive_read_open_filename(reader.get(), real_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
     return fail(ErrorCode::invalid_input,
                 "cannot read {} as a jar (zip) file: {}",
                 real_path,
-                archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "?");
+                archive_message(reader.get()));
   }
-  archive_entry* header = nullptr;
-  for (;;) {
-    int rc = archive_read_next_header(reader.get(), &header);
-    if (rc == ARCHIVE_EOF) {
-      return std::optional<std::string>();
-    }
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      return fail(ErrorCode::invalid_input,
-                  "{}: corrupt jar (zip) file: {}",
-                  real_path,
-                  archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "?");
-    }
-    const char* name = archive_entry_pathname(header);
-    if (!name || entry != name) {
-      continue;
-    }
-    std::string content;
-    char buffer[16 * 1024];
-    for (;;) {
-      la_ssize_t n = archive_read_data(reader.get(), buffer, sizeof(buffer));
-      if (n < 0) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: cannot read {}: {}",
-                    real_path,
-                    entry,
-                    archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "?");
-      }
-      if (n == 0) {
-        break;
-      }
-      content.append(buffer, static_cast<size_t>(n));
-      if (content.size() > max_size) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: entry {} is larger than {} bytes",
-                    real_path,
-                    entry,
-                    max_size);
-      }
-    }
-    return std::optional<std::string>(std::move(content));
+  return visit_entries(reader.get(), real_path, wanted, visit, max_size, enough);
+}
+
+Result<bool>
+for_each_zip_entry_in_memory(std::string_view bytes,
+                             const std::string& name,
+                             const ZipEntryFilter& wanted,
+                             const ZipEntryVisitor& visit,
+                             size_t max_size,
+                             const ZipEntryEnough& enough)
+{
+  auto reader = new_zip_reader();
+  if (archive_read_open_memory(reader.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
+    return fail(ErrorCode::invalid_input,
+                "cannot read {} as a jar (zip) file: {}",
+                name,
+                archive_message(reader.get()));
   }
+  return visit_entries(reader.get(), name, wanted, visit, max_size, enough);
 }
 
 std::map<std::string, std::string>

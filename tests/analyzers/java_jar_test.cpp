@@ -66,6 +66,74 @@ TEST(ReadZipEntry, FindsEntriesAndReportsAbsentOnes)
   EXPECT_FALSE(absent->has_value());
 }
 
+TEST(ForEachZipEntry, DecompressesOnlyWantedEntriesAndStops)
+{
+  test::TempDir dir;
+  std::string jar = write_zip(dir,
+                              "a.jar",
+                              {{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"},
+                               {"a/A.class", "A"},
+                               {"a/B.class", "B"},
+                               {"a/C.class", "C"}});
+  std::vector<std::string> seen;
+  auto all = for_each_zip_entry(
+      jar,
+      [](std::string_view name) {
+        return name.size() > 6 && name.substr(name.size() - 6) == ".class";
+      },
+      [&](std::string_view name, const std::string& content) {
+        seen.push_back(std::string(name) + "=" + content);
+        return true;
+      });
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_TRUE(*all);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a/A.class=A", "a/B.class=B", "a/C.class=C"}));
+
+  seen.clear();
+  auto stopped = for_each_zip_entry(
+      jar,
+      [](std::string_view) { return true; },
+      [&](std::string_view name, const std::string&) {
+        seen.push_back(std::string(name));
+        return name != "a/A.class";
+      });
+  ASSERT_TRUE(stopped);
+  EXPECT_FALSE(*stopped);
+  EXPECT_EQ(seen.size(), 2u);
+
+  auto not_zip = for_each_zip_entry(
+      dir.write("b.jar", "not a zip"),
+      [](std::string_view) { return true; },
+      [](std::string_view, const std::string&) { return true; });
+  ASSERT_FALSE(not_zip);
+  EXPECT_EQ(not_zip.error().code, ErrorCode::invalid_input);
+  EXPECT_NE(not_zip.error().message.find("b.jar"), std::string::npos) << not_zip.error().message;
+}
+
+TEST(ForEachZipEntry, ReadsOnlyWhatIsEnough)
+{
+  test::TempDir dir;
+  std::string big(200000, 'x');
+  std::string jar = write_zip(dir, "big.jar", {{"a/Big.class", big}, {"a/Small.class", "s"}});
+  std::vector<size_t> sizes;
+  auto all = for_each_zip_entry(
+      jar,
+      [](std::string_view) { return true; },
+      [&](std::string_view, const std::string& content) {
+        sizes.push_back(content.size());
+        return true;
+      },
+      64 * 1024,
+      [](std::string_view, std::string_view content) { return content.size() >= 8192; });
+  // The 200,000-byte entry is read to its first 8 KiB only (under the 64 KiB limit), then the
+  // next entry is still found.
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_GE(sizes[0], 8192u);
+  EXPECT_LT(sizes[0], 16384u);
+  EXPECT_EQ(sizes[1], 1u);
+}
+
 TEST(ReadZipEntry, LimitsTheEntrySize)
 {
   test::TempDir dir;
