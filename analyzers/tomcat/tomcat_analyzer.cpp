@@ -13,6 +13,7 @@
 #include <deque>
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
+#include <java/text_drawing.hpp>
 #include <set>
 
 namespace decant::tomcat {
@@ -367,6 +368,8 @@ public:
     auto headless = m_layout.jvm.system_properties.find("java.awt.headless");
     bool is_headless =
         headless != m_layout.jvm.system_properties.end() && to_lower(headless->second) == "true";
+    // The font part (libfontmanager, FreeType, fontconfig, fonts) is decided by text_drawing(),
+    // once the webapps and jars are known.
     add_lazy_libraries(m_a, jvm_headless_lazy_libraries(jh));
     if (is_headless) {
       for (const auto& e : jvm_headless_exclusions(jh)) {
@@ -431,13 +434,23 @@ public:
           path = path.substr(1, path.size() - 2);
         }
         // "${catalina.base}/lib/*.jar" -> its directory.
-        if (ends_with(path, "*.jar")) {
+        bool jar_glob = ends_with(path, "*.jar");
+        if (jar_glob) {
           path = dir_name(path);
         }
         if (path.empty() || path.find("${") != std::string::npos) {
           continue;
         }
         path = HostRoot::normalize(host_path_join(base, path));
+        // What the class loader reads from it, for text_drawing(): the jars of a "*.jar"
+        // entry, a jar named alone, or the classes of a directory.
+        if (jar_glob) {
+          m_loader_jar_dirs.push_back(path);
+        } else if (ends_with(path, ".jar")) {
+          m_loader_jars.push_back(path);
+        } else {
+          m_loader_class_dirs.push_back(path);
+        }
         if (!covered(m_a, path) && m_root.exists(path)) {
           add_tree(m_a,
                    m_root,
@@ -465,10 +478,15 @@ public:
                  FileRole::app,
                  true);
         // Exploded webapps deployed from the appBase: their META-INF/context.xml is read below.
+        // A war that is not unpacked next to itself is deployed from the archive.
         if (auto names = m_root.list_directory(app_base)) {
           for (const auto& name : *names) {
-            if (m_root.is_directory(app_base + "/" + name)) {
-              m_webapp_dirs.push_back(app_base + "/" + name);
+            std::string path = app_base + "/" + name;
+            if (m_root.is_directory(path)) {
+              m_webapp_dirs.push_back(path);
+            } else if (ends_with(name, ".war") && m_root.is_regular_file(path)
+                       && !m_root.is_directory(path.substr(0, path.size() - 4))) {
+              m_webapp_wars.push_back(path);
             }
           }
         }
@@ -531,6 +549,8 @@ public:
     add_tree(m_a, m_root, doc_base, reason, FileRole::app);
     if (m_root.is_directory(doc_base)) {
       m_webapp_dirs.push_back(doc_base);
+    } else if (ends_with(doc_base, ".war")) {
+      m_webapp_wars.push_back(doc_base);
     }
   }
 
@@ -561,6 +581,7 @@ public:
       if (!resolved || !seen.insert(*resolved).second || !m_root.is_regular_file(*resolved)) {
         continue;
       }
+      m_server_jars.push_back(jar);
       // Distribution packages link lib/*.jar into /usr/share/java: the target is what the
       // class loader opens, named here so the reason says which link needs it.
       if (*resolved != jar && !covered(m_a, *resolved)) {
@@ -593,6 +614,110 @@ public:
         queue.push_back(path);
       }
     }
+  }
+
+  // The font stack goes into the image only when the server or one of its applications can
+  // draw text (java::class_text_reference): a headless JVM loads libfontmanager, FreeType,
+  // HarfBuzz and fontconfig, and reads the fonts, on the first text it renders or measures,
+  // and never otherwise. Scanned: the webapps (WEB-INF/classes, WEB-INF/lib, wars, JSP
+  // sources), CATALINA_BASE/lib, CATALINA_HOME/lib and bin, the class loader entries of
+  // catalina.properties, the Class-Path jars and the JVM's -classpath. The decision and its
+  // numbers are in runtime.textDrawing.
+  void
+  text_drawing()
+  {
+    const std::string& jh = m_layout.java_home;
+    if (jh.empty() || !m_root.is_directory(jh)) {
+      return;
+    }
+    auto& details = m_a.runtime.details["textDrawing"];
+    // A process that has rendered text already has the library mapped: nothing to decide.
+    for (const auto& file : m_process.mapped_files()) {
+      if (ends_with(file, "/libfontmanager.so")) {
+        std::string why = fmt::format("PID {} has loaded {}", m_process.pid, file);
+        details = {{"drawsText", true}, {"firstUse", why}};
+        add_lazy_libraries(m_a, jvm_font_lazy_libraries(jh, "font rendering: " + why));
+        return;
+      }
+    }
+    java::TextDrawingScanner scanner(m_root);
+    for (const auto& dir : m_webapp_dirs) {
+      scanner.scan_webapp_directory(dir);
+    }
+    for (const auto& war : m_webapp_wars) {
+      scanner.scan_war(war);
+    }
+    auto scan_jars_in = [&](const std::string& dir) {
+      if (auto names = m_root.list_directory(dir)) {
+        for (const auto& name : *names) {
+          if (ends_with(name, ".jar") && m_root.is_regular_file(dir + "/" + name)) {
+            scanner.scan_jar(dir + "/" + name);
+          }
+        }
+      }
+    };
+    for (const auto& dir : {m_layout.catalina_base + "/lib",
+                            m_layout.catalina_home + "/lib",
+                            m_layout.catalina_home + "/bin"}) {
+      scan_jars_in(dir);
+    }
+    for (const auto& dir : m_loader_jar_dirs) {
+      scan_jars_in(dir);
+    }
+    for (const auto& jar : m_loader_jars) {
+      if (m_root.is_regular_file(jar)) {
+        scanner.scan_jar(jar);
+      }
+    }
+    for (const auto& dir : m_loader_class_dirs) {
+      if (m_root.is_directory(dir)) {
+        scanner.scan_class_directory(dir);
+      }
+    }
+    for (const auto& jar : m_server_jars) {
+      scanner.scan_jar(jar);
+    }
+    for (const auto& entry : m_layout.jvm.classpath) {
+      std::string path = HostRoot::normalize(m_process.host_path(entry));
+      if (m_root.is_regular_file(path)) {
+        scanner.scan_jar(path);
+      } else if (m_root.is_directory(path)) {
+        scanner.scan_class_directory(path);
+      }
+    }
+
+    const auto& scan = scanner.result();
+    details = {{"drawsText", scan.draws_text()},
+               {"classes", scan.classes},
+               {"jars", scan.jars},
+               {"jspFiles", scan.jsp_files}};
+    if (scan.draws_text()) {
+      details["firstUse"] = scan.first->describe();
+      add_lazy_libraries(m_a,
+                         jvm_font_lazy_libraries(jh, "font rendering: " + scan.first->describe()));
+      return;
+    }
+    if (!scan.unreadable.empty()) {
+      // What could not be read may draw text: keep the fonts and say why.
+      details["unreadable"] = scan.unreadable;
+      std::string why = fmt::format("{} file(s) could not be scanned for text drawing ({})",
+                                    scan.unreadable.size(),
+                                    scan.unreadable.front());
+      add_lazy_libraries(m_a, jvm_font_lazy_libraries(jh, why));
+      m_a.warn("text-drawing-unknown", why + ": the font stack stays in the image");
+      return;
+    }
+    std::string why = fmt::format(
+        "no class of the server or its applications draws text (scanned {})", scan.summary());
+    exclude(jvm_font_exclusion(jh, why));
+    m_a.warn("fonts-left-out",
+             fmt::format("{}: libfontmanager, FreeType, fontconfig and the fonts are left out of "
+                         "the image; code that renders text anyway (loaded by reflection or "
+                         "from outside the scanned jars) fails with UnsatisfiedLinkError "
+                         "(fontmanager): remove the exclude[] entry {}/lib/libfontmanager.so "
+                         "to keep them",
+                         why,
+                         jh));
   }
 
   void
@@ -824,6 +949,12 @@ private:
   std::map<std::string, TomcatProperty> m_properties;
   java::PropertyLookup m_lookup;
   std::vector<std::string> m_webapp_dirs; // exploded webapps (appBase subdirectories, docBases)
+  std::vector<std::string> m_webapp_wars; // wars deployed unexploded (appBase, docBase)
+  std::vector<std::string> m_server_jars; // bin/ and lib/ jars and their Class-Path jars
+  // catalina.properties class loader entries: "dir/*.jar", "dir/x.jar", "dir"
+  std::vector<std::string> m_loader_jar_dirs;
+  std::vector<std::string> m_loader_jars;
+  std::vector<std::string> m_loader_class_dirs;
 };
 
 class TomcatAnalyzer : public Analyzer
@@ -914,6 +1045,7 @@ analyze_tomcat(const ProcessInfo& process,
   builder.tomcat_files();
   builder.webapps(descriptors);
   builder.manifest_class_path();
+  builder.text_drawing();
   builder.process_files();
   builder.tls_files();
   builder.secrets(descriptors);

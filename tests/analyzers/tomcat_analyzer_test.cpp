@@ -35,6 +35,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-two-instances", 4401},
     {"tomcat-https-properties", 4501},
     {"tomcat-portoffset-loopback", 4601},
+    {"tomcat-awt-webapp", 4801},
 };
 
 Result<Analysis>
@@ -174,6 +175,94 @@ TEST(TomcatAnalyzer, DebianSplitLayout)
   EXPECT_FALSE(a->runtime.details["lazyLibraries"].empty());
   EXPECT_EQ(a->start.command.back(), "start");
   EXPECT_EQ(a->start.user, "tomcat");
+}
+
+// The font stack follows the text-drawing rule: Debian's fixture has no class that draws text,
+// so libfontmanager is excluded with the scan's numbers; a webapp jar whose servlet names
+// java/awt/Font keeps FreeType, fontconfig and the fonts, each reason naming that class.
+TEST(TomcatAnalyzer, FontsOnlyWhenSomethingDrawsText)
+{
+  const std::string jh = "/usr/lib/jvm/java-17-openjdk-amd64";
+  auto lazy_paths = [](const Analysis& a) {
+    std::vector<std::string> out;
+    for (const auto& item : a.runtime.details["lazyLibraries"]) {
+      out.push_back(item["path"].get<std::string>());
+    }
+    return out;
+  };
+  auto has = [](const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+  };
+
+  auto plain = analyze_at(test::fixture("hosts/tomcat-debian"), 4242);
+  ASSERT_TRUE(plain) << plain.error().message;
+  auto plain_lazy = lazy_paths(*plain);
+  EXPECT_TRUE(has(plain_lazy, jh + "/lib/libawt.so"));
+  EXPECT_TRUE(has(plain_lazy, jh + "/lib/libmlib_image.so"));
+  for (const auto& font : {jh + "/lib/libfontmanager.so",
+                           std::string("libfreetype.so.6"),
+                           std::string("/usr/share/fonts"),
+                           std::string("/etc/fonts")}) {
+    EXPECT_FALSE(has(plain_lazy, font)) << font;
+  }
+  auto excluded = std::find_if(plain->exclude.begin(), plain->exclude.end(), [&](const auto& e) {
+    return e.path == jh + "/lib/libfontmanager.so";
+  });
+  ASSERT_NE(excluded, plain->exclude.end());
+  EXPECT_NE(excluded->reason.find("no class of the server or its applications draws text"),
+            std::string::npos)
+      << excluded->reason;
+  EXPECT_NE(excluded->reason.find("remove this exclusion to keep them"), std::string::npos);
+  EXPECT_EQ(plain->runtime.details["textDrawing"]["drawsText"], false);
+  EXPECT_TRUE(std::any_of(plain->warnings.begin(), plain->warnings.end(), [](const Warning& w) {
+    return w.code == "fonts-left-out";
+  }));
+
+  auto awt = analyze_at(test::fixture("hosts/tomcat-awt-webapp"), 4801);
+  ASSERT_TRUE(awt) << awt.error().message;
+  const std::string use =
+      "com/example/captcha/CaptchaServlet.class in "
+      "/opt/tomcat/webapps/captcha/WEB-INF/lib/captcha.jar references java/awt/Font";
+  EXPECT_EQ(awt->runtime.details["textDrawing"]["firstUse"], use);
+  bool fontmanager = false;
+  for (const auto& item : awt->runtime.details["lazyLibraries"]) {
+    std::string path = item["path"];
+    if (path == jh + "/lib/libfontmanager.so" || path == "/usr/share/fonts"
+        || path == "libfreetype.so.6") {
+      fontmanager = fontmanager || path == jh + "/lib/libfontmanager.so";
+      EXPECT_NE(item["reason"].get<std::string>().find("font rendering: " + use), std::string::npos)
+          << item.dump();
+    }
+  }
+  EXPECT_TRUE(fontmanager);
+  EXPECT_TRUE(std::none_of(awt->exclude.begin(), awt->exclude.end(), [&](const auto& e) {
+    return e.path == jh + "/lib/libfontmanager.so";
+  }));
+  EXPECT_TRUE(std::none_of(awt->warnings.begin(), awt->warnings.end(), [](const Warning& w) {
+    return w.code == "fonts-left-out";
+  }));
+}
+
+// A process that has loaded libfontmanager has drawn text: the fonts stay, whatever the scan.
+TEST(TomcatAnalyzer, FontsKeptWhenTheProcessHasLoadedTheFontManager)
+{
+  test::TempDir dir;
+  std::string copy = test::copy_fixture_host(dir, "tomcat-debian");
+  const std::string jh = "/usr/lib/jvm/java-17-openjdk-amd64";
+  std::string maps_path = copy + "/proc/4242/maps";
+  auto maps = read_file(maps_path);
+  ASSERT_TRUE(maps);
+  ASSERT_TRUE(write_file_atomic(maps_path,
+                                *maps + "7f0000000000-7f0000001000 r-xp 00000000 08:01 4242 " + jh
+                                    + "/lib/libfontmanager.so\n"));
+  auto a = analyze_at(copy, 4242);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->runtime.details["textDrawing"]["drawsText"], true);
+  EXPECT_EQ(a->runtime.details["textDrawing"]["firstUse"],
+            "PID 4242 has loaded " + jh + "/lib/libfontmanager.so");
+  EXPECT_TRUE(std::none_of(a->exclude.begin(), a->exclude.end(), [&](const auto& e) {
+    return e.path == jh + "/lib/libfontmanager.so";
+  }));
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

@@ -67,15 +67,33 @@ jvm_headless_lazy_libraries(const std::string& java_home)
       {lib + "libawt.so",
        "AWT core, loaded on the first image or font call (java.awt.headless=true)"},
       {lib + "libawt_headless.so", "AWT headless toolkit (java.awt.headless=true)"},
-      {lib + "libfontmanager.so", "font rendering for headless AWT (images, PDF, captcha)"},
       {lib + "libjavajpeg.so", "ImageIO JPEG codec"},
       {lib + "liblcms.so", "ImageIO color management"},
       {lib + "libmlib_image.so", "AWT image operations"},
-      {"libfreetype.so.6", "FreeType, loaded by libfontmanager"},
-      {"libfontconfig.so.1", "fontconfig, used by the JDK to find fonts"},
-      {"/etc/fonts", "fontconfig configuration"},
-      {"/usr/share/fonts", "fonts for headless rendering"},
   };
+}
+
+std::vector<LazyLibrary>
+jvm_font_lazy_libraries(const std::string& java_home, const std::string& why)
+{
+  const std::string lib = java_home + "/lib/";
+  const std::string because = why.empty() ? "" : "; " + why;
+  return {
+      {lib + "libfontmanager.so", "the headless AWT font manager" + because},
+      {"libfreetype.so.6", "FreeType, loaded by libfontmanager" + because},
+      {"libfontconfig.so.1", "fontconfig, used by the JDK to find fonts" + because},
+      {"/etc/fonts", "fontconfig configuration" + because},
+      {"/usr/share/fonts", "fonts for headless rendering" + because},
+  };
+}
+
+Exclusion
+jvm_font_exclusion(const std::string& java_home, const std::string& why)
+{
+  return {java_home + "/lib/libfontmanager.so",
+          why
+              + "; libfontmanager and its FreeType/HarfBuzz/fontconfig closure and the fonts are "
+                "left out — remove this exclusion to keep them"};
 }
 
 std::vector<Exclusion>

@@ -4,8 +4,8 @@
 // /proc/<pid>/maps when the analyzer looks, and not in any DT_NEEDED. Analyzers state them in
 // analysis.json under runtime.details.lazyLibraries, each with the reason, so the operator sees
 // and can edit them:
-//   "lazyLibraries": [{"path": "/usr/lib/jvm/java-17-openjdk-amd64/lib/libfontmanager.so",
-//                      "reason": "AWT headless font rendering (java.awt.headless=true)"}]
+//   "lazyLibraries": [{"path": "/usr/lib/jvm/java-17-openjdk-amd64/lib/libawt.so",
+//                      "reason": "AWT core, loaded on the first image or font call"}]
 // `path` is an absolute path or glob (the ELF closure of each match is added, directories are
 // walked), or a bare soname ("libssl.so.3") found like ld.so finds it.
 
@@ -29,10 +29,20 @@ void add_lazy_libraries(Analysis& analysis, const std::vector<LazyLibrary>& libr
 Result<std::vector<LazyLibrary>> lazy_libraries(const Analysis& analysis);
 
 // Rule sets analyzers can state as is.
-// A JVM with java.awt.headless=true loads libawt + libawt_headless on the first image or font
-// call, libfontmanager with FreeType, and fontconfig reads /etc/fonts and fonts; the X11, GTK
+// A JVM with java.awt.headless=true loads libawt + libawt_headless on the first image call
+// (BufferedImage, ImageIO, java.awt.Toolkit), with the image libraries and codecs; the X11, GTK
 // and ALSA parts of the JDK (libawt_xawt, libsplashscreen, libjsound) are never loaded then.
 std::vector<LazyLibrary> jvm_headless_lazy_libraries(const std::string& java_home);
+// Only code that draws or measures text makes it load libfontmanager with FreeType, and
+// fontconfig read /etc/fonts and the fonts: the font part, for analyzers that found such code
+// (java::TextDrawingScanner). `why` names it ("font rendering: com/acme/Captcha.class in
+// /srv/app/WEB-INF/lib/acme.jar references java/awt/Font") and ends each reason.
+std::vector<LazyLibrary> jvm_font_lazy_libraries(const std::string& java_home,
+                                                 const std::string& why = "");
+// When nothing draws text: $JAVA_HOME/lib/libfontmanager.so as an exclusion, so that neither it
+// nor its DT_NEEDED closure (FreeType, HarfBuzz, GLib, libpng, ...) reaches the image; `why`
+// says what was scanned, the reason adds how to undo it.
+Exclusion jvm_font_exclusion(const std::string& java_home, const std::string& why);
 // The parts of a JDK a headless JVM never loads (X11/GTK AWT toolkit, sound, splash screen,
 // accessibility bridge): as exclusions with reasons, so their X11/ALSA/GTK closures stay out.
 std::vector<Exclusion> jvm_headless_exclusions(const std::string& java_home);
