@@ -5,6 +5,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/reference.hpp>
 #include <decant/pack/file_set.hpp>
+#include <decant/pack/jlink.hpp>
 #include <decant/pack/rootfs_writer.hpp>
 #include <decant/util/strings.hpp>
 
@@ -226,6 +227,22 @@ run_pack(const Context& ctx, const PackOptions& options)
     return {};
   }
 
+  if (!is_machine_analysis(*analysis)) {
+    // runtime.jlink: the JDK rebuilt without its tool modules (pack/jlink.hpp).
+    auto trimmed =
+        apply_jlink_plan(*analysis, *set, *root, TrimOptions{}, [](const std::string& line) {
+          fmt::print(stderr, "{}\n", line);
+        });
+    if (!trimmed) {
+      return fail(trimmed.error().context(options.analysis));
+    }
+    for (const auto& warning : set->warnings) {
+      if (warning.code == "runtime-not-trimmed") {
+        fmt::print(stderr, "warning: {}: {}\n", warning.code, warning.message);
+      }
+    }
+  }
+
   std::optional<int64_t> epoch;
   if (options.reproducible) {
     auto value = source_date_epoch(*analysis);
@@ -333,6 +350,12 @@ user, nsswitch.conf, hosts, CA certificates, /tmp (1777), time zone (TZ) and loc
 "volumes" become empty directories. Layers are split by role: system, runtime, server, app,
 config. Secret environment values never enter the image; files marked secret do unless
 --externalize-secrets. Compression runs on all cores (parallel deflate blocks; zstd workers).
+
+A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Tomcat
+analyzer): the source's jlink rebuilds lib/modules without the listed tool modules (javac,
+jshell, Graal, ...) and the class-data sharing archive is regenerated and checked. The result
+is cached in ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK
+whole. See docs/packing.md.
 
 Compression levels (--compression, default 7):
   0      uncompressed tar layers

@@ -5,6 +5,7 @@
 #include "tomcat.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/pack/jlink.hpp>
 #include <decant/pack/library_rules.hpp>
 #include <decant/util/strings.hpp>
 
@@ -554,6 +555,41 @@ public:
     }
   }
 
+  // runtime.jlink: the JDK's tool modules out of lib/modules (pack/jlink.hpp). javac stays when
+  // Jasper would compile JSPs with it: configured so in conf/web.xml, or no Eclipse compiler
+  // (ECJ) among the server's jars. Runs after the jars are in the file set.
+  void
+  java_runtime_trim()
+  {
+    const std::string& jh = m_layout.java_home;
+    if (jh.empty() || !m_root.is_directory(jh)) {
+      return;
+    }
+    JlinkUsage usage = jlink_usage(m_process.cmdline);
+    auto web_xml = m_root.read_file(m_layout.conf_dir + "/web.xml");
+    bool has_ecj = false;
+    for (const auto& file : m_a.files) {
+      std::string name = to_lower(file.path.substr(file.path.rfind('/') + 1));
+      if (name.find("ecj") != std::string::npos || name.find("jdt-core") != std::string::npos) {
+        has_ecj = true;
+      }
+    }
+    if (web_xml
+        && (web_xml->find("AntCompiler") != std::string::npos
+            || web_xml->find("compilerClassName") != std::string::npos)) {
+      usage.javac = m_layout.conf_dir + "/web.xml sets Jasper's compiler";
+    } else if (!has_ecj) {
+      usage.javac = "no Eclipse compiler (ECJ) among the server's jars: Jasper compiles JSPs with "
+                    "javac";
+    }
+    std::string why_not;
+    if (auto plan = jvm_jlink_plan(m_root, jh, usage, why_not)) {
+      set_jlink_plan(m_a, *plan);
+    } else {
+      m_a.runtime.details["jlinkSkipped"] = why_not; // the runtime is packed whole
+    }
+  }
+
   // Jars named by the Class-Path of jar manifests already in the set: Debian's jasper.jar names
   // eclipse-jdt-core.jar (the JSP compiler) this way, next to it in /usr/share/java.
   void
@@ -1046,6 +1082,7 @@ analyze_tomcat(const ProcessInfo& process,
   builder.webapps(descriptors);
   builder.manifest_class_path();
   builder.text_drawing();
+  builder.java_runtime_trim();
   builder.process_files();
   builder.tls_files();
   builder.secrets(descriptors);

@@ -67,5 +67,21 @@ for url in "${urls[@]}"; do
   [ "$src_status" = 200 ] || fail "$url: the source answers $src_status (expected 200)"
   cmp -s "$W/src.body" "$W/img.body" || { diff <(head -c 2000 "$W/src.body") <(head -c 2000 "$W/img.body") | head -20; fail "$url: bodies differ"; }
 done
+if jq -e '.runtime.jlink' "$W/analysis.json" > /dev/null; then
+  # runtime.jlink: lib/modules rebuilt without the tool modules, the CDS archive regenerated.
+  echo "== the trimmed Java runtime"
+  jh="$(jq -r '.runtime.jlink.javaHome' "$W/analysis.json")"
+  rootfs="$W/bundle/rootfs"
+  # With its own /proc: the launcher finds libjli.so through $ORIGIN, which ld.so reads there.
+  in_rootfs() { unshare --mount --pid --fork --root="$rootfs" --mount-proc "$@"; }
+  in_rootfs "$jh/bin/java" -Xshare:on -version > "$W/xshare.out" 2>&1 \
+    || { cat "$W/xshare.out"; fail "the image's JVM cannot map its class-data sharing archive (-Xshare:on)"; }
+  in_rootfs "$jh/bin/java" --list-modules > "$W/modules.txt"
+  grep -q '^java.base@' "$W/modules.txt" || fail "java --list-modules in the image lists no java.base"
+  for module in $(jq -r '.runtime.jlink.remove[].module' "$W/analysis.json"); do
+    if grep -q "^$module@" "$W/modules.txt"; then fail "$module is still in the image's lib/modules"; fi
+  done
+  echo "lib/modules: $(stat -c %s "$jh/lib/modules") bytes on the source, $(stat -c %s "$rootfs$jh/lib/modules") in the image; $(wc -l < "$W/modules.txt") modules; -Xshare:on works"
+fi
 ok=1
 echo "PASS"

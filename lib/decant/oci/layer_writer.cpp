@@ -234,7 +234,7 @@ write_file_data(struct archive* archive,
                 const std::function<void(uint64_t)>& progress,
                 uint64_t& done)
 {
-  std::string real = root.real(file.path);
+  std::string real = file.source.empty() ? root.real(file.path) : file.source;
   int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (file.live && errno == ENOENT) {

@@ -828,43 +828,36 @@ ExclusionIndex::ExclusionIndex(const std::vector<Exclusion>& exclude)
 bool
 ExclusionIndex::excluded(std::string_view path) const
 {
-  // The path itself or any of its parents matching excludes it.
-  std::string buffer;
-  for (std::string_view current = path; !current.empty() && current != "/";) {
-    if (m_paths.count(current) > 0) {
+  std::string buffer; // fnmatch wants a NUL-terminated string
+  auto matches = [&buffer](const std::unordered_set<std::string_view>& literals,
+                           const std::vector<std::string>& globs,
+                           std::string_view subject) {
+    if (literals.count(subject) > 0) {
       return true;
     }
-    if (!m_path_globs.empty()) {
-      buffer.assign(current);
-      for (const auto& glob : m_path_globs) {
-        if (::fnmatch(glob.c_str(), buffer.c_str(), 0) == 0) {
-          return true;
-        }
-      }
+    if (globs.empty()) {
+      return false;
+    }
+    buffer.assign(subject);
+    return std::any_of(globs.begin(), globs.end(), [&buffer](const std::string& glob) {
+      return ::fnmatch(glob.c_str(), buffer.c_str(), 0) == 0;
+    });
+  };
+  // The path itself or any of its parents matching excludes it.
+  for (std::string_view current = path; !current.empty() && current != "/";) {
+    if (matches(m_paths, m_path_globs, current)) {
+      return true;
     }
     size_t slash = current.rfind('/');
     current = slash == std::string_view::npos ? std::string_view() : current.substr(0, slash);
   }
+  // A name pattern against each component.
   for (size_t start = 0; start < path.size();) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) {
-      end = path.size();
-    }
+    size_t end = std::min(path.find('/', start), path.size());
     std::string_view part = path.substr(start, end - start);
     start = end + 1;
-    if (part.empty()) {
-      continue;
-    }
-    if (m_names.count(part) > 0) {
+    if (!part.empty() && matches(m_names, m_name_globs, part)) {
       return true;
-    }
-    if (!m_name_globs.empty()) {
-      buffer.assign(part);
-      for (const auto& glob : m_name_globs) {
-        if (::fnmatch(glob.c_str(), buffer.c_str(), 0) == 0) {
-          return true;
-        }
-      }
     }
   }
   return false;

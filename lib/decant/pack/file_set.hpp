@@ -45,6 +45,9 @@ struct PackEntry {
   // packed as it was read (padded when it shrank) instead of failing the layer.
   bool live = false;
   std::string reason; // why it is in the image ("needed by /usr/bin/java", ...)
+  // Where the content is read on this machine when not at the host path: a runtime rebuilt by
+  // jlink (pack/jlink.hpp). Empty: the host path under the root.
+  std::string source;
 };
 
 struct PackWarning {

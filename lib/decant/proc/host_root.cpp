@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace decant {
@@ -42,6 +43,31 @@ to_path(const std::vector<std::string>& stack)
     out += part;
   }
   return out;
+}
+
+// The target of `real_path` when it is a symlink that can be read; nullopt for anything else
+// (not a link, missing, unreadable).
+std::optional<std::string>
+symlink_target(const std::string& real_path)
+{
+  struct stat st {
+  };
+  if (::lstat(real_path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+    return std::nullopt;
+  }
+  char target[PATH_MAX];
+  ssize_t n = ::readlink(real_path.c_str(), target, sizeof(target) - 1);
+  if (n < 0) {
+    return std::nullopt;
+  }
+  return std::string(target, static_cast<size_t>(n));
+}
+
+Error
+too_many_links(std::string_view host_path)
+{
+  return Error(ErrorCode::invalid_input,
+               fmt::format("too many levels of symbolic links resolving {}", host_path));
 }
 
 // "a//b/./c/" -> "/a/b/c", keeping ".." (only resolution may take it back: "link/.." is the
@@ -175,25 +201,15 @@ HostRoot::resolve(std::string_view host_path, bool follow_last) const
     if (!follow_last) {
       return joined;
     }
-    std::string current = real(joined);
-    struct stat st {
-    };
-    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+    auto link = symlink_target(real(joined));
+    if (!link) {
       return joined;
     }
     if (++links > k_max_symlinks) {
-      return fail(ErrorCode::invalid_input,
-                  "too many levels of symbolic links resolving {}",
-                  std::string(host_path));
+      return fail(too_many_links(host_path));
     }
-    char target[PATH_MAX];
-    ssize_t n = ::readlink(current.c_str(), target, sizeof(target) - 1);
-    if (n < 0) {
-      return joined;
-    }
-    std::string_view link(target, static_cast<size_t>(n));
-    path = normalize_keeping_dots(
-        !link.empty() && link[0] == '/' ? std::string(link) : *parent + "/" + std::string(link));
+    path =
+        normalize_keeping_dots(!link->empty() && (*link)[0] == '/' ? *link : *parent + "/" + *link);
   }
 }
 
@@ -216,27 +232,15 @@ HostRoot::resolve_uncached(std::string_view host_path, bool follow_last) const
     if (todo.empty() && !follow_last) {
       break;
     }
-    std::string current = real(to_path(stack));
-    struct stat st {
-    };
-    if (::lstat(current.c_str(), &st) != 0) {
-      // Does not exist (or cannot be seen): keep the rest as written.
-      continue;
-    }
-    if (!S_ISLNK(st.st_mode)) {
+    // Not a link, or does not exist (or cannot be seen): the rest is kept as written.
+    auto target = symlink_target(real(to_path(stack)));
+    if (!target) {
       continue;
     }
     if (++links > k_max_symlinks) {
-      return fail(ErrorCode::invalid_input,
-                  "too many levels of symbolic links resolving {}",
-                  std::string(host_path));
+      return fail(too_many_links(host_path));
     }
-    char target[PATH_MAX];
-    ssize_t n = ::readlink(current.c_str(), target, sizeof(target) - 1);
-    if (n < 0) {
-      continue;
-    }
-    std::string_view link(target, static_cast<size_t>(n));
+    std::string_view link = *target;
     stack.pop_back();
     if (!link.empty() && link[0] == '/') {
       stack.clear();

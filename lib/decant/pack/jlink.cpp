@@ -1,0 +1,487 @@
+#include <decant/oci/blob.hpp>
+#include <decant/pack/jlink.hpp>
+#include <decant/util/fs.hpp>
+#include <decant/util/run.hpp>
+#include <decant/util/strings.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+namespace decant {
+
+namespace {
+
+// The tool modules of a JDK, each with why a server does not load it. Modules a command line
+// or configuration still needs are kept by jvm_jlink_plan().
+struct ToolModule {
+  const char* module;
+  const char* reason;
+};
+
+const ToolModule k_tool_modules[] = {
+    {"jdk.compiler",
+     "javac: Jasper compiles JSPs with the Eclipse compiler (ECJ) on its class path"},
+    {"jdk.javadoc", "the javadoc tool"},
+    {"jdk.jshell", "the jshell tool"},
+    {"jdk.editpad", "jshell's editor"},
+    {"jdk.internal.ed", "jshell's line editor"},
+    {"jdk.internal.le", "jshell's line editor"},
+    {"jdk.internal.opt", "command-line option parsing of the JDK tools"},
+    {"jdk.jdeps", "the jdeps, javap and jdeprscan tools"},
+    {"jdk.jlink", "the jlink, jmod and jimage tools"},
+    {"jdk.jpackage", "the jpackage tool"},
+    {"jdk.jartool", "the jar and jarsigner tools"},
+    {"jdk.jconsole", "JConsole, a desktop monitoring GUI"},
+    {"jdk.jdi", "the debugger side of JDWP (jdb and IDEs), not the debugged JVM's"},
+    {"jdk.jdwp.agent", "the JDWP agent, loaded only with -agentlib:jdwp (not on the command line)"},
+    {"jdk.jstatd", "the jstatd remote monitoring daemon"},
+    {"jdk.hotspot.agent", "the serviceability agent of jhsdb"},
+    {"jdk.internal.vm.compiler",
+     "the Graal JIT compiler, used only with -XX:+UseJVMCICompiler (not on the command line)"},
+    {"jdk.internal.vm.compiler.management", "management beans of the Graal JIT compiler"},
+    {"jdk.internal.vm.ci", "JVMCI, the interface Graal plugs into (-XX:+EnableJVMCI)"},
+    {"jdk.incubator.foreign", "an incubator module: resolved only with --add-modules"},
+    {"jdk.incubator.vector", "an incubator module: resolved only with --add-modules"},
+    {"jdk.incubator.concurrent", "an incubator module: resolved only with --add-modules"},
+};
+
+bool
+needed(const std::string& module, const JlinkUsage& usage)
+{
+  if (std::find(usage.add_modules.begin(), usage.add_modules.end(), module)
+      != usage.add_modules.end()) {
+    return true;
+  }
+  if (module == "jdk.compiler") {
+    return !usage.javac.empty();
+  }
+  if (module == "jdk.jdwp.agent") {
+    return usage.debugger;
+  }
+  if (starts_with(module, "jdk.internal.vm.")) {
+    return usage.jvmci;
+  }
+  return false;
+}
+
+std::string
+file_stamp(const std::string& path)
+{
+  struct stat st {
+  };
+  if (::stat(path.c_str(), &st) != 0) {
+    return path + " missing\n";
+  }
+  return fmt::format("{} {} {}.{}\n", path, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+std::string
+last_lines(const std::string& output, size_t count)
+{
+  auto lines = split(output, '\n');
+  while (!lines.empty() && trim(lines.back()).empty()) {
+    lines.pop_back();
+  }
+  if (lines.size() > count) {
+    lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  }
+  return join(lines, " | ");
+}
+
+// A tool of the runtime being built, run with a clean environment: JAVA_TOOL_OPTIONS and the
+// like would change what jlink and the CDS dump produce.
+Status
+run_tool(const std::vector<std::string>& argv, const std::string& what)
+{
+  auto result = run_program(argv, {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"});
+  if (!result) {
+    return fail(result.error());
+  }
+  if (result->exit_code != 0) {
+    return fail(ErrorCode::failure,
+                "{} failed (exit {}): {}",
+                what,
+                result->exit_code,
+                last_lines(result->output, 4));
+  }
+  return {};
+}
+
+} // namespace
+
+JlinkUsage
+jlink_usage(const std::vector<std::string>& command)
+{
+  JlinkUsage usage;
+  for (size_t i = 1; i < command.size(); ++i) {
+    const std::string& argument = command[i];
+    if (argument == "-jar" || argument.empty() || argument[0] != '-') {
+      break; // the main class or jar: the application's own arguments follow
+    }
+    if (argument == "--add-modules" && i + 1 < command.size()) {
+      for (const auto& module : split(command[++i], ',')) {
+        usage.add_modules.push_back(module);
+      }
+      continue;
+    }
+    if (starts_with(argument, "--add-modules=")) {
+      for (const auto& module : split(argument.substr(14), ',')) {
+        usage.add_modules.push_back(module);
+      }
+      continue;
+    }
+    if (argument == "-cp" || argument == "-classpath" || argument == "--class-path"
+        || argument == "-p" || argument == "--module-path") {
+      ++i;
+      continue;
+    }
+    if (starts_with(argument, "-agentlib:jdwp") || starts_with(argument, "-Xrunjdwp")
+        || argument == "-Xdebug") {
+      usage.debugger = true;
+    }
+    if (argument == "-XX:+EnableJVMCI" || argument == "-XX:+UseJVMCICompiler"
+        || argument == "-XX:+UseJVMCINativeLibrary") {
+      usage.jvmci = true;
+    }
+  }
+  return usage;
+}
+
+std::vector<std::string>
+runtime_modules(const HostRoot& root, const std::string& java_home)
+{
+  std::vector<std::string> modules;
+  auto release = root.read_file(java_home + "/release");
+  if (!release) {
+    return modules;
+  }
+  for (const auto& line : split(*release, '\n')) {
+    if (!starts_with(line, "MODULES=")) {
+      continue;
+    }
+    std::string value(trim(line.substr(8)));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    for (const auto& module : split(value, ' ')) {
+      if (!module.empty()) {
+        modules.push_back(module);
+      }
+    }
+  }
+  return modules;
+}
+
+std::optional<JlinkPlan>
+jvm_jlink_plan(const HostRoot& root,
+               const std::string& java_home,
+               const JlinkUsage& usage,
+               std::string& why_not)
+{
+  if (!root.is_regular_file(java_home + "/jmods/java.base.jmod")) {
+    why_not = java_home + "/jmods has no java.base.jmod (a JRE, or a JDK without jmods)";
+    return std::nullopt;
+  }
+  if (!root.is_regular_file(java_home + "/bin/jlink")) {
+    why_not = java_home + "/bin/jlink is missing";
+    return std::nullopt;
+  }
+  auto modules = runtime_modules(root, java_home);
+  if (modules.empty()) {
+    why_not = java_home + "/release names no MODULES";
+    return std::nullopt;
+  }
+  std::set<std::string> present(modules.begin(), modules.end());
+  JlinkPlan plan;
+  plan.java_home = java_home;
+  for (const auto& tool : k_tool_modules) {
+    if (present.count(tool.module) > 0 && !needed(tool.module, usage)) {
+      plan.remove.push_back({tool.module, tool.reason});
+    }
+  }
+  if (plan.remove.empty()) {
+    why_not = "the runtime has no module a server does not load";
+    return std::nullopt;
+  }
+  return plan;
+}
+
+void
+set_jlink_plan(Analysis& analysis, const JlinkPlan& plan)
+{
+  nlohmann::json remove = nlohmann::json::array();
+  for (const auto& removal : plan.remove) {
+    remove.push_back({{"module", removal.module}, {"reason", removal.reason}});
+  }
+  analysis.runtime.details["jlink"] = {
+      {"javaHome", plan.java_home},
+      {"remove", remove},
+      {"reason",
+       "the packer rebuilds lib/modules without these modules with the source JDK's jlink and "
+       "regenerates the class-data sharing archive; delete runtime.jlink to pack the runtime "
+       "whole"},
+  };
+}
+
+Result<std::optional<JlinkPlan>>
+jlink_plan(const Analysis& analysis)
+{
+  auto found = analysis.runtime.details.find("jlink");
+  if (found == analysis.runtime.details.end() || found->is_null()) {
+    return std::optional<JlinkPlan>();
+  }
+  if (!found->is_object()) {
+    return fail(ErrorCode::invalid_input, "runtime.jlink: expected an object");
+  }
+  JlinkPlan plan;
+  auto java_home = found->find("javaHome");
+  if (java_home == found->end() || !java_home->is_string() || java_home->get<std::string>().empty()
+      || java_home->get<std::string>()[0] != '/') {
+    return fail(ErrorCode::invalid_input, "runtime.jlink.javaHome: expected an absolute path");
+  }
+  plan.java_home = java_home->get<std::string>();
+  auto remove = found->find("remove");
+  if (remove == found->end() || !remove->is_array()) {
+    return fail(ErrorCode::invalid_input, "runtime.jlink.remove: expected an array");
+  }
+  for (size_t i = 0; i < remove->size(); ++i) {
+    const auto& item = (*remove)[i];
+    auto where = fmt::format("runtime.jlink.remove[{}]", i);
+    if (!item.is_object() || !item.contains("module") || !item["module"].is_string()) {
+      return fail(ErrorCode::invalid_input, "{}.module: expected a module name", where);
+    }
+    std::string module = item["module"].get<std::string>();
+    if (module.empty() || module.find_first_of(" ,/") != std::string::npos) {
+      return fail(
+          ErrorCode::invalid_input, "{}.module: \"{}\" is not a module name", where, module);
+    }
+    if (module == "java.base") {
+      return fail(ErrorCode::invalid_input, "{}.module: java.base cannot be removed", where);
+    }
+    plan.remove.push_back({module, item.value("reason", "")});
+  }
+  return std::optional<JlinkPlan>(std::move(plan));
+}
+
+std::string
+default_jlink_cache_dir()
+{
+  std::string base;
+  if (const char* dir = std::getenv("DECANT_CACHE_DIR"); dir != nullptr && *dir != '\0') {
+    base = dir;
+  } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
+    base = std::string(xdg) + "/decant";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    base = std::string(home) + "/.cache/decant";
+  } else {
+    base = "/var/tmp/decant-cache";
+  }
+  return base + "/jlink";
+}
+
+Result<TrimmedRuntime>
+trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& options)
+{
+  if (!root.is_live()) {
+    return fail(ErrorCode::unsupported,
+                "the Java runtime can be trimmed only on the live host (--root /): decant runs "
+                "the source's jlink and java");
+  }
+  const std::string& jh = plan.java_home;
+  auto modules = runtime_modules(root, jh);
+  if (modules.empty()) {
+    return fail(ErrorCode::not_found, "{}/release names no MODULES", jh);
+  }
+  std::set<std::string> remove;
+  for (const auto& removal : plan.remove) {
+    remove.insert(removal.module);
+  }
+  TrimmedRuntime trimmed;
+  std::vector<std::string> keep;
+  for (const auto& module : modules) {
+    (remove.count(module) > 0 ? trimmed.removed : keep).push_back(module);
+  }
+  if (trimmed.removed.empty()) {
+    return trimmed; // nothing of the plan is in this runtime
+  }
+
+  // The cache key: everything the result depends on.
+  Sha256 key;
+  std::string inputs = "decant-jlink-1\n" + jh + "\n" + join(keep, ",") + "\n"
+                       + (options.nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
+                       + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
+  std::error_code ec;
+  std::vector<std::string> jmods;
+  for (const auto& entry : std::filesystem::directory_iterator(jh + "/jmods", ec)) {
+    jmods.push_back(entry.path().string());
+  }
+  std::sort(jmods.begin(), jmods.end());
+  for (const auto& jmod : jmods) {
+    inputs += file_stamp(jmod);
+  }
+  key.update(inputs.data(), inputs.size());
+  std::string cache = options.cache_dir.empty() ? default_jlink_cache_dir() : options.cache_dir;
+  std::string final_dir = cache + "/" + key.hex().substr(0, 32);
+  trimmed.dir = final_dir + "/rt";
+  if (::access((trimmed.dir + "/lib/modules").c_str(), R_OK) == 0
+      && ::access((trimmed.dir + "/lib/server/classes.jsa").c_str(), R_OK) == 0) {
+    trimmed.from_cache = true;
+    return trimmed;
+  }
+
+  if (auto made = make_directories(cache, 0700); !made) {
+    return fail(made.error());
+  }
+  std::string tmp_template = cache + "/.tmp-XXXXXX";
+  if (::mkdtemp(tmp_template.data()) == nullptr) {
+    return fail(errno_error("cannot create a directory in", cache, errno));
+  }
+  const std::string tmp = tmp_template;
+  struct Cleanup {
+    std::string path;
+    ~Cleanup()
+    {
+      if (!path.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+      }
+    }
+  } cleanup{tmp};
+
+  const std::string out = tmp + "/rt";
+  auto status = run_tool({jh + "/bin/jlink",
+                          "--module-path",
+                          jh + "/jmods",
+                          "--add-modules",
+                          join(keep, ","),
+                          "--output",
+                          out,
+                          "--no-header-files",
+                          "--no-man-pages"},
+                         "jlink of " + jh);
+  if (!status) {
+    return fail(status.error());
+  }
+  // The archive is tied to the JVM that dumps it: the source's own libjvm.so, not the copy in
+  // the jmods (the same build, but not always the same bytes).
+  std::filesystem::copy_file(jh + "/lib/server/libjvm.so",
+                             out + "/lib/server/libjvm.so",
+                             std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (ec) {
+    return fail(ErrorCode::failure, "cannot copy {}/lib/server/libjvm.so: {}", jh, ec.message());
+  }
+  std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
+  std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
+  const std::string java = out + "/bin/java";
+  if (status = run_tool({java, "-Xshare:dump"}, "the class-data sharing dump (java -Xshare:dump)");
+      !status) {
+    return fail(status.error());
+  }
+  if (options.nocoops) {
+    status = run_tool({java, "-XX:-UseCompressedOops", "-Xshare:dump"},
+                      "the class-data sharing dump for -XX:-UseCompressedOops");
+    if (!status) {
+      return fail(status.error());
+    }
+  }
+  // -Xshare:on fails instead of falling back: the archive maps with this JVM and module image.
+  if (status = run_tool({java, "-Xshare:on", "-version"},
+                        "java -Xshare:on -version of the trimmed runtime");
+      !status) {
+    return fail(status.error());
+  }
+  if (::rename(tmp.c_str(), final_dir.c_str()) != 0) {
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+      return fail(errno_error("cannot rename a trimmed runtime to", final_dir, errno));
+    }
+    // Another pack finished the same runtime first: use that one.
+  } else {
+    cleanup.path.clear();
+  }
+  return trimmed;
+}
+
+int64_t
+use_trimmed_runtime(FileSet& set, const std::string& java_home, const TrimmedRuntime& trimmed)
+{
+  int64_t saved = 0;
+  if (trimmed.dir.empty()) {
+    return saved;
+  }
+  for (const char* relative :
+       {"lib/modules", "lib/server/classes.jsa", "lib/server/classes_nocoops.jsa"}) {
+    auto entry = set.entries.find(java_home + "/" + relative);
+    if (entry == set.entries.end() || entry->second.type != EntryType::regular) {
+      continue;
+    }
+    std::string source = trimmed.dir + "/" + relative;
+    struct stat st {
+    };
+    if (::stat(source.c_str(), &st) != 0) {
+      continue;
+    }
+    saved += static_cast<int64_t>(entry->second.size) - st.st_size;
+    entry->second.source = source;
+    entry->second.size = static_cast<uint64_t>(st.st_size);
+    entry->second.reason += fmt::format("; rebuilt by jlink without {} modules (runtime.jlink)",
+                                        trimmed.removed.size());
+  }
+  return saved;
+}
+
+Status
+apply_jlink_plan(const Analysis& analysis,
+                 FileSet& set,
+                 const HostRoot& root,
+                 const TrimOptions& options,
+                 const std::function<void(const std::string&)>& notice)
+{
+  auto plan = jlink_plan(analysis);
+  if (!plan) {
+    return fail(plan.error());
+  }
+  if (!*plan) {
+    return {};
+  }
+  auto physical = root.resolve((*plan)->java_home);
+  std::string java_home = physical ? *physical : (*plan)->java_home;
+  if (set.entries.count(java_home + "/lib/modules") == 0) {
+    return {}; // the runtime is not in the image (excluded by hand)
+  }
+  TrimOptions trim = options;
+  trim.nocoops = set.entries.count(java_home + "/lib/server/classes_nocoops.jsa") > 0;
+  std::string cache = trim.cache_dir.empty() ? default_jlink_cache_dir() : trim.cache_dir;
+  trim.cache_dir = cache;
+  JlinkPlan resolved = **plan;
+  resolved.java_home = java_home;
+  if (root.is_live()) {
+    notice(fmt::format("trimming {} with jlink (runtime.jlink: {} modules); the result is cached "
+                       "in {}",
+                       java_home,
+                       resolved.remove.size(),
+                       cache));
+  }
+  auto trimmed = trim_runtime(root, resolved, trim);
+  if (!trimmed) {
+    set.warnings.push_back({"runtime-not-trimmed",
+                            trimmed.error().message
+                                + "; JAVA_HOME is packed whole (delete runtime.jlink from the "
+                                  "analysis to silence this)"});
+    return {};
+  }
+  int64_t saved = use_trimmed_runtime(set, java_home, *trimmed);
+  notice(fmt::format("  removed {} ({}), {:.1f} MB less to pack",
+                     join(trimmed->removed, ", "),
+                     trimmed->from_cache ? "from the cache" : "built now",
+                     static_cast<double>(saved) / 1e6));
+  return {};
+}
+
+} // namespace decant

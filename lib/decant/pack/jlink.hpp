@@ -1,0 +1,106 @@
+#pragma once
+
+// Trimming a JDK to what a server can load, with the source JDK's own jlink.
+//
+// A JDK's lib/modules holds every module of the platform, its development tools included
+// (javac, javadoc, jshell, the Graal compiler, the serviceability agent, ...): 129 MB of the
+// 189 MB a Tomcat image reads from Debian's OpenJDK 17. A server never loads the tools, so the
+// analyzer writes a plan into analysis.json (runtime.details.jlink: the modules to remove, each
+// with its reason) and the packer runs the source's jlink on the source's jmods to build a
+// lib/modules without them. The class-data sharing archive (lib/server/classes.jsa) belongs to
+// one module image, so it is regenerated with the source's own libjvm.so (`java -Xshare:dump`)
+// and checked with `java -Xshare:on`: the image starts as fast as the source. Everything else of
+// JAVA_HOME (native libraries, conf, cacerts, legal notices, release) is packed from the source
+// as it is; only lib/modules and the CDS archives are replaced. Deleting runtime.details.jlink
+// from analysis.json packs the runtime whole.
+//
+// jlink needs the JDK's jmods (openjdk-*-jdk-headless on Debian); a JRE without them gets no
+// plan. Trimmed runtimes are cached (default_jlink_cache_dir()): jlink and the CDS dump take
+// about 10 s, and the cache also makes repeated --reproducible packs byte-identical (jlink's
+// output is deterministic; JDK 17's CDS dump is not).
+
+#include <decant/analysis/analysis.hpp>
+#include <decant/error.hpp>
+#include <decant/pack/file_set.hpp>
+#include <decant/proc/host_root.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace decant {
+
+struct JlinkRemoval {
+  std::string module;
+  std::string reason;
+};
+
+struct JlinkPlan {
+  std::string java_home;
+  std::vector<JlinkRemoval> remove;
+};
+
+// What the server's command line and configuration need of the tool modules.
+struct JlinkUsage {
+  bool debugger = false;                // -agentlib:jdwp, -Xrunjdwp, -Xdebug: jdk.jdwp.agent stays
+  bool jvmci = false;                   // -XX:+EnableJVMCI or +UseJVMCICompiler: Graal stays
+  std::vector<std::string> add_modules; // --add-modules values: they stay (incubator modules)
+  std::string javac;                    // why javac (jdk.compiler) stays; empty: it goes
+};
+
+// Reads the JVM options of a command line (before the main class or -jar).
+JlinkUsage jlink_usage(const std::vector<std::string>& command);
+
+// The modules of a runtime, from the MODULES line of JAVA_HOME/release.
+std::vector<std::string> runtime_modules(const HostRoot& root, const std::string& java_home);
+
+// The plan for JAVA_HOME, or nullopt with the reason in `why_not` when it cannot or need not be
+// trimmed (no jmods, no jlink, no release file, nothing to remove).
+std::optional<JlinkPlan> jvm_jlink_plan(const HostRoot& root,
+                                        const std::string& java_home,
+                                        const JlinkUsage& usage,
+                                        std::string& why_not);
+
+// runtime.details.jlink in analysis.json:
+//   {"javaHome": "...", "remove": [{"module": "jdk.compiler", "reason": "..."}], "reason": "..."}
+void set_jlink_plan(Analysis& analysis, const JlinkPlan& plan);
+// Reads it back; nullopt when absent. Errors name the entry ("runtime.jlink.remove[2].module").
+Result<std::optional<JlinkPlan>> jlink_plan(const Analysis& analysis);
+
+// $DECANT_CACHE_DIR, else $XDG_CACHE_HOME/decant, else $HOME/.cache/decant; then "/jlink".
+std::string default_jlink_cache_dir();
+
+struct TrimOptions {
+  std::string cache_dir; // default_jlink_cache_dir() when empty
+  bool nocoops = false;  // also regenerate classes_nocoops.jsa (heaps of 32 GB and more)
+};
+
+struct TrimmedRuntime {
+  std::string dir;                  // on this machine: holds lib/modules and lib/server/*.jsa
+  std::vector<std::string> removed; // modules actually removed (those the runtime had)
+  bool from_cache = false;
+};
+
+// Builds (or finds in the cache) the trimmed module image and its CDS archives. Runs only
+// against the live host (--root /): the source's jlink and java are executed.
+Result<TrimmedRuntime>
+trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& options);
+
+// Points the file set's lib/modules and CDS archive entries below `java_home` (the physical
+// path, as the set has it) at the trimmed runtime: content and size; owner, mode and mtime stay
+// the source's. Returns the bytes saved.
+int64_t
+use_trimmed_runtime(FileSet& set, const std::string& java_home, const TrimmedRuntime& trimmed);
+
+// The whole step for `decant pack`: reads runtime.jlink, trims (or takes from the cache) and
+// points the set at the result. Not being able to trim is a warning in the set and the runtime
+// is packed whole; only an invalid runtime.jlink is an error. `notice` gets what the operator
+// should read (what was removed, sizes, how long jlink takes).
+Status apply_jlink_plan(const Analysis& analysis,
+                        FileSet& set,
+                        const HostRoot& root,
+                        const TrimOptions& options,
+                        const std::function<void(const std::string&)>& notice);
+
+} // namespace decant

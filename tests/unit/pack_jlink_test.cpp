@@ -1,0 +1,251 @@
+// runtime.jlink: the plan the analyzers write, its round trip through analysis.json, and the
+// packer's trim with the real JDK of this machine when it has jmods (skipped, with the reason,
+// otherwise).
+
+#include "test_support.hpp"
+
+#include <decant/pack/jlink.hpp>
+#include <decant/util/run.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+using namespace decant;
+using decant::test::TempDir;
+
+namespace {
+
+const std::string k_jh = "/usr/lib/jvm/java-17-openjdk-amd64";
+
+std::vector<std::string>
+removed_modules(const JlinkPlan& plan)
+{
+  std::vector<std::string> out;
+  for (const auto& removal : plan.remove) {
+    out.push_back(removal.module);
+  }
+  return out;
+}
+
+bool
+contains(const std::vector<std::string>& list, const std::string& item)
+{
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// A fake host with a JDK whose release lists `modules`.
+HostRoot
+jdk_host(const TempDir& dir, const std::string& modules, bool jmods = true, bool jlink = true)
+{
+  dir.write("host" + k_jh + "/release", "JAVA_VERSION=\"17.0.15\"\nMODULES=\"" + modules + "\"\n");
+  dir.write("host" + k_jh + "/bin/java", "elf");
+  if (jmods) {
+    dir.write("host" + k_jh + "/jmods/java.base.jmod", "jmod");
+  }
+  if (jlink) {
+    dir.write("host" + k_jh + "/bin/jlink", "elf");
+  }
+  return *HostRoot::open(dir.path() + "/host");
+}
+
+} // namespace
+
+TEST(JlinkUsage, ReadsTheJvmOptionsOnly)
+{
+  auto usage = jlink_usage({"java",
+                            "-agentlib:jdwp=transport=dt_socket,server=y",
+                            "--add-modules",
+                            "jdk.incubator.vector,java.se",
+                            "-XX:+UseJVMCICompiler",
+                            "-cp",
+                            "--add-modules=jdk.not.an.option",
+                            "com.acme.Main",
+                            "-Xdebug"});
+  EXPECT_TRUE(usage.debugger);
+  EXPECT_TRUE(usage.jvmci);
+  EXPECT_EQ(usage.add_modules, (std::vector<std::string>{"jdk.incubator.vector", "java.se"}));
+  auto plain = jlink_usage({"java", "-Xmx1g", "-jar", "app.jar", "-agentlib:jdwp"});
+  EXPECT_FALSE(plain.debugger); // after -jar: the application's own argument
+  EXPECT_FALSE(plain.jvmci);
+}
+
+TEST(JlinkPlan, RemovesToolModulesTheServerDoesNotNeed)
+{
+  TempDir dir;
+  auto root = jdk_host(dir,
+                       "java.base java.logging jdk.compiler jdk.jshell jdk.jdwp.agent "
+                       "jdk.internal.vm.ci jdk.internal.vm.compiler jdk.incubator.vector jdk.jfr");
+  std::string why_not;
+  auto plan = jvm_jlink_plan(root, k_jh, JlinkUsage{}, why_not);
+  ASSERT_TRUE(plan) << why_not;
+  EXPECT_EQ(plan->java_home, k_jh);
+  auto removed = removed_modules(*plan);
+  for (const char* module : {"jdk.compiler",
+                             "jdk.jshell",
+                             "jdk.jdwp.agent",
+                             "jdk.internal.vm.ci",
+                             "jdk.internal.vm.compiler",
+                             "jdk.incubator.vector"}) {
+    EXPECT_TRUE(contains(removed, module)) << module;
+  }
+  EXPECT_FALSE(contains(removed, "java.base"));
+  EXPECT_FALSE(contains(removed, "jdk.jfr")); // a runtime module: flight recorder
+  for (const auto& removal : plan->remove) {
+    EXPECT_FALSE(removal.reason.empty()) << removal.module;
+  }
+
+  // What the command line or the configuration uses stays.
+  JlinkUsage usage;
+  usage.debugger = true;
+  usage.jvmci = true;
+  usage.add_modules = {"jdk.incubator.vector"};
+  usage.javac = "conf/web.xml sets Jasper's compiler";
+  auto kept = jvm_jlink_plan(root, k_jh, usage, why_not);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(removed_modules(*kept), std::vector<std::string>{"jdk.jshell"});
+}
+
+TEST(JlinkPlan, NoPlanWithoutJmodsOrJlinkOrAnythingToRemove)
+{
+  std::string why_not;
+  {
+    TempDir dir;
+    auto root = jdk_host(dir, "java.base jdk.compiler", false);
+    EXPECT_FALSE(jvm_jlink_plan(root, k_jh, {}, why_not));
+    EXPECT_NE(why_not.find("jmods"), std::string::npos) << why_not;
+  }
+  {
+    TempDir dir;
+    auto root = jdk_host(dir, "java.base jdk.compiler", true, false);
+    EXPECT_FALSE(jvm_jlink_plan(root, k_jh, {}, why_not));
+    EXPECT_NE(why_not.find("bin/jlink"), std::string::npos) << why_not;
+  }
+  {
+    TempDir dir;
+    auto root = jdk_host(dir, "java.base java.logging");
+    EXPECT_FALSE(jvm_jlink_plan(root, k_jh, {}, why_not));
+    EXPECT_NE(why_not.find("no module"), std::string::npos) << why_not;
+  }
+}
+
+TEST(JlinkPlan, RoundTripsThroughTheAnalysisAndNamesBadEntries)
+{
+  Analysis analysis;
+  EXPECT_FALSE(*jlink_plan(analysis)); // absent: no plan, no error
+  JlinkPlan plan{k_jh, {{"jdk.compiler", "javac"}, {"jdk.jshell", "jshell"}}};
+  set_jlink_plan(analysis, plan);
+  auto back = jlink_plan(analysis);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->java_home, k_jh);
+  EXPECT_EQ(removed_modules(**back), (std::vector<std::string>{"jdk.compiler", "jdk.jshell"}));
+
+  analysis.runtime.details["jlink"]["remove"][1]["module"] = "java.base";
+  auto base = jlink_plan(analysis);
+  ASSERT_FALSE(base);
+  EXPECT_NE(base.error().message.find("runtime.jlink.remove[1].module"), std::string::npos)
+      << base.error().message;
+  EXPECT_EQ(base.error().code, ErrorCode::invalid_input);
+
+  analysis.runtime.details["jlink"]["remove"][1]["module"] = 7;
+  EXPECT_FALSE(jlink_plan(analysis));
+  analysis.runtime.details["jlink"]["javaHome"] = "relative/jdk";
+  auto relative = jlink_plan(analysis);
+  ASSERT_FALSE(relative);
+  EXPECT_NE(relative.error().message.find("runtime.jlink.javaHome"), std::string::npos);
+}
+
+TEST(JlinkTrim, RunsOnlyAgainstTheLiveHost)
+{
+  TempDir dir;
+  auto root = jdk_host(dir, "java.base jdk.compiler");
+  auto trimmed = trim_runtime(root, {k_jh, {{"jdk.compiler", "javac"}}}, {});
+  ASSERT_FALSE(trimmed);
+  EXPECT_EQ(trimmed.error().code, ErrorCode::unsupported);
+  EXPECT_NE(trimmed.error().message.find("--root /"), std::string::npos);
+}
+
+TEST(JlinkTrim, PointsTheFileSetAtTheTrimmedRuntime)
+{
+  TempDir dir;
+  dir.write("rt/lib/modules", std::string(100, 'm'));
+  dir.write("rt/lib/server/classes.jsa", std::string(40, 'c'));
+  FileSet set;
+  PackEntry modules;
+  modules.path = k_jh + "/lib/modules";
+  modules.size = 1000;
+  modules.mode = 0644;
+  modules.mtime = 1700000000;
+  set.entries[modules.path] = modules;
+  PackEntry jsa = modules;
+  jsa.path = k_jh + "/lib/server/classes.jsa";
+  jsa.size = 500;
+  set.entries[jsa.path] = jsa;
+  TrimmedRuntime trimmed{dir.path() + "/rt", {"jdk.compiler"}, false};
+  EXPECT_EQ(use_trimmed_runtime(set, k_jh, trimmed), (1000 - 100) + (500 - 40));
+  const auto& packed = set.entries.at(k_jh + "/lib/modules");
+  EXPECT_EQ(packed.source, dir.path() + "/rt/lib/modules");
+  EXPECT_EQ(packed.size, 100u);
+  EXPECT_EQ(packed.mtime, 1700000000); // the source's metadata stays
+  EXPECT_NE(packed.reason.find("jlink"), std::string::npos);
+  EXPECT_EQ(set.entries.at(k_jh + "/lib/server/classes.jsa").size, 40u);
+}
+
+// The real thing: this machine's JDK trimmed to java.base, its CDS archive regenerated, then
+// found in the cache the second time.
+TEST(JlinkTrim, TrimsThisMachinesJdkAndCachesIt)
+{
+  if (!std::filesystem::exists(k_jh + "/jmods/java.base.jmod")
+      || !std::filesystem::exists(k_jh + "/bin/jlink")) {
+    GTEST_SKIP() << "no JDK with jmods at " << k_jh << " (openjdk-17-jdk-headless)";
+  }
+  auto root = HostRoot::open("/");
+  ASSERT_TRUE(root);
+  JlinkPlan plan{k_jh, {}};
+  for (const auto& module : runtime_modules(*root, k_jh)) {
+    if (module != "java.base") {
+      plan.remove.push_back({module, "test: java.base only"});
+    }
+  }
+  ASSERT_FALSE(plan.remove.empty());
+  TempDir cache;
+  TrimOptions options;
+  options.cache_dir = cache.path() + "/jlink";
+  auto trimmed = trim_runtime(*root, plan, options);
+  ASSERT_TRUE(trimmed) << trimmed.error().message;
+  EXPECT_FALSE(trimmed->from_cache);
+  EXPECT_EQ(trimmed->removed.size(), plan.remove.size());
+  struct stat source {
+  }, small{};
+  ASSERT_EQ(::stat((k_jh + "/lib/modules").c_str(), &source), 0);
+  ASSERT_EQ(::stat((trimmed->dir + "/lib/modules").c_str(), &small), 0);
+  EXPECT_LT(small.st_size, source.st_size / 2);
+  EXPECT_TRUE(std::filesystem::exists(trimmed->dir + "/lib/server/classes.jsa"));
+  auto listed = run_program({trimmed->dir + "/bin/java", "-Xshare:on", "--list-modules"},
+                            {"PATH=/usr/bin:/bin"});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->exit_code, 0) << listed->output;
+  EXPECT_EQ(listed->output.find("java.logging"), std::string::npos) << listed->output;
+  EXPECT_NE(listed->output.find("java.base@"), std::string::npos) << listed->output;
+
+  auto again = trim_runtime(*root, plan, options);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(again->dir, trimmed->dir);
+}
+
+TEST(RunProgram, CollectsOutputAndExitCode)
+{
+  auto ok = run_program({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, {});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->exit_code, 3);
+  EXPECT_NE(ok->output.find("out"), std::string::npos);
+  EXPECT_NE(ok->output.find("err"), std::string::npos);
+  auto env = run_program({"/usr/bin/env"}, {"ONLY=this"});
+  ASSERT_TRUE(env);
+  EXPECT_EQ(env->output, "ONLY=this\n");
+  EXPECT_FALSE(run_program({"/no/such/program"}, {}));
+}
