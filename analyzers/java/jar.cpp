@@ -58,21 +58,12 @@ new_zip_reader()
 
 // Reads the data of the current entry; fails naming `name` (the zip) and the entry.
 Result<std::string>
-read_entry_data(archive* reader,
-                const std::string& name,
-                std::string_view entry,
-                size_t max_size,
-                const ZipEntryEnough& enough)
+read_entry_data(archive* reader, const std::string& name, std::string_view entry, size_t max_size)
 {
   std::string content;
   char buffer[16 * 1024];
-  // Small steps when the reader may stop early: inflating stops where the reader does.
-  size_t step = enough ? 4 * 1024 : sizeof(buffer);
   for (;;) {
-    if (enough && !content.empty() && enough(entry, content)) {
-      return content;
-    }
-    la_ssize_t n = archive_read_data(reader, buffer, step);
+    la_ssize_t n = archive_read_data(reader, buffer, sizeof(buffer));
     if (n < 0) {
       return fail(
           ErrorCode::invalid_input, "{}: cannot read {}: {}", name, entry, archive_message(reader));
@@ -94,8 +85,7 @@ visit_entries(archive* reader,
               const std::string& name,
               const ZipEntryFilter& wanted,
               const ZipEntryVisitor& visit,
-              size_t max_size,
-              const ZipEntryEnough& enough)
+              size_t max_size)
 {
   archive_entry* header = nullptr;
   for (;;) {
@@ -113,7 +103,7 @@ visit_entries(archive* reader,
     if (!entry || !wanted(entry)) {
       continue;
     }
-    auto content = read_entry_data(reader, name, entry, max_size, enough);
+    auto content = read_entry_data(reader, name, entry, max_size);
     if (!content) {
       return fail(content.error());
     }
@@ -147,8 +137,7 @@ Result<bool>
 for_each_zip_entry(const std::string& real_path,
                    const ZipEntryFilter& wanted,
                    const ZipEntryVisitor& visit,
-                   size_t max_size,
-                   const ZipEntryEnough& enough)
+                   size_t max_size)
 {
   auto reader = new_zip_reader();
   if (archive_read_open_filename(reader.get(), real_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
@@ -157,7 +146,7 @@ for_each_zip_entry(const std::string& real_path,
                 real_path,
                 archive_message(reader.get()));
   }
-  return visit_entries(reader.get(), real_path, wanted, visit, max_size, enough);
+  return visit_entries(reader.get(), real_path, wanted, visit, max_size);
 }
 
 Result<bool>
@@ -165,8 +154,7 @@ for_each_zip_entry_in_memory(std::string_view bytes,
                              const std::string& name,
                              const ZipEntryFilter& wanted,
                              const ZipEntryVisitor& visit,
-                             size_t max_size,
-                             const ZipEntryEnough& enough)
+                             size_t max_size)
 {
   auto reader = new_zip_reader();
   if (archive_read_open_memory(reader.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
@@ -175,7 +163,7 @@ for_each_zip_entry_in_memory(std::string_view bytes,
                 name,
                 archive_message(reader.get()));
   }
-  return visit_entries(reader.get(), name, wanted, visit, max_size, enough);
+  return visit_entries(reader.get(), name, wanted, visit, max_size);
 }
 
 std::map<std::string, std::string>

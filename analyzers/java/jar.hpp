@@ -27,24 +27,18 @@ Result<std::optional<std::string>> read_zip_entry(const std::string& real_path,
 // skips the others by their compressed size). `visit` returns false to stop early. Returns
 // whether every wanted entry was visited (false when `visit` stopped). Fails like
 // read_zip_entry, also for a wanted entry larger than `max_size`.
-// `enough`, when given, is asked after each 4 KiB decompressed whether the content so far
-// suffices (a class file's constant pool): then the rest of the entry is skipped, not inflated,
-// and `visit` sees the beginning only.
 using ZipEntryFilter = std::function<bool(std::string_view name)>;
 using ZipEntryVisitor = std::function<bool(std::string_view name, const std::string& content)>;
-using ZipEntryEnough = std::function<bool(std::string_view name, std::string_view content)>;
 Result<bool> for_each_zip_entry(const std::string& real_path,
                                 const ZipEntryFilter& wanted,
                                 const ZipEntryVisitor& visit,
-                                size_t max_size = 64 * 1024 * 1024,
-                                const ZipEntryEnough& enough = nullptr);
+                                size_t max_size = 64 * 1024 * 1024);
 // The same for a zip held in memory (a jar in a war's WEB-INF/lib); `name` is used in errors.
 Result<bool> for_each_zip_entry_in_memory(std::string_view bytes,
                                           const std::string& name,
                                           const ZipEntryFilter& wanted,
                                           const ZipEntryVisitor& visit,
-                                          size_t max_size = 64 * 1024 * 1024,
-                                          const ZipEntryEnough& enough = nullptr);
+                                          size_t max_size = 64 * 1024 * 1024);
 
 // The main section of a jar manifest (JAR File Specification, "Manifest Specification"):
 // "Name: value" lines, 72-byte lines continued by a line starting with one space, sections

@@ -120,18 +120,6 @@ constexpr size_t k_max_nested_jar = 256 * 1024 * 1024;
 // Symlinked directories are followed (each once); deeper trees are not a webapp.
 constexpr int k_max_depth = 64;
 
-// For jar entries: a class is read until its constant pool is complete; other entries (JSP
-// sources, the jars of a war) whole.
-bool
-constant_pool_read(std::string_view name, std::string_view content)
-{
-  if (!ends_with(name, ".class")) {
-    return false;
-  }
-  auto end = class_constant_pool_end(content);
-  return end && *end != std::string_view::npos && *end <= content.size();
-}
-
 } // namespace
 
 std::optional<size_t>
@@ -327,8 +315,7 @@ TextDrawingScanner::scan_zip(const std::string& host_path, bool war)
         scan_nested_jar(host_path, std::string(name), content);
         return !done();
       },
-      war ? k_max_nested_jar : 64 * 1024 * 1024,
-      constant_pool_read);
+      war ? k_max_nested_jar : 64 * 1024 * 1024);
   if (!visited) {
     m_scan.unreadable.push_back(visited.error().message);
   }
@@ -348,9 +335,7 @@ TextDrawingScanner::scan_nested_jar(const std::string& war,
       [&](std::string_view name, const std::string& content) {
         return ends_with(name, ".class") ? check_class(name, container, content)
                                          : check_jsp(name, container, content);
-      },
-      64 * 1024 * 1024,
-      constant_pool_read);
+      });
   if (!visited) {
     m_scan.unreadable.push_back(visited.error().message);
   }

@@ -39,7 +39,8 @@ std::optional<std::string> class_text_reference(std::string_view class_bytes);
 // Where the constant pool of a class file ends (JVMS 4.1 and 4.4): the offset after its last
 // entry, nullopt while `bytes` is too short to say, npos for bytes that are not a class file
 // (bad magic, unknown tag: the rule then reads all of them). Every name a class refers to is
-// in its constant pool, so a jar scan inflates each class only that far.
+// in its constant pool: the rule searches that far only, so bytecode and attribute bytes after
+// it cannot make a false match.
 std::optional<size_t> class_constant_pool_end(std::string_view bytes);
 
 // The same for the source of a JSP, JSP document, tag file or fragment: java.awt.Font*,
