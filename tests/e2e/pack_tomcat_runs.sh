@@ -67,6 +67,16 @@ for url in "${urls[@]}"; do
   [ "$src_status" = 200 ] || fail "$url: the source answers $src_status (expected 200)"
   cmp -s "$W/src.body" "$W/img.body" || { diff <(head -c 2000 "$W/src.body") <(head -c 2000 "$W/img.body") | head -20; fail "$url: bodies differ"; }
 done
+if jq -e '.runtime.textDrawing.drawsText == false' "$W/analysis.json" > /dev/null; then
+  # Nothing draws text (docs/tomcat.md): the font stack is not in the image, and the pages above
+  # were served without it.
+  echo "== no fonts: $(jq -c .runtime.textDrawing "$W/analysis.json")"
+  jh="$(jq -r '.runtime.javaHome' "$W/analysis.json")"
+  for gone in "$jh/lib/libfontmanager.so" /usr/share/fonts /etc/fonts; do
+    [ ! -e "$W/bundle/rootfs$gone" ] || fail "$gone is in the image although nothing draws text"
+  done
+  ! ls "$W/bundle/rootfs"/usr/lib/*/libfreetype.so.* > /dev/null 2>&1 || fail "libfreetype is in the image although nothing draws text"
+fi
 if jq -e '.runtime.jlink' "$W/analysis.json" > /dev/null; then
   # runtime.jlink: lib/modules rebuilt without the tool modules, the CDS archive regenerated.
   echo "== the trimmed Java runtime"
