@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -182,9 +184,17 @@ TEST_F(LayerTest, LayoutIsRefusedInANonEmptyDirectoryAndReplacedWithForce)
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::output_exists);
   options.force = true;
+  // Old blobs moved aside by a pack that was interrupted: removed by the next --force.
+  fs::create_directories(layout + "/.decant-old-blobs.1/sha256");
   auto forced = write_image_layout(analysis, set, root, options);
   ASSERT_TRUE(forced) << forced.error().message;
   EXPECT_EQ(forced->manifest_digest, first->manifest_digest);
+  std::vector<std::string> names;
+  for (const auto& item : fs::directory_iterator(layout)) {
+    names.push_back(item.path().filename());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"blobs", "index.json", "oci-layout"}));
   // --force never deletes a directory that is not an image layout.
   TempDir other;
   other.write("important.txt", "keep me");

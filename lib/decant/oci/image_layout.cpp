@@ -177,14 +177,24 @@ image_config(const Analysis& analysis,
           {"history", history}};
 }
 
-Status
+namespace {
+
+constexpr const char* k_old_blobs = ".decant-old-blobs.";
+
+} // namespace
+
+Result<std::vector<std::string>>
 prepare_output_directory(const std::string& dir, bool force)
 {
   namespace fs = std::filesystem;
+  std::vector<std::string> to_delete;
   std::error_code ec;
   auto status = fs::symlink_status(dir, ec);
   if (ec || !fs::exists(status)) {
-    return make_directories(dir, 0755);
+    if (auto made = make_directories(dir, 0755); !made) {
+      return fail(made.error());
+    }
+    return to_delete;
   }
   if (!fs::is_directory(status)) {
     return fail(Error(ErrorCode::output_exists,
@@ -193,7 +203,7 @@ prepare_output_directory(const std::string& dir, bool force)
   }
   bool empty = fs::directory_iterator(dir, ec) == fs::directory_iterator();
   if (empty) {
-    return {};
+    return to_delete;
   }
   if (!force) {
     return fail(Error(ErrorCode::output_exists,
@@ -203,6 +213,10 @@ prepare_output_directory(const std::string& dir, bool force)
   // --force replaces an image layout, nothing else: a typo like `-o /` must not delete a tree.
   for (const auto& item : fs::directory_iterator(dir, ec)) {
     std::string name = item.path().filename();
+    if (name.rfind(k_old_blobs, 0) == 0) {
+      to_delete.push_back(item.path().string()); // left by an interrupted pack
+      continue;
+    }
     if (name != "oci-layout" && name != "index.json" && name != "blobs"
         && name.rfind("index.json.tmp", 0) != 0) {
       return fail(Error(
@@ -214,12 +228,20 @@ prepare_output_directory(const std::string& dir, bool force)
   }
   // index.json first: from here on the directory is no valid layout until the new one is done.
   fs::remove(fs::path(dir) / "index.json", ec);
-  fs::remove_all(fs::path(dir) / "blobs", ec);
-  fs::remove(fs::path(dir) / "oci-layout", ec);
+  if (!ec && fs::exists(fs::path(dir) / "blobs", ec)) {
+    std::string aside = dir + "/" + k_old_blobs + std::to_string(::getpid());
+    fs::rename(fs::path(dir) / "blobs", aside, ec);
+    if (!ec) {
+      to_delete.push_back(aside);
+    }
+  }
+  if (!ec) {
+    fs::remove(fs::path(dir) / "oci-layout", ec);
+  }
   if (ec) {
     return fail(Error(ErrorCode::failure, fmt::format("cannot clear {}: {}", dir, ec.message())));
   }
-  return {};
+  return to_delete;
 }
 
 Result<ImageSummary>
@@ -228,9 +250,21 @@ write_image_layout(const Analysis& analysis,
                    const HostRoot& root,
                    const ImageOptions& options)
 {
-  if (auto prepared = prepare_output_directory(options.output, options.force); !prepared) {
+  auto prepared = prepare_output_directory(options.output, options.force);
+  if (!prepared) {
     return fail(prepared.error());
   }
+  // The replaced layout's blobs go while the new layers are written; done before returning.
+  std::thread remover([old = *prepared] {
+    for (const auto& path : old) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  });
+  struct Joiner {
+    std::thread& thread;
+    ~Joiner() { thread.join(); }
+  } join_remover{remover};
   std::string blobs = options.output + "/blobs/sha256";
   if (auto made = make_directories(blobs, 0755); !made) {
     return fail(made.error());

@@ -66,8 +66,12 @@ nlohmann::json image_config(const Analysis& analysis,
                             const std::string& created);
 
 // Checks that `dir` can receive a layout: missing, empty, or (with force) an existing OCI
-// layout that is then cleared. Anything else is refused, even with force.
-Status prepare_output_directory(const std::string& dir, bool force);
+// layout that is then cleared. Anything else is refused, even with force. Clearing removes
+// index.json and oci-layout and moves the old blobs aside, to `dir`/.decant-old-blobs.<pid>:
+// the returned paths (old blobs, and those left by an interrupted run) are for the caller to
+// delete, which write_image_layout() does while the new layers are written (deleting a freshly
+// written 50 MB blob waits 40 ms for its writeback).
+Result<std::vector<std::string>> prepare_output_directory(const std::string& dir, bool force);
 
 // Writes the whole layout, one thread per layer. A layer whose file changes while it is read is
 // written again once.
