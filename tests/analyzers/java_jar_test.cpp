@@ -26,24 +26,7 @@ write_zip(const test::TempDir& dir,
           const std::string& name,
           const std::vector<std::pair<std::string, std::string>>& entries)
 {
-  std::string path = dir.path() + "/" + name;
-  archive* writer = archive_write_new();
-  archive_write_set_format_zip(writer);
-  EXPECT_EQ(archive_write_open_filename(writer, path.c_str()), ARCHIVE_OK);
-  for (const auto& [entry_name, content] : entries) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, entry_name.c_str());
-    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_perm(entry, 0644);
-    EXPECT_EQ(archive_write_header(writer, entry), ARCHIVE_OK);
-    EXPECT_EQ(archive_write_data(writer, content.data(), content.size()),
-              static_cast<la_ssize_t>(content.size()));
-    archive_entry_free(entry);
-  }
-  archive_write_close(writer);
-  archive_write_free(writer);
-  return path;
+  return dir.write(name, test::zip_bytes(entries));
 }
 
 } // namespace

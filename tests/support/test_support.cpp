@@ -2,8 +2,10 @@
 
 #include <decant/util/fs.hpp>
 
+#include <archive.h>
 #include <gtest/gtest.h>
 
+#include <archive_entry.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +74,38 @@ run_command(const std::string& command)
   result.out = read_file(out).value_or("");
   result.err = read_file(err).value_or("");
   return result;
+}
+
+std::string
+zip_bytes(const std::vector<std::pair<std::string, std::string>>& entries)
+{
+  std::string out;
+  archive* writer = archive_write_new();
+  archive_write_set_format_zip(writer);
+  archive_write_set_bytes_per_block(writer, 0); // no padding after the end of the zip
+  archive_write_open(
+      writer,
+      &out,
+      nullptr,
+      [](archive*, void* data, const void* buffer, size_t size) -> la_ssize_t {
+        static_cast<std::string*>(data)->append(static_cast<const char*>(buffer), size);
+        return static_cast<la_ssize_t>(size);
+      },
+      nullptr);
+  for (const auto& [name, content] : entries) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    EXPECT_EQ(archive_write_header(writer, entry), ARCHIVE_OK);
+    EXPECT_EQ(archive_write_data(writer, content.data(), content.size()),
+              static_cast<la_ssize_t>(content.size()));
+    archive_entry_free(entry);
+  }
+  archive_write_close(writer);
+  archive_write_free(writer);
+  return out;
 }
 
 } // namespace decant::test

@@ -3,6 +3,8 @@
 // Helpers shared by tests: per-test temporary trees (kept when a test fails) and fixture paths.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace decant::test {
 
@@ -40,5 +42,8 @@ struct CommandResult {
   std::string err;
 };
 CommandResult run_command(const std::string& command);
+
+// The bytes of a zip file holding `entries` (name, content), deflated as jar(1) writes them.
+std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& entries);
 
 } // namespace decant::test
