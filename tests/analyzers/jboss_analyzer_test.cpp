@@ -38,19 +38,7 @@ const Scenario k_scenarios[] = {
 Result<Analysis>
 analyze_at(const std::string& root_dir, int pid)
 {
-  auto root = HostRoot::open(root_dir);
-  if (!root) {
-    return fail(root.error());
-  }
-  auto process = read_process(*root, pid);
-  if (!process) {
-    return fail(process.error());
-  }
-  auto analyzer = jboss::make_jboss_analyzer();
-  if (!analyzer->matches(*process, *root)) {
-    return fail(ErrorCode::failure, "the jboss analyzer does not match PID {}", pid);
-  }
-  return analyzer->analyze(*process, *root);
+  return test::analyze_fixture(*jboss::make_jboss_analyzer(), root_dir, pid);
 }
 
 nlohmann::json

@@ -41,19 +41,7 @@ const Scenario k_scenarios[] = {
 Result<Analysis>
 analyze_at(const std::string& root_dir, int pid)
 {
-  auto root = HostRoot::open(root_dir);
-  if (!root) {
-    return fail(root.error());
-  }
-  auto process = read_process(*root, pid);
-  if (!process) {
-    return fail(process.error());
-  }
-  auto analyzer = make_tomee_analyzer();
-  if (!analyzer->matches(*process, *root)) {
-    return fail(ErrorCode::failure, "the tomee analyzer does not match PID {}", pid);
-  }
-  return analyzer->analyze(*process, *root);
+  return test::analyze_fixture(*make_tomee_analyzer(), root_dir, pid);
 }
 
 // What may differ between runs: the time, and the CPU count of the machine running the test.

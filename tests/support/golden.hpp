@@ -7,6 +7,9 @@
 #include "test_support.hpp"
 
 #include <decant/analysis/analysis.hpp>
+#include <decant/analyzer/analyzer.hpp>
+#include <decant/proc/host_root.hpp>
+#include <decant/proc/process.hpp>
 #include <decant/util/fs.hpp>
 
 #include <gtest/gtest.h>
@@ -18,6 +21,26 @@
 #include <string>
 
 namespace decant::test {
+
+// Runs `analyzer` on PID `pid` of the fake host tree at `root_dir` as `decant analyze` would;
+// unsupported when the analyzer does not recognize the process.
+inline Result<Analysis>
+analyze_fixture(const Analyzer& analyzer, const std::string& root_dir, int pid)
+{
+  auto root = HostRoot::open(root_dir);
+  if (!root) {
+    return fail(root.error());
+  }
+  auto process = read_process(*root, pid);
+  if (!process) {
+    return fail(process.error());
+  }
+  if (!analyzer.matches(*process, *root)) {
+    return fail(
+        ErrorCode::unsupported, "the {} analyzer does not match PID {}", analyzer.info().id, pid);
+  }
+  return analyzer.analyze(*process, *root);
+}
 
 // Removes what may differ between runs (createdAt, the machine's CPU count, ...).
 using StableJson = std::function<nlohmann::json(nlohmann::json)>;
