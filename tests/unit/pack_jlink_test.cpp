@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 using namespace decant;
@@ -214,6 +215,15 @@ TEST(JlinkTrim, TrimsThisMachinesJdkAndCachesIt)
   TempDir cache;
   TrimOptions options;
   options.cache_dir = cache.path() + "/jlink";
+  // Runtimes of other JDKs built before, oldest first, and another pack's work in progress.
+  namespace fs = std::filesystem;
+  auto now = fs::file_time_type::clock::now();
+  for (int age : {30, 20, 10}) {
+    fs::create_directories(options.cache_dir + "/old" + std::to_string(age) + "/rt");
+    fs::last_write_time(options.cache_dir + "/old" + std::to_string(age),
+                        now - std::chrono::hours(age));
+  }
+  fs::create_directories(options.cache_dir + "/.tmp-other");
   auto trimmed = trim_runtime(*root, plan, options);
   ASSERT_TRUE(trimmed) << trimmed.error().message;
   EXPECT_FALSE(trimmed->from_cache);
@@ -230,6 +240,12 @@ TEST(JlinkTrim, TrimsThisMachinesJdkAndCachesIt)
   EXPECT_EQ(listed->exit_code, 0) << listed->output;
   EXPECT_EQ(listed->output.find("java.logging"), std::string::npos) << listed->output;
   EXPECT_NE(listed->output.find("java.base@"), std::string::npos) << listed->output;
+
+  // The cache keeps three runtimes: this one and the two most recent others.
+  EXPECT_FALSE(fs::exists(options.cache_dir + "/old30"));
+  EXPECT_TRUE(fs::exists(options.cache_dir + "/old20"));
+  EXPECT_TRUE(fs::exists(options.cache_dir + "/old10"));
+  EXPECT_TRUE(fs::exists(options.cache_dir + "/.tmp-other"));
 
   auto again = trim_runtime(*root, plan, options);
   ASSERT_TRUE(again);

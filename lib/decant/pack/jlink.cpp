@@ -113,6 +113,34 @@ run_tool(const std::vector<std::string>& argv, const std::string& what)
   return {};
 }
 
+// A trimmed runtime is about 150 MB: the cache keeps the one just built and the k_cache_keep
+// - 1 most recently built others (another JDK, another module list), and deletes the rest.
+constexpr size_t k_cache_keep = 3;
+
+void
+prune_cache(const std::string& cache, const std::string& keep)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+  for (const auto& entry : fs::directory_iterator(cache, ec)) {
+    std::string name = entry.path().filename();
+    if (entry.path() == fs::path(keep) || name.rfind(".tmp-", 0) == 0 || !entry.is_directory(ec)) {
+      continue; // another pack's work in progress, or not ours
+    }
+    entries.emplace_back(entry.last_write_time(ec), entry.path());
+  }
+  if (entries.size() < k_cache_keep) {
+    return;
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first;
+  });
+  for (size_t i = k_cache_keep - 1; i < entries.size(); ++i) {
+    fs::remove_all(entries[i].second, ec);
+  }
+}
+
 } // namespace
 
 JlinkUsage
@@ -404,6 +432,7 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     // Another pack finished the same runtime first: use that one.
   } else {
     cleanup.path.clear();
+    prune_cache(cache, final_dir);
   }
   return trimmed;
 }
