@@ -169,6 +169,25 @@ TEST(JlinkTrim, RunsOnlyAgainstTheLiveHost)
   EXPECT_NE(trimmed.error().message.find("--root /"), std::string::npos);
 }
 
+TEST(JlinkTrim, RefusesACacheOthersCanWriteTo)
+{
+  if (!std::filesystem::exists(k_jh + "/release")) {
+    GTEST_SKIP() << "no JDK at " << k_jh;
+  }
+  auto root = HostRoot::open("/");
+  ASSERT_TRUE(root);
+  TempDir cache;
+  std::string shared = cache.path() + "/shared";
+  std::filesystem::create_directories(shared);
+  ::chmod(shared.c_str(), 01777);
+  TrimOptions options;
+  options.cache_dir = shared;
+  auto trimmed = trim_runtime(*root, {k_jh, {{"jdk.jshell", "jshell"}}}, options);
+  ASSERT_FALSE(trimmed);
+  EXPECT_EQ(trimmed.error().code, ErrorCode::permission);
+  EXPECT_NE(trimmed.error().hint.find("DECANT_CACHE_DIR"), std::string::npos);
+}
+
 TEST(JlinkTrim, PointsTheFileSetAtTheTrimmedRuntime)
 {
   TempDir dir;

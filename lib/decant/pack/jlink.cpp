@@ -357,15 +357,26 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
   std::string cache = options.cache_dir.empty() ? default_jlink_cache_dir() : options.cache_dir;
   std::string final_dir = cache + "/" + key.hex().substr(0, 32);
   trimmed.dir = final_dir + "/rt";
+  if (auto made = make_directories(cache, 0700); !made) {
+    return fail(made.error());
+  }
+  // What the cache holds goes into images: only a directory no other user can write to.
+  struct stat cache_st {
+  };
+  if (::stat(cache.c_str(), &cache_st) != 0 || cache_st.st_uid != ::geteuid()
+      || (cache_st.st_mode & 022) != 0) {
+    return fail(Error(ErrorCode::permission,
+                      fmt::format("the jlink cache {} is not a directory of this user that only "
+                                  "it can write to",
+                                  cache),
+                      "set DECANT_CACHE_DIR to a private directory"));
+  }
   if (::access((trimmed.dir + "/lib/modules").c_str(), R_OK) == 0
       && ::access((trimmed.dir + "/lib/server/classes.jsa").c_str(), R_OK) == 0) {
     trimmed.from_cache = true;
     return trimmed;
   }
 
-  if (auto made = make_directories(cache, 0700); !made) {
-    return fail(made.error());
-  }
   std::string tmp_template = cache + "/.tmp-XXXXXX";
   if (::mkdtemp(tmp_template.data()) == nullptr) {
     return fail(errno_error("cannot create a directory in", cache, errno));
