@@ -377,6 +377,9 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     return trimmed;
   }
 
+  if (options.on_build) {
+    options.on_build();
+  }
   std::string tmp_template = cache + "/.tmp-XXXXXX";
   if (::mkdtemp(tmp_template.data()) == nullptr) {
     return fail(errno_error("cannot create a directory in", cache, errno));
@@ -501,13 +504,13 @@ apply_jlink_plan(const Analysis& analysis,
   trim.cache_dir = cache;
   JlinkPlan resolved = **plan;
   resolved.java_home = java_home;
-  if (root.is_live()) {
-    notice(fmt::format("trimming {} with jlink (runtime.jlink: {} modules); the result is cached "
-                       "in {}",
+  trim.on_build = [&] {
+    notice(fmt::format("trimming {} with jlink (runtime.jlink: {} modules), about 10 s; the "
+                       "result is cached in {}",
                        java_home,
                        resolved.remove.size(),
                        cache));
-  }
+  };
   auto trimmed = trim_runtime(root, resolved, trim);
   if (!trimmed) {
     set.warnings.push_back({"runtime-not-trimmed",
@@ -517,9 +520,10 @@ apply_jlink_plan(const Analysis& analysis,
     return {};
   }
   int64_t saved = use_trimmed_runtime(set, java_home, *trimmed);
-  notice(fmt::format("  removed {} ({}), {:.1f} MB less to pack",
+  notice(fmt::format("{} trimmed with jlink{}: without {}; {:.1f} MB less to pack",
+                     java_home,
+                     trimmed->from_cache ? " (from the cache)" : "",
                      join(trimmed->removed, ", "),
-                     trimmed->from_cache ? "from the cache" : "built now",
                      static_cast<double>(saved) / 1e6));
   return {};
 }

@@ -73,8 +73,9 @@ Result<std::optional<JlinkPlan>> jlink_plan(const Analysis& analysis);
 std::string default_jlink_cache_dir();
 
 struct TrimOptions {
-  std::string cache_dir; // default_jlink_cache_dir() when empty
-  bool nocoops = false;  // also regenerate classes_nocoops.jsa (heaps of 32 GB and more)
+  std::string cache_dir;          // default_jlink_cache_dir() when empty
+  bool nocoops = false;           // also regenerate classes_nocoops.jsa (heaps of 32 GB and more)
+  std::function<void()> on_build; // called before a runtime is built (not found in the cache)
 };
 
 struct TrimmedRuntime {
