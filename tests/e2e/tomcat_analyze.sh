@@ -22,20 +22,15 @@ done
 W="$(mktemp -d /tmp/decant-e2e-tomcat.XXXXXX)"
 chmod 755 "$W"
 . "$SRC/tests/e2e/lib/tomcat_source.sh"
-INSTANCE_PIDS=()
+. "$SRC/tests/e2e/lib/tomcat_instances.sh"
 cleanup() {
   set +e
-  for pid in "${INSTANCE_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null
-  done
+  stop_instances
   stop_tomcat_source
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 check() { # check FILE JQ-EXPRESSION DESCRIPTION
   jq -e "$2" "$1" > /dev/null || { jq '{ports, volumes, warnings, runtime}' "$1" | head -80; fail "$3 ($2)"; }
   echo "  ok: $3"
@@ -71,19 +66,6 @@ check "$A" '.start.user == "tomcat" and .start.workingDir == "/var/lib/tomcat10"
 check "$A" '[.files[] | select(.path == "/etc/tomcat10/tomcat-users.xml")] | length <= 1' "tomcat-users.xml at most once"
 
 echo "== (b) two instances from tomcat10-instance-create"
-java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-# catalina.sh run as the systemd unit's tomcat-start.sh does, as user tomcat (setpriv execs, so
-# $! is the shell that execs the JVM).
-start_instance() { # NAME (directory from tomcat10-instance-create, edited)
-  local dir="$W/$1"
-  chown -R tomcat:tomcat "$dir"
-  (cd "$dir" && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
-      PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 JAVA_HOME="$java_home" \
-      CATALINA_HOME=/usr/share/tomcat10 CATALINA_BASE="$dir" CATALINA_TMPDIR="$dir/temp" \
-      JAVA_OPTS="-Djava.awt.headless=true -Xmx256m" DB_PASSWORD=hunter2 \
-      /usr/share/tomcat10/bin/catalina.sh run) > "$W/$1.log" 2>&1 &
-  INSTANCE_PIDS+=($!)
-}
 p1=$(free_port); s1=$(free_port); ajp1=$(free_port); p2=$(free_port); s2=$(free_port)
 # one: ${decant.http.port} from catalina.properties, a loopback AJP connector, a JDBC resource
 tomcat10-instance-create -p "$p1" -c "$s1" "$W/one" > /dev/null
@@ -97,25 +79,17 @@ cat > "$W/one/conf/context.xml" <<EOF
             url="jdbc:postgresql://db.example.com:5433/shop"/>
 </Context>
 EOF
-start_instance one
+start_instance one JAVA_OPTS="-Djava.awt.headless=true -Xmx256m" DB_PASSWORD=hunter2
 pid1=${INSTANCE_PIDS[-1]}
 # two: the examples webapp through a context descriptor (docBase outside CATALINA_BASE)
 tomcat10-instance-create -p "$p2" -c "$s2" "$W/two" > /dev/null
 mkdir -p "$W/two/conf/Catalina/localhost"
 cp /etc/tomcat10/Catalina/localhost/examples.xml "$W/two/conf/Catalina/localhost/"
-start_instance two
+start_instance two JAVA_OPTS="-Djava.awt.headless=true -Xmx256m" DB_PASSWORD=hunter2
 pid2=${INSTANCE_PIDS[-1]}
 
-for pair in "$p1:$pid1:one" "$p2:$pid2:two"; do
-  IFS=: read -r port pid name <<< "$pair"
-  for i in $(seq 240); do
-    curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && break
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$W/$name.log"; fail "instance $name exited"; }
-    [ "$i" = 240 ] && { tail -20 "$W/$name.log"; fail "instance $name did not answer on $port within 240 s"; }
-    sleep 1
-  done
-  echo "instance $name answers on $port (PID $pid)"
-done
+wait_instance one "$p1" "$pid1"
+wait_instance two "$p2" "$pid2"
 # catalina.sh run execs the JVM: the PID is the JVM's
 tr '\0' '\n' < "/proc/$pid1/cmdline" | grep -qx org.apache.catalina.startup.Bootstrap || fail "PID $pid1 is not the JVM"
 

@@ -12,6 +12,7 @@
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
+SRC="${DECANT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (starting tomcat as user tomcat, reading its /proc)"; exit 77; }
 for tool in jq curl setpriv python3 tomcat10-instance-create; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup installs tomcat10, tomcat10-user, jq)"; exit 77; }
@@ -20,19 +21,14 @@ id tomcat >/dev/null 2>&1 || { echo "SKIP: no user tomcat (the tomcat10 package 
 
 W="$(mktemp -d /tmp/decant-e2e-tomee.XXXXXX)"
 chmod 755 "$W"
-INSTANCE_PIDS=()
+. "$SRC/tests/e2e/lib/tomcat_instances.sh"
 cleanup() {
   set +e
-  for pid in "${INSTANCE_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null
-  done
+  stop_instances
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 check() { # check FILE JQ-EXPRESSION DESCRIPTION
   jq -e "$2" "$1" > /dev/null || { jq '{applicationType, runtime, dependencies, warnings}' "$1" | head -80; fail "$3 ($2)"; }
   echo "  ok: $3"
@@ -47,18 +43,6 @@ with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
     if len(sys.argv) > 4:
         z.writestr(sys.argv[3], sys.argv[4])
 EOF
-}
-
-java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-start_instance() { # NAME: catalina.sh run as user tomcat, as the systemd unit's script does
-  local dir="$W/$1"
-  chown -R tomcat:tomcat "$dir"
-  (cd "$dir" && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
-      PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 JAVA_HOME="$java_home" \
-      CATALINA_HOME=/usr/share/tomcat10 CATALINA_BASE="$dir" CATALINA_TMPDIR="$dir/temp" \
-      JAVA_OPTS="-Djava.awt.headless=true -Xmx256m -Dshop.db.host=pg.example.com" \
-      /usr/share/tomcat10/bin/catalina.sh run) > "$W/$1.log" 2>&1 &
-  INSTANCE_PIDS+=($!)
 }
 
 p1=$(free_port); s1=$(free_port); p2=$(free_port); s2=$(free_port)
@@ -87,22 +71,14 @@ cat > "$T/conf/tomee.xml" <<'EOF'
 </tomee>
 EOF
 printf 'tomee.serialization.class.blacklist = *\n' > "$T/conf/system.properties"
-start_instance tomee
+start_instance tomee JAVA_OPTS="-Djava.awt.headless=true -Xmx256m -Dshop.db.host=pg.example.com"
 pid1=${INSTANCE_PIDS[-1]}
 tomcat10-instance-create -p "$p2" -c "$s2" "$W/plain" > /dev/null
-start_instance plain
+start_instance plain JAVA_OPTS="-Djava.awt.headless=true -Xmx256m -Dshop.db.host=pg.example.com"
 pid2=${INSTANCE_PIDS[-1]}
 
-for pair in "$p1:$pid1:tomee" "$p2:$pid2:plain"; do
-  IFS=: read -r port pid name <<< "$pair"
-  for i in $(seq 240); do
-    curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && break
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$W/$name.log"; fail "instance $name exited"; }
-    [ "$i" = 240 ] && { tail -20 "$W/$name.log"; fail "instance $name did not answer on $port within 240 s"; }
-    sleep 1
-  done
-  echo "instance $name answers on $port (PID $pid)"
-done
+wait_instance tomee "$p1" "$pid1"
+wait_instance plain "$p2" "$pid2"
 
 t0=$(date +%s%N)
 "$DECANT" analyze "$pid1" -o "$W/tomee-out/analysis.json" 2> "$W/tomee.err" || { cat "$W/tomee.err"; fail "decant analyze $pid1"; }
