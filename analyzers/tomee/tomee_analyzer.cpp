@@ -38,6 +38,22 @@ find_tomee(const ProcessInfo& process, const HostRoot& root)
   return std::optional<Found>(Found{*layout, *install});
 }
 
+// find_tomee() for identify() and analyze(): a process without TomEE markers is unsupported.
+Result<Found>
+require_tomee(const ProcessInfo& process, const HostRoot& root)
+{
+  auto found = find_tomee(process, root);
+  if (!found) {
+    return fail(found.error());
+  }
+  if (!found->has_value()) {
+    return fail(ErrorCode::unsupported,
+                "PID {} is not a TomEE server (no TomEE marker in CATALINA_HOME or CATALINA_BASE)",
+                process.pid);
+  }
+  return std::move(**found);
+}
+
 class TomeeAnalyzer : public Analyzer
 {
 public:
@@ -66,34 +82,22 @@ public:
   Result<AppIdentity>
   identify(const ProcessInfo& process, const HostRoot& root) const override
   {
-    auto found = find_tomee(process, root);
+    auto found = require_tomee(process, root);
     if (!found) {
       return fail(found.error());
     }
-    if (!found->has_value()) {
-      return fail(
-          ErrorCode::unsupported,
-          "PID {} is not a TomEE server (no TomEE marker in CATALINA_HOME or CATALINA_BASE)",
-          process.pid);
-    }
-    const auto& layout = (*found)->layout;
+    const auto& layout = found->layout;
     return AppIdentity{tomcat::application_id(layout, k_type), k_type, layout.catalina_base};
   }
 
   Result<Analysis>
   analyze(const ProcessInfo& process, const HostRoot& root) const override
   {
-    auto found = find_tomee(process, root);
+    auto found = require_tomee(process, root);
     if (!found) {
       return fail(found.error());
     }
-    if (!found->has_value()) {
-      return fail(
-          ErrorCode::unsupported,
-          "PID {} is not a TomEE server (no TomEE marker in CATALINA_HOME or CATALINA_BASE)",
-          process.pid);
-    }
-    const auto& layout = (*found)->layout;
+    const auto& layout = found->layout;
     auto analysis = tomcat::analyze_tomcat(process, root, layout, {k_type, "Apache TomEE"});
     if (!analysis) {
       return fail(analysis.error());
@@ -106,7 +110,7 @@ public:
       context.tomcat_properties[name] = property.value;
     }
     analysis->runtime.version = layout.tomcat_version;
-    if (auto added = add_tomee(*analysis, process, root, context, (*found)->install); !added) {
+    if (auto added = add_tomee(*analysis, process, root, context, found->install); !added) {
       return fail(added.error());
     }
     return analysis;
