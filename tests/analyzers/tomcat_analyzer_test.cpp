@@ -36,6 +36,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-https-properties", 4501},
     {"tomcat-portoffset-loopback", 4601},
     {"tomcat-awt-webapp", 4801},
+    {"tomcat-shell-env", 4901},
 };
 
 Result<Analysis>
@@ -251,6 +252,46 @@ TEST(TomcatAnalyzer, FontsKeptWhenTheProcessHasLoadedTheFontManager)
   EXPECT_TRUE(std::none_of(a->exclude.begin(), a->exclude.end(), [&](const auto& e) {
     return e.path == jh + "/lib/libfontmanager.so";
   }));
+}
+
+TEST(TomcatAnalyzer, ShellVariablesStayOutOfTheImageWithTheirReasons)
+{
+  auto a = analyze_at(test::fixture("hosts/tomcat-shell-env"), 4901);
+  ASSERT_TRUE(a) << a.error().message;
+  std::map<std::string, std::string> kept;
+  for (const auto& var : a->env) {
+    kept[var.name] = var.value;
+  }
+  std::map<std::string, DroppedEnvVar> dropped;
+  for (const auto& var : a->env_dropped) {
+    dropped[var.name] = var;
+  }
+  for (const char* name : {"_",
+                           "PWD",
+                           "OLDPWD",
+                           "SHLVL",
+                           "TERM",
+                           "LS_COLORS",
+                           "SSH_CLIENT",
+                           "SSH_TTY",
+                           "SSH_CONNECTION",
+                           "SUDO_USER",
+                           "XDG_SESSION_ID",
+                           "XDG_RUNTIME_DIR",
+                           "DBUS_SESSION_BUS_ADDRESS",
+                           "MAIL",
+                           "LESSOPEN"}) {
+    EXPECT_EQ(kept.count(name), 0u) << name;
+    ASSERT_EQ(dropped.count(name), 1u) << name;
+    EXPECT_FALSE(dropped[name].reason.empty()) << name;
+  }
+  // The value is kept, so the operator can move a variable back to env.
+  EXPECT_EQ(dropped["OLDPWD"].value, "/opt/tomcat/conf");
+  EXPECT_EQ(dropped["TERM"].value, "xterm-256color");
+  for (const char* name :
+       {"PATH", "LANG", "HOME", "USER", "LOGNAME", "SHELL", "APP_PROFILE", "JAVA_OPTS"}) {
+    EXPECT_EQ(kept.count(name), 1u) << name;
+  }
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

@@ -172,3 +172,28 @@ TEST(Analysis, WriteIsAtomic)
   ASSERT_FALSE(failed);
   EXPECT_NE(failed.error().message.find("missing-dir"), std::string::npos);
 }
+
+TEST(AnalysisJson, DroppedEnvironmentRoundTrips)
+{
+  Analysis a;
+  a.application_type = "java-tomcat";
+  a.application_id = make_application_id("java-tomcat", "/opt/tomcat");
+  a.start.command = {"/usr/bin/java", "Main"};
+  a.env_dropped.push_back({"TERM", "xterm-256color", "the terminal"});
+  auto json = to_json(a);
+  ASSERT_TRUE(json.contains("envDropped"));
+  EXPECT_EQ(json["envDropped"][0]["name"], "TERM");
+  auto back = analysis_from_json(json);
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->env_dropped.size(), 1u);
+  EXPECT_EQ(back->env_dropped[0].value, "xterm-256color");
+  EXPECT_EQ(back->env_dropped[0].reason, "the terminal");
+  // Without any, the field is left out.
+  a.env_dropped.clear();
+  EXPECT_FALSE(to_json(a).contains("envDropped"));
+  json["envDropped"] = {{{"value", "x"}}};
+  auto bad = analysis_from_json(json);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("envDropped[0].name"), std::string::npos)
+      << bad.error().message;
+}

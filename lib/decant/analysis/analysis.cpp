@@ -383,6 +383,11 @@ parse(const json& document)
     a.env.push_back(var);
   });
 
+  top.array("envDropped", [&](const json& item, const std::string& path) {
+    Fields f(item, path);
+    a.env_dropped.push_back({f.string("name", true), f.string("value"), f.string("reason")});
+  });
+
   if (const json* start = top.find("start")) {
     Fields s(*start, "start");
     a.start.command = s.strings("command");
@@ -593,6 +598,12 @@ to_json(const Analysis& a)
       j["env"].push_back({{"name", e.name}, {"secret", true}, {"secretRef", e.secret_ref}});
     } else {
       j["env"].push_back({{"name", e.name}, {"value", e.value}});
+    }
+  }
+  if (!a.env_dropped.empty()) {
+    j["envDropped"] = json::array();
+    for (const auto& e : a.env_dropped) {
+      j["envDropped"].push_back({{"name", e.name}, {"value", e.value}, {"reason", e.reason}});
     }
   }
   j["secrets"] = json::array();

@@ -87,6 +87,15 @@ struct EnvVar {
   std::string secret_ref; // for a secret: its name in `secrets` and secrets.json
 };
 
+// A variable of the source process left out of the image because it only describes how the
+// process was started (the interactive shell, its terminal, the login session): `_`, PWD,
+// SHLVL, TERM, SSH_*, ... Kept with its value and reason so the operator can move it back to env.
+struct DroppedEnvVar {
+  std::string name;
+  std::string value;
+  std::string reason;
+};
+
 // A secret value found anywhere (environment, JVM argument, config file). analysis.json names it;
 // secrets.json beside it holds name -> value with mode 0600.
 struct Secret {
@@ -154,6 +163,7 @@ struct Analysis {
   Resources resources;
   std::vector<Port> ports;
   std::vector<EnvVar> env;
+  std::vector<DroppedEnvVar> env_dropped;
   std::vector<Secret> secrets;
   StartCommand start;
   std::vector<FileEntry> files;

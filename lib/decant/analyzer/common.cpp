@@ -7,6 +7,81 @@
 
 namespace decant {
 
+std::optional<std::string>
+startup_noise_reason(std::string_view name)
+{
+  struct Rule {
+    const char* name; // exact name, or a prefix when it ends with '*'
+    const char* reason;
+  };
+  static const char* const k_shell = "set by the interactive shell that started the process";
+  static const char* const k_terminal =
+      "describes the terminal of the session that started it (a container has none)";
+  static const char* const k_login = "describes the login session that started it";
+  static const char* const k_systemd =
+      "describes the systemd service invocation on the source host (journal stream, manager)";
+  static const Rule k_rules[] = {
+      {"_", "set by the shell to the path of the command it ran"},
+      {"PWD", "the starting shell's working directory (the image sets start.workingDir)"},
+      {"OLDPWD", "the starting shell's previous working directory"},
+      {"SHLVL", "the nesting depth of the starting shell"},
+      {"PS1", k_shell},
+      {"PS2", k_shell},
+      {"PS4", k_shell},
+      {"PROMPT_COMMAND", k_shell},
+      {"HISTFILE", k_shell},
+      {"HISTSIZE", k_shell},
+      {"HISTFILESIZE", k_shell},
+      {"HISTCONTROL", k_shell},
+      {"HISTTIMEFORMAT", k_shell},
+      {"LESSOPEN", "the interactive shell's pager setup"},
+      {"LESSCLOSE", "the interactive shell's pager setup"},
+      {"TERM", k_terminal},
+      {"COLORTERM", k_terminal},
+      {"TERMCAP", k_terminal},
+      {"TERM_PROGRAM", k_terminal},
+      {"TERM_PROGRAM_VERSION", k_terminal},
+      {"COLUMNS", k_terminal},
+      {"LINES", k_terminal},
+      {"LS_COLORS", k_terminal},
+      {"LSCOLORS", k_terminal},
+      {"WINDOWID", k_terminal},
+      {"VTE_VERSION", k_terminal},
+      {"TMUX", "the terminal multiplexer (tmux) the process was started in"},
+      {"TMUX_PANE", "the terminal multiplexer (tmux) the process was started in"},
+      {"STY", "the terminal multiplexer (screen) the process was started in"},
+      {"WINDOW", "the terminal multiplexer (screen) the process was started in"},
+      {"SSH_CLIENT", k_login},
+      {"SSH_CONNECTION", k_login},
+      {"SSH_TTY", k_login},
+      {"SSH_AUTH_SOCK", k_login},
+      {"SSH_AGENT_PID", k_login},
+      {"XDG_SESSION_*", k_login},
+      {"XDG_SEAT", k_login},
+      {"XDG_VTNR", k_login},
+      {"XDG_RUNTIME_DIR", k_login},
+      {"DBUS_SESSION_BUS_ADDRESS", k_login},
+      {"MAIL", k_login},
+      {"MOTD_SHOWN", k_login},
+      {"SUDO_USER", "sudo's record of who started the process"},
+      {"SUDO_UID", "sudo's record of who started the process"},
+      {"SUDO_GID", "sudo's record of who started the process"},
+      {"SUDO_COMMAND", "sudo's record of who started the process"},
+      {"INVOCATION_ID", k_systemd},
+      {"JOURNAL_STREAM", k_systemd},
+      {"SYSTEMD_EXEC_PID", k_systemd},
+      {"MANAGERPID", k_systemd},
+  };
+  for (const auto& rule : k_rules) {
+    std::string_view pattern = rule.name;
+    bool prefix = ends_with(pattern, "*");
+    if (prefix ? starts_with(name, pattern.substr(0, pattern.size() - 1)) : name == pattern) {
+      return std::string(rule.reason);
+    }
+  }
+  return std::nullopt;
+}
+
 bool
 looks_secret(std::string_view name)
 {
@@ -91,6 +166,10 @@ base_analysis(const ProcessInfo& process,
   a.start.groups = a.process.groups;
 
   for (const auto& [name, value] : process.environ) {
+    if (auto noise = startup_noise_reason(name)) {
+      a.env_dropped.push_back({name, value, *noise});
+      continue;
+    }
     a.add_env(name, value, looks_secret(name));
   }
   for (const auto& warning : process.warnings) {
