@@ -254,18 +254,15 @@ tomcat_properties(const ProcessInfo& process, const HostRoot& root, const Tomcat
 }
 
 Result<ServerConfig>
-load_server_config(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout)
+load_server_config(const HostRoot& root,
+                   const TomcatLayout& layout,
+                   const PropertyResolver& properties)
 {
   auto text = root.read_file(layout.server_xml);
   if (!text) {
     return fail(text.error().context("cannot read " + layout.server_xml));
   }
-  auto properties = tomcat_properties(process, root, layout);
-  java::PropertyLookup lookup = [&](const std::string& name) -> std::optional<std::string> {
-    auto it = properties.find(name);
-    return it == properties.end() ? std::nullopt : std::optional<std::string>(it->second.value);
-  };
-  return parse_server_xml(*text, layout.server_xml, lookup);
+  return parse_server_xml(*text, layout.server_xml, properties);
 }
 
 std::string

@@ -118,14 +118,32 @@ to_int(const std::string& text)
   return negative ? -static_cast<int>(*n) : static_cast<int>(*n);
 }
 
+// "a" = "1" (from -Da), "b" = "2" (from ...): what expand_properties() used, for messages and
+// the ports' valueSource.
+std::string
+describe_uses(const std::vector<PropertyUse>& used)
+{
+  std::vector<std::string> parts;
+  for (const auto& use : used) {
+    std::string part = fmt::format("${{{}}} = \"{}\"", use.name, use.value);
+    if (!use.origin.empty()) {
+      part += " from " + use.origin;
+    }
+    if (std::find(parts.begin(), parts.end(), part) == parts.end()) {
+      parts.push_back(part);
+    }
+  }
+  return join(parts, "; ");
+}
+
 // Reads one file's elements: line numbers, placeholder expansion with warnings, secrets.
 class Reader
 {
 public:
-  Reader(std::string_view content, std::string file, const java::PropertyLookup& lookup)
+  Reader(std::string_view content, std::string file, const PropertyResolver& properties)
       : m_content(content),
         m_file(std::move(file)),
-        m_lookup(lookup)
+        m_properties(properties)
   {
     for (size_t i = 0; i < content.size(); ++i) {
       if (content[i] == '\n') {
@@ -171,9 +189,10 @@ public:
   }
 
   // The attribute with ${...} expanded; nullopt when absent. An undefined property is a
-  // warning and the text stays as written (Tomcat's digester does the same).
+  // warning and stays as written (Tomcat's digester does the same). `origin`, when given,
+  // receives where the properties' values came from.
   std::optional<std::string>
-  attribute(const pugi::xml_node& node, const char* name)
+  attribute(const pugi::xml_node& node, const char* name, std::string* origin = nullptr)
   {
     pugi::xml_attribute attr = node.attribute(name);
     if (!attr) {
@@ -183,18 +202,42 @@ public:
     if (raw.find("${") == std::string::npos) {
       return raw;
     }
-    auto expanded = java::expand_placeholders(raw, m_lookup);
-    if (!expanded) {
-      m_warnings.push_back({"undefined-property",
-                            fmt::format("{}: <{} {}=\"{}\">: {}; Tomcat keeps it as written",
-                                        where(node),
-                                        node.name(),
-                                        name,
-                                        raw,
-                                        expanded.error().message)});
-      return raw;
+    Expansion expanded = expand_properties(raw, m_properties);
+    if (origin) {
+      *origin = describe_uses(expanded.used);
     }
-    return *expanded;
+    if (!expanded.undefined.empty()) {
+      std::vector<std::string> names;
+      for (const auto& undefined : expanded.undefined) {
+        names.push_back("${" + undefined + "}");
+      }
+      if (m_properties.opaque_sources.empty()) {
+        m_warnings.push_back(
+            {"undefined-property",
+             fmt::format("{}: <{} {}=\"{}\">: {} {} undefined (no system property{}); Tomcat "
+                         "keeps it as written",
+                         where(node),
+                         node.name(),
+                         name,
+                         raw,
+                         join(names, ", "),
+                         names.size() == 1 ? "is" : "are",
+                         m_properties.lookup ? " or property source defines it" : "")});
+      } else {
+        m_warnings.push_back(
+            {"property-source-unknown",
+             fmt::format("{}: <{} {}=\"{}\">: {} may come from the property source {}, which "
+                         "decant cannot evaluate; the analysis keeps it as written: put the value "
+                         "the running server uses into the analysis by hand",
+                         where(node),
+                         node.name(),
+                         name,
+                         raw,
+                         join(names, ", "),
+                         join(m_properties.opaque_sources, ", "))});
+      }
+    }
+    return expanded.text;
   }
 
   std::string
@@ -220,11 +263,11 @@ public:
       }
       std::string value = raw;
       if (raw.find("${") != std::string::npos) {
-        auto expanded = java::expand_placeholders(raw, m_lookup);
-        if (!expanded) {
+        Expansion expanded = expand_properties(raw, m_properties);
+        if (!expanded.undefined.empty()) {
           continue; // an undefined reference holds no secret; attribute() warns about it
         }
-        value = *expanded;
+        value = expanded.text;
       }
       out.push_back({m_file, line(node), node.name(), attr.name(), owner, value});
     }
@@ -331,7 +374,7 @@ public:
 private:
   std::string_view m_content;
   std::string m_file;
-  const java::PropertyLookup& m_lookup;
+  const PropertyResolver& m_properties;
   std::vector<size_t> m_newlines;
   std::vector<ConfigWarning> m_warnings;
 };
@@ -346,7 +389,7 @@ read_connector(Reader& reader,
   c.line = reader.line(node);
   c.service = service;
   c.port_text = node.attribute("port").value();
-  if (auto port = reader.attribute(node, "port")) {
+  if (auto port = reader.attribute(node, "port", &c.port_origin)) {
     c.port = to_int(*port);
   }
   c.protocol = reader.attribute_or(node, "protocol", "HTTP/1.1");
@@ -394,6 +437,96 @@ read_connector(Reader& reader,
 
 } // namespace
 
+PropertyResolver::PropertyResolver(java::PropertyLookup values)
+{
+  if (values) {
+    lookup = [values = std::move(values)](const std::string& name) -> std::optional<PropertyHit> {
+      if (auto value = values(name)) {
+        return PropertyHit{*value, ""};
+      }
+      return std::nullopt;
+    };
+  }
+}
+
+Expansion
+expand_properties(std::string_view text, const PropertyResolver& resolver)
+{
+  Expansion out;
+  auto get = [&](const std::string& name) -> std::optional<std::string> {
+    if (!resolver.lookup) {
+      return std::nullopt;
+    }
+    auto hit = resolver.lookup(name);
+    if (!hit) {
+      return std::nullopt;
+    }
+    out.used.push_back({name, hit->value, hit->origin});
+    return hit->value;
+  };
+  auto undefined = [&](const std::string& name) {
+    if (std::find(out.undefined.begin(), out.undefined.end(), name) == out.undefined.end()) {
+      out.undefined.push_back(name);
+    }
+  };
+  std::string value(text);
+  // IntrospectionUtils gives up after 20 rounds and keeps what it has.
+  for (int round = 0; round < 20; ++round) {
+    if (value.find("${") == std::string::npos) {
+      break;
+    }
+    out.undefined.clear(); // only what the last round kept counts
+    std::string replaced;
+    size_t prev = 0;
+    size_t pos;
+    while ((pos = value.find('$', prev)) != std::string::npos) {
+      replaced.append(value, prev, pos - prev);
+      if (pos + 1 >= value.size() || value[pos + 1] != '{') {
+        replaced += '$';
+        prev = pos + 1;
+        continue;
+      }
+      size_t end = value.find('}', pos);
+      if (end == std::string::npos) {
+        replaced.append(value, pos, std::string::npos);
+        prev = value.size();
+        continue;
+      }
+      std::string name = value.substr(pos + 2, end - pos - 2);
+      std::optional<std::string> v = get(name);
+      if (!v) {
+        size_t col = resolver.default_values ? name.find(":-") : std::string::npos;
+        if (col != std::string::npos) {
+          v = get(name.substr(0, col));
+          if (!v) {
+            v = name.substr(col + 2);
+            out.used.push_back({name.substr(0, col),
+                                *v,
+                                fmt::format("the default of ${{{}}} ({} is not defined)",
+                                            name,
+                                            name.substr(0, col))});
+          }
+        } else {
+          undefined(name);
+          v = "${" + name + "}";
+        }
+      }
+      replaced += *v;
+      prev = end + 1;
+    }
+    if (prev < value.size()) {
+      replaced.append(value, prev, std::string::npos);
+    }
+    bool same = replaced == value;
+    value = std::move(replaced);
+    if (!resolver.recursive || same) {
+      break;
+    }
+  }
+  out.text = std::move(value);
+  return out;
+}
+
 bool
 Connector::is_ajp() const
 {
@@ -437,9 +570,9 @@ context_path_from_name(std::string_view file_name)
 Result<ServerConfig>
 parse_server_xml(std::string_view content,
                  const std::string& file,
-                 const java::PropertyLookup& lookup)
+                 const PropertyResolver& properties)
 {
-  Reader reader(content, file, lookup);
+  Reader reader(content, file, properties);
   pugi::xml_document doc;
   if (auto loaded = reader.load(doc); !loaded) {
     return fail(loaded.error());
@@ -459,7 +592,7 @@ parse_server_xml(std::string_view content,
   config.file = file;
   config.line = reader.line(server);
   config.shutdown_port_text = server.attribute("port").value();
-  if (auto port = reader.attribute(server, "port")) {
+  if (auto port = reader.attribute(server, "port", &config.shutdown_port_origin)) {
     config.shutdown_port = to_int(*port);
   } else {
     config.shutdown_port = 8005; // Server's documented default
@@ -558,9 +691,9 @@ Result<ContextFile>
 parse_context_xml(std::string_view content,
                   const std::string& file,
                   const std::string& default_path,
-                  const java::PropertyLookup& lookup)
+                  const PropertyResolver& properties)
 {
-  Reader reader(content, file, lookup);
+  Reader reader(content, file, properties);
   pugi::xml_document doc;
   if (auto loaded = reader.load(doc); !loaded) {
     return fail(loaded.error());
@@ -584,7 +717,7 @@ parse_context_xml(std::string_view content,
 Result<std::vector<SecretAttribute>>
 parse_tomcat_users(std::string_view content, const std::string& file)
 {
-  java::PropertyLookup none = [](const std::string&) { return std::optional<std::string>(); };
+  PropertyResolver none;
   Reader reader(content, file, none);
   pugi::xml_document doc;
   if (auto loaded = reader.load(doc); !loaded) {

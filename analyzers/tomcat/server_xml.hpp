@@ -5,13 +5,15 @@
 // context descriptors (conf/<Engine>/<Host>/*.xml, conf/context.xml, META-INF/context.xml).
 // Pure functions of the file's content: tests feed them strings.
 //
-// ${name} in attribute values is resolved like Tomcat's digester does (system properties, which
-// include conf/catalina.properties): an undefined name stays as written and is reported with
-// file and line, because Tomcat also keeps it literally and starts anyway.
+// ${name} in attribute values is resolved like Tomcat's digester does (expand_properties: its
+// property sources, system properties last, which include conf/catalina.properties): an
+// undefined name stays as written and is reported with file and line, because Tomcat also keeps
+// it literally and starts anyway.
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
 
+#include <functional>
 #include <java/jvm.hpp>
 #include <optional>
 #include <string>
@@ -19,6 +21,50 @@
 #include <vector>
 
 namespace decant::tomcat {
+
+// A property's value and where it came from ("-Dhttp.port", "/etc/tomcat10/catalina.properties:12",
+// "environment variable HTTP_PORT (org.apache.tomcat.util.digester.EnvironmentPropertySource)").
+struct PropertyHit {
+  std::string value;
+  std::string origin;
+};
+
+// How the Digester of the running Tomcat replaces ${...} in the XML files it reads
+// (IntrospectionUtils.replaceProperties with the Digester's property sources): `lookup` asks the
+// sources in Tomcat's order; the flags say which rules this Tomcat version has.
+struct PropertyResolver {
+  PropertyResolver() = default;
+  // Values without origins and every rule on: what tests and simple callers need.
+  PropertyResolver(java::PropertyLookup values); // NOLINT: implicit on purpose
+
+  std::function<std::optional<PropertyHit>(const std::string& name)> lookup;
+  // ${name:-default}: this Tomcat's IntrospectionUtils has the ":-" rule (added in 2020 to
+  // 7.0, 8.5 and 9.0); else "name:-default" is one property name.
+  bool default_values = true;
+  // A replaced value that holds ${...} itself is replaced again, at most 20 rounds (newer
+  // IntrospectionUtils); else one pass.
+  bool recursive = true;
+  // Property source classes decant cannot evaluate (an operator's own class): a name no known
+  // source defines may come from them, so it is not reported as undefined.
+  std::vector<std::string> opaque_sources;
+};
+
+struct PropertyUse {
+  std::string name;
+  std::string value;
+  std::string origin;
+};
+
+struct Expansion {
+  std::string text;
+  std::vector<PropertyUse> used;      // each name replaced (or defaulted), in order
+  std::vector<std::string> undefined; // names kept as written
+};
+
+// IntrospectionUtils.replaceProperties: "${" up to the next "}" is a name; a defined name is
+// replaced by its value, "name:-default" falls back to the default when the rule exists, an
+// undefined name stays "${name}"; a lone '$' and an unclosed "${" are kept as written.
+Expansion expand_properties(std::string_view text, const PropertyResolver& resolver);
 
 // A file named by a TLS attribute (keystoreFile, certificateKeyFile, truststoreFile...), as
 // written after placeholder expansion: relative paths are relative to CATALINA_BASE.
@@ -34,6 +80,7 @@ struct Connector {
   std::string service;
   std::optional<int> port; // as configured, before portOffset; nullopt when not a number
   std::string port_text;   // as written ("${http.port}")
+  std::string port_origin; // where ${...} in port_text got its value ("" for a literal port)
   std::string protocol;    // as written; "HTTP/1.1" when absent
   std::string address;     // "" = all interfaces
   std::string executor;
@@ -122,7 +169,8 @@ struct ServerConfig {
   int line = 0;
   std::optional<int> shutdown_port; // -1 = disabled
   std::string shutdown_port_text;
-  std::string shutdown_address; // "" = localhost, Tomcat's default
+  std::string shutdown_port_origin; // where ${...} in it got its value
+  std::string shutdown_address;     // "" = localhost, Tomcat's default
   int port_offset = 0;
   std::vector<ServiceConfig> services;
   std::vector<ResourceConfig> resources;
@@ -134,7 +182,7 @@ struct ServerConfig {
 // <Server>, naming "file:line".
 Result<ServerConfig> parse_server_xml(std::string_view content,
                                       const std::string& file,
-                                      const java::PropertyLookup& lookup);
+                                      const PropertyResolver& properties);
 
 struct ContextFile {
   ContextConfig context;
@@ -148,7 +196,7 @@ struct ContextFile {
 Result<ContextFile> parse_context_xml(std::string_view content,
                                       const std::string& file,
                                       const std::string& default_path,
-                                      const java::PropertyLookup& lookup);
+                                      const PropertyResolver& properties);
 
 // "a#b.xml" / "a#b.war" / "a#b" -> "/a/b"; "ROOT..." -> "" (Tomcat's context naming rules,
 // without the ##version suffix).

@@ -63,9 +63,26 @@ struct TomcatProperty {
 std::map<std::string, TomcatProperty>
 tomcat_properties(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout);
 
-// server.xml read and parsed with tomcat_properties(); fails naming the file (and line).
-Result<ServerConfig>
-load_server_config(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout);
+// How ${...} in this Tomcat's XML files resolve: the Digester's property sources
+// (org.apache.tomcat.util.digester.PROPERTY_SOURCE, set as -D or in catalina.properties:
+// EnvironmentPropertySource reads the process's environment, ServiceBindingPropertySource the
+// files under $SERVICE_BINDING_ROOT, an operator's own class cannot be evaluated) asked before
+// the system properties of tomcat_properties(), with the replacement rules of this version read
+// from its IntrospectionUtils and Digester classes in CATALINA_HOME/lib. `details` (for
+// runtime.propertySources) explains the sources in order when PROPERTY_SOURCE is set, null
+// otherwise. The resolver refers to `process` and `root`: it must not outlive them.
+struct PropertySources {
+  PropertyResolver resolver;
+  nlohmann::json details;
+  std::vector<ConfigWarning> warnings;
+};
+PropertySources
+property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout);
+
+// server.xml read and parsed with `properties`; fails naming the file (and line).
+Result<ServerConfig> load_server_config(const HostRoot& root,
+                                        const TomcatLayout& layout,
+                                        const PropertyResolver& properties);
 
 // What the produced analysis is called: a derived server passes its own.
 struct AnalysisKind {

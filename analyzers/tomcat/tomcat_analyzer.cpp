@@ -104,11 +104,13 @@ public:
   Builder(const ProcessInfo& process,
           const HostRoot& root,
           const TomcatLayout& layout,
+          const PropertySources& sources,
           const ServerConfig& config,
           Analysis& a)
       : m_process(process),
         m_root(root),
         m_layout(layout),
+        m_sources(sources),
         m_config(config),
         m_a(a)
   {
@@ -205,6 +207,7 @@ public:
       p.role = PortRole::shutdown;
       p.expose = false;
       p.source = fmt::format("{}:{}", m_config.file, m_config.line);
+      p.value_source = m_config.shutdown_port_origin;
       p.name = "Server shutdown";
       add(p);
     }
@@ -237,6 +240,7 @@ public:
         p.role = c.is_ajp() ? PortRole::ajp : c.is_https() ? PortRole::https : PortRole::http;
         p.expose = !c.is_loopback();
         p.source = where;
+        p.value_source = c.port_origin;
         p.name = service.name + " " + c.protocol;
         if (c.is_ajp()) {
           m_a.warn("ajp-connector",
@@ -963,27 +967,18 @@ private:
     m_a.exclude.push_back(e);
   }
 
-  const java::PropertyLookup&
-  lookup()
+  const PropertyResolver&
+  lookup() const
   {
-    if (!m_lookup) {
-      m_properties = tomcat_properties(m_process, m_root, m_layout);
-      m_lookup = [this](const std::string& name) -> std::optional<std::string> {
-        auto it = m_properties.find(name);
-        return it == m_properties.end() ? std::nullopt
-                                        : std::optional<std::string>(it->second.value);
-      };
-    }
-    return m_lookup;
+    return m_sources.resolver;
   }
 
   const ProcessInfo& m_process;
   const HostRoot& m_root;
   const TomcatLayout& m_layout;
+  const PropertySources& m_sources;
   const ServerConfig& m_config;
   Analysis& m_a;
-  std::map<std::string, TomcatProperty> m_properties;
-  java::PropertyLookup m_lookup;
   std::vector<std::string> m_webapp_dirs; // exploded webapps (appBase subdirectories, docBases)
   std::vector<std::string> m_webapp_wars; // wars deployed unexploded (appBase, docBase)
   std::vector<std::string> m_server_jars; // bin/ and lib/ jars and their Class-Path jars
@@ -1049,7 +1044,8 @@ analyze_tomcat(const ProcessInfo& process,
                const TomcatLayout& layout,
                const AnalysisKind& kind)
 {
-  auto config = load_server_config(process, root, layout);
+  PropertySources sources = property_sources(process, root, layout);
+  auto config = load_server_config(root, layout, sources.resolver);
   if (!config) {
     return fail(config.error());
   }
@@ -1072,7 +1068,13 @@ analyze_tomcat(const ProcessInfo& process,
     a.warn(warning.code, warning.message);
   }
 
-  Builder builder(process, root, layout, *config, a);
+  for (const auto& warning : sources.warnings) {
+    a.warn(warning.code, warning.message);
+  }
+  if (!sources.details.is_null()) {
+    a.runtime.details["propertySources"] = sources.details;
+  }
+  Builder builder(process, root, layout, sources, *config, a);
   std::vector<ContextFile> descriptors;
   builder.runtime();
   builder.ports();

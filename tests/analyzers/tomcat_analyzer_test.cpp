@@ -37,6 +37,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-portoffset-loopback", 4601},
     {"tomcat-awt-webapp", 4801},
     {"tomcat-shell-env", 4901},
+    {"tomcat-env-property-source", 5001},
 };
 
 Result<Analysis>
@@ -292,6 +293,90 @@ TEST(TomcatAnalyzer, ShellVariablesStayOutOfTheImageWithTheirReasons)
        {"PATH", "LANG", "HOME", "USER", "LOGNAME", "SHELL", "APP_PROFILE", "JAVA_OPTS"}) {
     EXPECT_EQ(kept.count(name), 1u) << name;
   }
+}
+
+TEST(TomcatAnalyzer, PortsFromTheEnvironmentThroughEnvironmentPropertySource)
+{
+  auto a = analyze_at(test::fixture("hosts/tomcat-env-property-source"), 5001);
+  ASSERT_TRUE(a) << a.error().message;
+  const std::string xml = "/opt/tomcat/conf/server.xml";
+  const Port* http = port(*a, 8085);
+  ASSERT_NE(http, nullptr);
+  EXPECT_EQ(http->role, PortRole::http);
+  EXPECT_TRUE(http->expose);
+  EXPECT_TRUE(http->listening);
+  EXPECT_EQ(http->source, xml + ":70"); // the Connector, not the variable
+  EXPECT_NE(http->value_source.find("environment variable HTTP_PORT"), std::string::npos)
+      << http->value_source;
+  EXPECT_NE(http->value_source.find("EnvironmentPropertySource"), std::string::npos);
+  // ${AJP_PORT:-8009} with AJP_PORT set; ${SHUTDOWN_PORT:-8005} without.
+  const Port* ajp = port(*a, 8010);
+  ASSERT_NE(ajp, nullptr);
+  EXPECT_EQ(ajp->role, PortRole::ajp);
+  const Port* shutdown = port(*a, 8005);
+  ASSERT_NE(shutdown, nullptr);
+  EXPECT_EQ(shutdown->role, PortRole::shutdown);
+  EXPECT_NE(shutdown->value_source.find("the default of ${SHUTDOWN_PORT:-8005}"), std::string::npos)
+      << shutdown->value_source;
+  for (const auto& w : a->warnings) {
+    EXPECT_NE(w.code, "undefined-property") << w.message;
+    EXPECT_NE(w.code, "port-unconfigured") << w.message;
+  }
+  // context.xml's ${DB_HOST} and ${DB_PASSWORD} come from the environment too.
+  bool db = false;
+  for (const auto& d : a->dependencies) {
+    db = db || (d.host == "db.shop.example" && d.port == 5432);
+  }
+  EXPECT_TRUE(db);
+  bool password = false;
+  for (const auto& s : a->secrets) {
+    password =
+        password || (s.value == "env-db-secret" && s.source == "/opt/tomcat/conf/context.xml:5");
+  }
+  EXPECT_TRUE(password);
+  const auto& sources = a->runtime.details["propertySources"];
+  EXPECT_EQ(sources["order"],
+            nlohmann::json::array({"org.apache.tomcat.util.digester.EnvironmentPropertySource",
+                                   "org.apache.tomcat.util.digester.SystemPropertySource"}));
+  EXPECT_EQ(sources["settingSource"], "/opt/tomcat/conf/catalina.properties:2");
+  EXPECT_EQ(sources["defaultValues"], true);
+  EXPECT_EQ(sources["recursive"], true);
+}
+
+TEST(TomcatAnalyzer, PropertySourceRulesOfOlderTomcats)
+{
+  // A Tomcat whose Digester takes one class name and has no top-level EnvironmentPropertySource,
+  // whose IntrospectionUtils knows neither ":-" nor a second round: the environment is not
+  // asked, ${HTTP_PORT} stays undefined as in the running server.
+  test::TempDir dir;
+  std::string host = test::copy_fixture_host(dir, "tomcat-env-property-source");
+  std::string util = "org/apache/tomcat/util/";
+  ASSERT_TRUE(write_file_atomic(
+      host + "/opt/tomcat/lib/tomcat-util.jar",
+      test::zip_bytes({{util + "IntrospectionUtils.class", "\xca\xfe\xba\xbe old"}})));
+  ASSERT_TRUE(write_file_atomic(
+      host + "/opt/tomcat/lib/tomcat-util-scan.jar",
+      test::zip_bytes({{util + "digester/Digester.class", "\xca\xfe\xba\xbe old"},
+                       {util + "digester/SystemPropertySource.class", "\xca\xfe\xba\xbe"}})));
+  auto a = analyze_at(host, 5001);
+  ASSERT_TRUE(a) << a.error().message;
+  const auto& sources = a->runtime.details["propertySources"];
+  EXPECT_EQ(sources["defaultValues"], false);
+  EXPECT_EQ(sources["recursive"], false);
+  EXPECT_EQ(sources["order"],
+            nlohmann::json::array({"org.apache.tomcat.util.digester.SystemPropertySource"}));
+  ASSERT_EQ(sources["ignored"].size(), 1u);
+  bool missing = false;
+  bool undefined = false;
+  for (const auto& w : a->warnings) {
+    missing = missing || w.code == "property-source-missing";
+    undefined =
+        undefined
+        || (w.code == "undefined-property" && w.message.find("${HTTP_PORT}") != std::string::npos);
+  }
+  EXPECT_TRUE(missing);
+  EXPECT_TRUE(undefined);
+  EXPECT_EQ(port(*a, 8085)->source, "socket"); // only seen listening
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

@@ -277,3 +277,90 @@ TEST(ServerXml, CorpusParses)
   closedir(handle);
   EXPECT_GE(parsed, 10);
 }
+
+TEST(TomcatProperties, ReplacedAsIntrospectionUtilsDoes)
+{
+  PropertyResolver p = lookup_in({{"port", "8080"},
+                                  {"host", "db"},
+                                  {"url", "jdbc:x://${host}:1/y"},
+                                  {"loop", "${loop}"},
+                                  {"a", "${b}"},
+                                  {"b", "${a}"}});
+  struct Case {
+    const char* text;
+    const char* expected;
+    std::vector<std::string> undefined;
+  };
+  const Case cases[] = {
+      {"${port}", "8080", {}},
+      {"x${port}y${port}", "x8080y8080", {}},
+      {"${missing}", "${missing}", {"missing"}},
+      {"${missing:-9090}", "9090", {}},
+      {"${port:-9090}", "8080", {}},
+      {"${missing:-}", "", {}},
+      {"$", "$", {}},
+      {"a$b", "a$b", {}},
+      {"cost: 5$", "cost: 5$", {}},
+      {"${unclosed", "${unclosed", {}},
+      {"${a:b}", "${a:b}", {"a:b"}},               // ":" alone is no default: one name
+      {"${url}", "jdbc:x://db:1/y", {}},           // a second round replaces what the value holds
+      {"${loop}", "${loop}", {}},                  // stops when nothing changes
+      {"${x${port}}", "${x${port}}", {"x${port"}}, // the first '}' closes the name
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto got = expand_properties(c.text, p);
+    EXPECT_EQ(got.text, c.expected);
+    EXPECT_EQ(got.undefined, c.undefined);
+  }
+  // a -> ${b} -> ${a} -> ...: Tomcat gives up after 20 rounds and keeps what it has.
+  auto cycle = expand_properties("${a}", p);
+  EXPECT_TRUE(cycle.text == "${a}" || cycle.text == "${b}") << cycle.text;
+
+  // An IntrospectionUtils without the ":-" rule or the second round.
+  PropertyResolver old = lookup_in({{"url", "jdbc:x://${host}:1/y"}, {"host", "db"}});
+  old.default_values = false;
+  old.recursive = false;
+  EXPECT_EQ(expand_properties("${url}", old).text, "jdbc:x://${host}:1/y");
+  auto no_default = expand_properties("${missing:-9090}", old);
+  EXPECT_EQ(no_default.text, "${missing:-9090}");
+  EXPECT_EQ(no_default.undefined, std::vector<std::string>{"missing:-9090"});
+}
+
+TEST(TomcatProperties, OriginsOfThePortAndUnevaluatedSources)
+{
+  PropertyResolver p;
+  p.lookup = [](const std::string& name) -> std::optional<PropertyHit> {
+    if (name == "HTTP_PORT") {
+      return PropertyHit{"8085", "environment variable HTTP_PORT (EnvironmentPropertySource)"};
+    }
+    return std::nullopt;
+  };
+  auto config = parse_server_xml(R"(<Server port="${SHUTDOWN:-8005}"><Service>
+  <Connector port="${HTTP_PORT}"/>
+  <Connector port="${VAULT_PORT}"/>
+</Service></Server>)",
+                                 "/x/server.xml",
+                                 p);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->shutdown_port, 8005);
+  EXPECT_NE(config->shutdown_port_origin.find("the default of ${SHUTDOWN:-8005}"),
+            std::string::npos);
+  const auto& connectors = config->services[0].connectors;
+  EXPECT_EQ(connectors[0].port, 8085);
+  EXPECT_EQ(connectors[0].port_origin,
+            "${HTTP_PORT} = \"8085\" from environment variable HTTP_PORT "
+            "(EnvironmentPropertySource)");
+  EXPECT_FALSE(connectors[1].port);
+  ASSERT_FALSE(config->warnings.empty());
+  EXPECT_EQ(config->warnings[0].code, "undefined-property");
+
+  // With an operator's own property source, an unknown name is not called undefined.
+  p.opaque_sources = {"com.example.VaultPropertySource"};
+  config = parse_server_xml(
+      "<Server><Service><Connector port=\"${VAULT_PORT}\"/></Service></Server>", "/x/s.xml", p);
+  ASSERT_TRUE(config);
+  ASSERT_FALSE(config->warnings.empty());
+  EXPECT_EQ(config->warnings[0].code, "property-source-unknown");
+  EXPECT_NE(config->warnings[0].message.find("com.example.VaultPropertySource"), std::string::npos);
+}

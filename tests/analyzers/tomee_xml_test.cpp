@@ -210,7 +210,7 @@ TEST(TomeeXml, EveryCorpusTomeeConfigParses)
 // every one of the TomEE corpus without failing, and finds the ports upstream configured.
 TEST(TomeeXml, EveryCorpusTomeeServerXmlParsesWithTheTomcatParser)
 {
-  auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const tomcat::PropertyResolver none;
   const std::pair<const char*, std::vector<int>> cases[] = {
       {"tomee-main-plus-server.xml", {8080}},
       {"tomee-8.x-plus-server.xml", {8080}},

@@ -346,6 +346,7 @@ parse(const json& document)
     port.listening = f.boolean("listening");
     port.source = f.string("source");
     port.name = f.string("name");
+    port.value_source = f.string("valueSource");
     a.ports.push_back(port);
   });
 
@@ -589,6 +590,9 @@ to_json(const Analysis& a)
                  {"source", p.source}};
     if (!p.name.empty()) {
       port["name"] = p.name;
+    }
+    if (!p.value_source.empty()) {
+      port["valueSource"] = p.value_source;
     }
     j["ports"].push_back(port);
   }

@@ -78,6 +78,9 @@ struct Port {
   bool listening = false;
   std::string source; // "file:line", or "socket" when only seen listening
   std::string name;   // the configuration's name for it (connector, socket-binding), optional
+  // Where the number came from when the configuration names it through a property
+  // ("${http.port} = \"8080\" from environment variable HTTP_PORT (...)"), optional.
+  std::string value_source;
 };
 
 struct EnvVar {
