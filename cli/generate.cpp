@@ -124,8 +124,8 @@ run_generate(const Context& ctx, const GenerateOptions& o)
   options.externalize_secrets = o.externalize_secrets;
   if (o.externalize_secrets) {
     for (const auto& file : analysis->files) {
-      if (!file.secret) {
-        continue;
+      if (!file.secret || !file.externalize.empty()) {
+        continue; // an archive with externalize edits is in the image, rewritten
       }
       if (!on_source) {
         return fail(Error(ErrorCode::usage,

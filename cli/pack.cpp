@@ -333,7 +333,9 @@ add_pack_command(CLI::App& app, Context& ctx)
                 "Replace an image layout (or a rootfs decant wrote) already in the output");
   cmd->add_flag("--externalize-secrets",
                 options->externalize_secrets,
-                "Leave files marked secret out of the image");
+                "Leave files marked secret out of the image (archives listing \"externalize\", "
+                "such as a WAR with a password in META-INF/context.xml, go in with references "
+                "instead of the values)");
   cmd->add_flag("--allow-unreadable",
                 options->allow_unreadable,
                 "Machine analyses: pack without files that cannot be read instead of failing");

@@ -82,6 +82,7 @@ parse_jvm_command(const std::vector<std::string>& argv)
   size_t i = 1;
   for (; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
+    command.main_index = i;
     if (arg.empty() || arg[0] != '-') {
       command.main_class = arg;
       ++i;
@@ -148,6 +149,17 @@ parse_jvm_command(const std::vector<std::string>& argv)
   }
   command.arguments.assign(argv.begin() + static_cast<long>(std::min(i, argv.size())), argv.end());
   return command;
+}
+
+void
+insert_jvm_options(std::vector<std::string>& argv, const std::vector<std::string>& options)
+{
+  auto command = parse_jvm_command(argv);
+  if (!command || options.empty()) {
+    return;
+  }
+  argv.insert(
+      argv.begin() + static_cast<long>(command->main_index), options.begin(), options.end());
 }
 
 bool

@@ -32,10 +32,15 @@ struct JvmCommand {
   std::optional<uint64_t> max_heap_bytes;               // -Xmx / -XX:MaxHeapSize
   std::optional<uint64_t> initial_heap_bytes;           // -Xms
   std::optional<double> max_ram_percentage;             // -XX:MaxRAMPercentage
+  size_t main_index = 0; // argv index of the main class, -jar, -m/--module: options end there
 };
 
 // Splits a java argv (java [options] (class | -jar file | -m module) [args]).
 Result<JvmCommand> parse_jvm_command(const std::vector<std::string>& argv);
+
+// Adds JVM options to a java argv just before its main class (or -jar/-m), where they win over
+// earlier ones of the same name; nothing when argv is not a java command line.
+void insert_jvm_options(std::vector<std::string>& argv, const std::vector<std::string>& options);
 
 // Whether the process is a JVM: its executable or argv[0] is named java.
 bool is_java(const ProcessInfo& process);

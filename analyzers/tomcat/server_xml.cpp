@@ -672,6 +672,8 @@ parse_server_xml(std::string_view content,
         host.name = reader.attribute_or(host_node, "name", "localhost");
         host.app_base = reader.attribute_or(host_node, "appBase", "webapps");
         host.xml_base = reader.attribute_or(host_node, "xmlBase", "");
+        host.deploy_xml = truthy(reader.attribute_or(host_node, "deployXML", "true"));
+        host.unpack_wars = truthy(reader.attribute_or(host_node, "unpackWARs", "true"));
         reader.collect_resources(host_node, config.resources, config.secrets);
         for (pugi::xml_node context_node : host_node.children("Context")) {
           host.contexts.push_back(reader.context(context_node, host.name, ""));

@@ -121,7 +121,9 @@ struct HostConfig {
   int line = 0;
   std::string name;
   std::string app_base = "webapps";
-  std::string xml_base; // "" = conf/<Engine>/<Host>
+  std::string xml_base;    // "" = conf/<Engine>/<Host>
+  bool deploy_xml = true;  // deployXML: apply the webapps' own META-INF/context.xml
+  bool unpack_wars = true; // unpackWARs: WARs are expanded next to themselves
   std::vector<ContextConfig> contexts;
 };
 

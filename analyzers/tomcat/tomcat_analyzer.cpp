@@ -482,30 +482,32 @@ public:
                  fmt::format("appBase of Host \"{}\" ({}:{})", host.name, m_config.file, host.line),
                  FileRole::app,
                  true);
-        // Exploded webapps deployed from the appBase: their META-INF/context.xml is read below.
-        // A war that is not unpacked next to itself is deployed from the archive.
+        std::string xml_base = host.xml_base.empty()
+                                   ? m_layout.conf_dir + "/" + service.engine + "/" + host.name
+                                   : HostRoot::normalize(host_path_join(base, host.xml_base));
+        // Context descriptors by base name ("manager", "a#b", "ROOT##2"): the webapp of the
+        // same name in the appBase is deployed through them.
+        std::map<std::string, std::string> described;
+        auto descriptor_names = m_root.list_directory(xml_base);
+        if (descriptor_names) {
+          for (const auto& name : *descriptor_names) {
+            if (ends_with(name, ".xml")) {
+              described[name.substr(0, name.size() - 4)] = xml_base + "/" + name;
+            }
+          }
+        }
         if (auto names = m_root.list_directory(app_base)) {
           for (const auto& name : *names) {
-            std::string path = app_base + "/" + name;
-            if (m_root.is_directory(path)) {
-              m_webapp_dirs.push_back(path);
-            } else if (ends_with(name, ".war") && m_root.is_regular_file(path)
-                       && !m_root.is_directory(path.substr(0, path.size() - 4))) {
-              m_webapp_wars.push_back(path);
-            }
+            appbase_webapp(host, app_base, name, described);
           }
         }
         for (const auto& context : host.contexts) {
           add_context(context, app_base);
         }
-        std::string xml_base = host.xml_base.empty()
-                                   ? m_layout.conf_dir + "/" + service.engine + "/" + host.name
-                                   : HostRoot::normalize(host_path_join(base, host.xml_base));
-        auto names = m_root.list_directory(xml_base);
-        if (!names) {
+        if (!descriptor_names) {
           continue;
         }
-        for (const auto& name : *names) {
+        for (const auto& name : *descriptor_names) {
           if (!ends_with(name, ".xml")) {
             continue;
           }
@@ -527,6 +529,70 @@ public:
         }
       }
     }
+  }
+
+  // One entry of an appBase, as Tomcat's HostConfig deploys it: descriptors first, then WARs,
+  // then directories. Which META-INF/context.xml Tomcat applies: none for a webapp a descriptor
+  // deploys; for a WAR expanded next to itself (unpackWARs) the expanded copy while the
+  // expansion is current (no META-INF/war-tracker, or one as old as the WAR), else the WAR's.
+  void
+  appbase_webapp(const HostConfig& host,
+                 const std::string& app_base,
+                 const std::string& name,
+                 const std::map<std::string, std::string>& described)
+  {
+    std::string path = app_base + "/" + name;
+    auto descriptor_of = [&](const std::string& base_name) -> std::string {
+      auto it = described.find(base_name);
+      return it == described.end() ? "" : it->second;
+    };
+    if (m_root.is_directory(path)) {
+      m_webapp_dirs.push_back(path);
+      std::string war = path + ".war";
+      std::string descriptor = descriptor_of(name);
+      std::string ignored;
+      if (!descriptor.empty()) {
+        ignored = "the webapp is deployed through the descriptor " + descriptor;
+      } else if (m_root.is_regular_file(war) && !expanded_copy_applies(host, war, path)) {
+        ignored = host.unpack_wars
+                      ? "the expansion is older than " + war + ", whose own copy applies"
+                      : "unpackWARs is false: Tomcat deploys " + war;
+      }
+      m_app_contexts.push_back({path, false, ignored, host.deploy_xml});
+      return;
+    }
+    if (!ends_with(name, ".war") || !m_root.is_regular_file(path)) {
+      return;
+    }
+    std::string dir = path.substr(0, path.size() - 4);
+    bool expanded = m_root.is_directory(dir);
+    if (!expanded || !host.unpack_wars) {
+      m_webapp_wars.push_back(path); // deployed from the archive itself
+    }
+    std::string descriptor = descriptor_of(name.substr(0, name.size() - 4));
+    std::string ignored;
+    if (!descriptor.empty()) {
+      ignored = "the WAR is deployed through the descriptor " + descriptor;
+    } else if (expanded && expanded_copy_applies(host, path, dir)) {
+      ignored = "Tomcat applies the expanded copy " + dir + "/META-INF/context.xml";
+    }
+    m_app_contexts.push_back({path, true, ignored, host.deploy_xml});
+  }
+
+  // HostConfig.deployWAR's useXml: the expanded directory's META-INF/context.xml is used when
+  // unpackWARs is on and the expansion is current.
+  bool
+  expanded_copy_applies(const HostConfig& host, const std::string& war, const std::string& dir)
+  {
+    if (!host.unpack_wars || !m_root.is_regular_file(dir + "/META-INF/context.xml")) {
+      return false;
+    }
+    auto tracker = m_root.stat(dir + "/META-INF/war-tracker");
+    if (!tracker) {
+      return true;
+    }
+    auto archive = m_root.stat(war);
+    return archive && archive->st_mtim.tv_sec == tracker->st_mtim.tv_sec;
   }
 
   void
@@ -868,25 +934,39 @@ public:
         m_a.warn("context-malformed", parsed.error().message);
       }
     }
-    // A webapp's own META-INF/context.xml (Tomcat applies it unless the Host disables
-    // deployXML): its Resources and passwords travel with the webapp directory.
-    for (const auto& dir : m_webapp_dirs) {
-      std::string file = dir + "/META-INF/context.xml";
-      if (!m_root.is_regular_file(file)) {
-        continue;
-      }
-      auto text = m_root.read_file(file);
-      if (!text) {
-        m_a.warn("config-unreadable", text.error().context(file).message);
-        continue;
-      }
-      auto parsed = parse_context_xml(*text, file, "", lookup());
+    // The webapps' own META-INF/context.xml, in directories and inside WARs.
+    struct WarSecrets {
+      std::string war;
+      std::vector<SecretAttribute> secrets;
+      bool applied = true;
+    };
+    std::vector<WarSecrets> war_secrets;
+    for (const auto& app : m_app_contexts) {
+      auto parsed = app_context_file(app);
       if (!parsed) {
-        m_a.warn("context-malformed", parsed.error().message);
         continue;
       }
-      all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
-      resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+      if (app.ignored.empty() && !app.deploy_xml) {
+        m_a.warn("webapp-blocked",
+                 fmt::format("{} holds META-INF/context.xml but its Host sets deployXML=\"false\": "
+                             "Tomcat refuses to deploy it (\"deployment descriptor blocked\"), and "
+                             "the image behaves the same",
+                             app.webapp));
+      }
+      if (app.ignored.empty() && app.deploy_xml) {
+        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+        for (const auto& w : parsed->warnings) {
+          m_a.warn(w.code, w.message);
+        }
+      }
+      // Passwords ship with the file whether Tomcat applies it or not.
+      if (app.in_war) {
+        if (!parsed->secrets.empty()) {
+          war_secrets.push_back({app.webapp, parsed->secrets, app.ignored.empty()});
+        }
+      } else {
+        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+      }
     }
     for (const auto& r : resources) {
       if (r.pathname.empty()) {
@@ -907,6 +987,9 @@ public:
     for (const auto& s : all) {
       m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
       secret_files.insert(s.file);
+    }
+    for (const auto& war : war_secrets) {
+      war_secret_file(war.war, war.secrets, war.applied);
     }
     for (const auto& file : secret_files) {
       // The same path may be in the set through its directory; a file entry of its own says
@@ -956,6 +1039,108 @@ public:
   }
 
 private:
+  // A webapp's own context.xml and whether Tomcat applies it; `ignored` says why not.
+  struct AppContext {
+    std::string webapp; // the directory or the .war
+    bool in_war = false;
+    std::string ignored;
+    bool deploy_xml = true;
+  };
+
+  // The webapp's META-INF/context.xml parsed (from inside the WAR: "<war>!/META-INF/...");
+  // nullopt when there is none or it cannot be read (a warning).
+  std::optional<ContextFile>
+  app_context_file(const AppContext& app)
+  {
+    std::string text;
+    std::string file = app.webapp + (app.in_war ? "!/" : "/") + "META-INF/context.xml";
+    if (app.in_war) {
+      auto entry = java::read_zip_entry(m_root.real_resolved(app.webapp), "META-INF/context.xml");
+      if (!entry) {
+        m_a.warn("war-unreadable", entry.error().context(app.webapp).message);
+        return std::nullopt;
+      }
+      if (!*entry) {
+        return std::nullopt;
+      }
+      text = std::move(**entry);
+    } else {
+      if (!m_root.is_regular_file(file)) {
+        return std::nullopt;
+      }
+      auto content = m_root.read_file(file);
+      if (!content) {
+        m_a.warn("config-unreadable", content.error().context(file).message);
+        return std::nullopt;
+      }
+      text = std::move(*content);
+    }
+    auto parsed = parse_context_xml(text, file, "", lookup());
+    if (!parsed) {
+      m_a.warn("context-malformed", parsed.error().message);
+      return std::nullopt;
+    }
+    if (!app.ignored.empty() && !parsed->secrets.empty()) {
+      m_a.warn("context-ignored",
+               fmt::format("{} is not applied by Tomcat ({}); its passwords still go into the "
+                           "image with the file and are handled like the others",
+                           file,
+                           app.ignored));
+    }
+    return std::move(*parsed);
+  }
+
+  // A WAR whose META-INF/context.xml holds secrets cannot be packed without them: the WAR's
+  // files[] entry is marked secret and lists the attributes `pack --externalize-secrets`
+  // replaces by ${decant.secret.NAME}, which the start command defines from the Secret
+  // (-Ddecant.secret.NAME=${secret:NAME}: Tomcat's digester resolves ${...} in context files
+  // from system properties) when Tomcat applies the file.
+  void
+  war_secret_file(const std::string& war, const std::vector<SecretAttribute>& secrets, bool applied)
+  {
+    std::vector<ArchiveSecret> edits;
+    std::vector<std::string> named;
+    std::vector<std::string> options;
+    for (const auto& s : secrets) {
+      std::string ref =
+          m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
+      std::string name = ref.substr(9, ref.size() - 10); // "${secret:NAME}"
+      std::string property = "decant.secret." + name;
+      edits.push_back(
+          {"META-INF/context.xml", s.line, s.element, s.attribute, name, "${" + property + "}"});
+      named.push_back(fmt::format(
+          "{} ({} of {} \"{}\", line {})", name, s.attribute, s.element, s.owner, s.line));
+      std::string option = "-D" + property + "=" + ref;
+      if (applied && std::find(options.begin(), options.end(), option) == options.end()) {
+        options.push_back(option);
+      }
+    }
+    java::insert_jvm_options(m_a.start.command, options);
+    std::string reason = "holds secrets in META-INF/context.xml (their values are also in "
+                         "secrets.json; pack --externalize-secrets replaces them)";
+    std::string real_path = m_root.resolve(war).value_or(war);
+    for (const auto& path : {war, real_path}) {
+      m_a.files.erase(std::remove_if(m_a.files.begin(),
+                                     m_a.files.end(),
+                                     [&](const FileEntry& f) { return f.path == path; }),
+                      m_a.files.end());
+      FileEntry entry{path,
+                      path == war ? reason : reason + " (target of " + war + ")",
+                      FileRole::app,
+                      true,
+                      false,
+                      edits};
+      m_a.add_file(entry);
+    }
+    m_a.warn("war-secret",
+             fmt::format("{} carries META-INF/context.xml with {}: a WAR cannot be packed without "
+                         "it, so the image holds these secrets unless `decant pack "
+                         "--externalize-secrets` puts ${{decant.secret.NAME}} in their place (the "
+                         "start command defines them from the Secret)",
+                         war,
+                         join(named, ", ")));
+  }
+
   void
   exclude(const Exclusion& e)
   {
@@ -981,6 +1166,7 @@ private:
   Analysis& m_a;
   std::vector<std::string> m_webapp_dirs; // exploded webapps (appBase subdirectories, docBases)
   std::vector<std::string> m_webapp_wars; // wars deployed unexploded (appBase, docBase)
+  std::vector<AppContext> m_app_contexts; // appBase webapps whose context.xml may apply
   std::vector<std::string> m_server_jars; // bin/ and lib/ jars and their Class-Path jars
   // catalina.properties class loader entries: "dir/*.jar", "dir/x.jar", "dir"
   std::vector<std::string> m_loader_jar_dirs;

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 using namespace decant;
 using namespace decant::tomcat;
@@ -38,6 +39,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-awt-webapp", 4801},
     {"tomcat-shell-env", 4901},
     {"tomcat-env-property-source", 5001},
+    {"tomcat-war-context", 5101},
 };
 
 Result<Analysis>
@@ -377,6 +379,66 @@ TEST(TomcatAnalyzer, PropertySourceRulesOfOlderTomcats)
   EXPECT_TRUE(missing);
   EXPECT_TRUE(undefined);
   EXPECT_EQ(port(*a, 8085)->source, "socket"); // only seen listening
+}
+
+TEST(TomcatAnalyzer, PackedWarsOwnContextXml)
+{
+  auto a = analyze_at(test::fixture("hosts/tomcat-war-context"), 5101);
+  ASSERT_TRUE(a) << a.error().message;
+  const std::string shop = "/opt/tomcat/webapps/shop.war";
+  const std::string legacy = "/opt/tomcat/webapps/legacy.war";
+  // The applied file: its database is a dependency, its password a secret.
+  std::set<std::string> hosts;
+  for (const auto& d : a->dependencies) {
+    hosts.insert(d.host);
+  }
+  EXPECT_EQ(hosts.count("db.shop.example"), 1u);
+  // legacy.war is deployed through conf/Catalina/localhost/legacy.xml: Tomcat ignores its own.
+  EXPECT_EQ(hosts.count("mysql.legacy.example"), 0u);
+  std::map<std::string, std::string> secret_sources;
+  for (const auto& s : a->secrets) {
+    secret_sources[s.value] = s.source;
+  }
+  EXPECT_EQ(secret_sources["war-db-pass"], shop + "!/META-INF/context.xml:3");
+  EXPECT_EQ(secret_sources["legacy-pass"], legacy + "!/META-INF/context.xml:2");
+  // Both WARs are secret-bearing files with what --externalize-secrets replaces.
+  const FileEntry* war = file(*a, shop);
+  ASSERT_NE(war, nullptr);
+  EXPECT_TRUE(war->secret);
+  ASSERT_EQ(war->externalize.size(), 1u);
+  EXPECT_EQ(war->externalize[0].entry, "META-INF/context.xml");
+  EXPECT_EQ(war->externalize[0].line, 3);
+  EXPECT_EQ(war->externalize[0].element, "Resource");
+  EXPECT_EQ(war->externalize[0].attribute, "password");
+  EXPECT_EQ(war->externalize[0].replacement, "${decant.secret." + war->externalize[0].secret + "}");
+  ASSERT_NE(file(*a, legacy), nullptr);
+  EXPECT_TRUE(file(*a, legacy)->secret);
+  // The start command defines the property from the Secret, before the main class.
+  auto& cmd = a->start.command;
+  auto define = std::find(cmd.begin(),
+                          cmd.end(),
+                          "-Ddecant.secret." + war->externalize[0].secret
+                              + "=${secret:" + war->externalize[0].secret + "}");
+  auto main = std::find(cmd.begin(), cmd.end(), k_bootstrap_class);
+  ASSERT_NE(define, cmd.end());
+  EXPECT_LT(define, main);
+  // Warnings name the WAR and the secret, never its value.
+  int war_warnings = 0;
+  bool ignored = false;
+  for (const auto& w : a->warnings) {
+    EXPECT_EQ(w.message.find("war-db-pass"), std::string::npos) << w.message;
+    EXPECT_EQ(w.message.find("legacy-pass"), std::string::npos) << w.message;
+    if (w.code == "war-secret") {
+      ++war_warnings;
+    }
+    ignored = ignored
+              || (w.code == "context-ignored" && w.message.find(legacy) != std::string::npos
+                  && w.message.find("legacy.xml") != std::string::npos);
+  }
+  EXPECT_EQ(war_warnings, 2);
+  EXPECT_TRUE(ignored);
+  auto json = to_json(*a).dump();
+  EXPECT_EQ(json.find("war-db-pass"), std::string::npos);
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

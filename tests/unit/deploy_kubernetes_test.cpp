@@ -185,6 +185,46 @@ TEST(DeployKubernetes, ExternalizedSecretFilesAndResolvedGroups)
   EXPECT_EQ(files->object["data"]["etc-tomcat10-tomcat-users-xml"], "PHVzZXJzLz4=");
 }
 
+TEST(DeployKubernetes, AWarPackedWithReferencesIsNotMountedAndItsSecretIsAnArgument)
+{
+  Analysis a = tomcat();
+  a.files.clear();
+  a.add_secret("TOMCAT_JDBC_SHOP_PASSWORD", "/w/shop.war!/META-INF/context.xml:3", "pw");
+  a.files.push_back({"/w/shop.war",
+                     "holds secrets",
+                     FileRole::app,
+                     true,
+                     false,
+                     {{"META-INF/context.xml",
+                       3,
+                       "Resource",
+                       "password",
+                       "TOMCAT_JDBC_SHOP_PASSWORD",
+                       "${decant.secret.TOMCAT_JDBC_SHOP_PASSWORD}"}}});
+  a.start.command.insert(a.start.command.end() - 2,
+                         "-Ddecant.secret.TOMCAT_JDBC_SHOP_PASSWORD=${secret:TOMCAT_JDBC_SHOP_"
+                         "PASSWORD}");
+  DeployOptions options;
+  options.image = "r.io/a:1";
+  options.externalize_secrets = true; // no file contents given: none is needed
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  for (const auto& o : m->objects) {
+    EXPECT_NE(o.file, "secret-files.yaml");
+  }
+  const auto& container =
+      find(*m, "Deployment")->object["spec"]["template"]["spec"]["containers"][0];
+  std::string args = container.dump();
+  EXPECT_NE(args.find("-Ddecant.secret.TOMCAT_JDBC_SHOP_PASSWORD=$(TOMCAT_JDBC_SHOP_PASSWORD)"),
+            std::string::npos)
+      << args;
+  bool from_secret = false;
+  for (const auto& env : container["env"]) {
+    from_secret = from_secret || env["name"] == "TOMCAT_JDBC_SHOP_PASSWORD";
+  }
+  EXPECT_TRUE(from_secret);
+}
+
 TEST(DeployKubernetes, HostAliasesFromEtcHosts)
 {
   std::string hosts = "127.0.0.1\tlocalhost\n127.0.1.1 shop-web-01 db\n# comment db.internal\n"

@@ -409,6 +409,17 @@ parse(const json& document)
     entry.role = f.enumeration("role", k_file_roles, FileRole::app);
     entry.secret = f.boolean("secret");
     entry.optional = f.boolean("optional");
+    f.array("externalize", [&](const json& edit_item, const std::string& edit_path) {
+      Fields e(edit_item, edit_path);
+      ArchiveSecret edit;
+      edit.entry = e.string("entry", true);
+      edit.line = static_cast<int>(*e.unsigned_number("line", 0x7fffffff, true));
+      edit.element = e.string("element", true);
+      edit.attribute = e.string("attribute", true);
+      edit.secret = e.string("secret");
+      edit.replacement = e.string("replacement", true);
+      entry.externalize.push_back(edit);
+    });
     a.files.push_back(entry);
   });
   top.array("volumes", [&](const json& item, const std::string& path) {
@@ -626,6 +637,17 @@ to_json(const Analysis& a)
     }
     if (f.optional) {
       file["optional"] = true;
+    }
+    if (!f.externalize.empty()) {
+      file["externalize"] = json::array();
+      for (const auto& e : f.externalize) {
+        file["externalize"].push_back({{"entry", e.entry},
+                                       {"line", e.line},
+                                       {"element", e.element},
+                                       {"attribute", e.attribute},
+                                       {"secret", e.secret},
+                                       {"replacement", e.replacement}});
+      }
     }
     j["files"].push_back(file);
   }

@@ -116,12 +116,26 @@ struct StartCommand {
 
 enum class FileRole { system, runtime, server, app, config };
 
+// A secret value inside an archive that cannot be left out of the image (a WAR's
+// META-INF/context.xml): `pack --externalize-secrets` packs the archive with the attribute of
+// the XML element that starts on `line` of `entry` set to `replacement` (a reference the start
+// command defines from the Secret, "${decant.secret.NAME}"), instead of leaving the file out.
+struct ArchiveSecret {
+  std::string entry;     // "META-INF/context.xml"
+  int line = 0;          // of the element's start tag
+  std::string element;   // "Resource"
+  std::string attribute; // "password"
+  std::string secret;    // its name in `secrets`
+  std::string replacement;
+};
+
 struct FileEntry {
   std::string path;
   std::string reason;
   FileRole role = FileRole::app;
   bool secret = false;
   bool optional = false; // packing skips it with a warning when it no longer exists
+  std::vector<ArchiveSecret> externalize; // for an archive marked secret
 };
 
 enum class VolumeRole { log, temp, work, data };

@@ -189,6 +189,14 @@ numeric_groups(const std::vector<std::string>& groups,
   return out;
 }
 
+// A file marked secret that --externalize-secrets leaves out of the image, so the pod mounts it
+// from a Secret; an archive listing externalize edits is in the image with its values replaced.
+bool
+mounted_secret_file(const FileEntry& file)
+{
+  return file.secret && file.externalize.empty();
+}
+
 } // namespace
 
 std::string
@@ -509,8 +517,8 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     pod_security["fsGroup"] = *fs_group;
     pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
   }
-  bool has_secret_files =
-      std::any_of(a.files.begin(), a.files.end(), [](const FileEntry& f) { return f.secret; });
+  bool has_secret_files = std::any_of(
+      a.files.begin(), a.files.end(), [](const FileEntry& f) { return mounted_secret_file(f); });
   const std::string files_secret_name = name + "-files";
   json files_secret_data = json::object();
   if (has_secret_files && !options.externalize_secrets) {
@@ -523,7 +531,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     uint64_t total = 0;
     std::set<std::string> keys;
     for (const auto& file : a.files) {
-      if (!file.secret) {
+      if (!mounted_secret_file(file)) {
         continue;
       }
       auto content = options.secret_files.find(file.path);

@@ -1,3 +1,4 @@
+#include <decant/pack/archive_secrets.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/pack/library_rules.hpp>
 #include <decant/pack/library_search.hpp>
@@ -93,6 +94,7 @@ private:
   }
 
   Status add_files();
+  Status externalize_archives();
   void add_volumes();
   Status add_start_command();
   Status add_libraries();
@@ -348,7 +350,8 @@ Expander::add_files()
 {
   if (m_options.externalize_secrets) {
     for (const auto& file : m_analysis.files) {
-      if (file.secret) {
+      // An archive with externalize edits goes in, rewritten (externalize_archives()).
+      if (file.secret && file.externalize.empty()) {
         m_externalized.insert(HostRoot::normalize(file.path));
         if (auto resolved = m_root.resolve(file.path)) {
           m_externalized.insert(*resolved);
@@ -359,9 +362,18 @@ Expander::add_files()
   for (size_t i = 0; i < m_analysis.files.size(); ++i) {
     const auto& file = m_analysis.files[i];
     if (file.secret) {
-      m_set.secret_files.push_back(file.path);
-      if (m_options.externalize_secrets) {
-        continue;
+      if (m_options.externalize_secrets && !file.externalize.empty()) {
+        warn("secrets-replaced",
+             fmt::format("files[{}]: {} is packed with its {} secret value(s) replaced by "
+                         "references the start command defines",
+                         i,
+                         file.path,
+                         file.externalize.size()));
+      } else {
+        m_set.secret_files.push_back(file.path);
+        if (m_options.externalize_secrets) {
+          continue;
+        }
       }
     }
     if (!m_root.exists(file.path) && !m_root.lstat(file.path)) {
@@ -380,6 +392,45 @@ Expander::add_files()
     if (!status) {
       return fail(status.error().context(fmt::format("files[{}]", i)));
     }
+  }
+  return {};
+}
+
+// --externalize-secrets: an archive marked secret that lists what to replace (a WAR's
+// META-INF/context.xml) is packed rewritten, since leaving it out would leave out the
+// application; when the listed path is a link, the file it names is rewritten.
+Status
+Expander::externalize_archives()
+{
+  if (!m_options.externalize_secrets) {
+    return {};
+  }
+  for (size_t i = 0; i < m_analysis.files.size(); ++i) {
+    const auto& file = m_analysis.files[i];
+    if (!file.secret || file.externalize.empty()) {
+      continue;
+    }
+    auto resolved = m_root.resolve(file.path);
+    if (!resolved) {
+      return fail(resolved.error().context(fmt::format("files[{}]", i)));
+    }
+    auto it = m_set.entries.find(*resolved);
+    if (it == m_set.entries.end() || it->second.type != EntryType::regular
+        || it->second.generated) {
+      continue; // excluded, or rewritten already through another entry
+    }
+    auto bytes = externalize_archive_secrets(m_root.real(*resolved), file.externalize, file.path);
+    if (!bytes) {
+      return fail(bytes.error().context(fmt::format("files[{}]", i)));
+    }
+    PackEntry& entry = it->second;
+    entry.generated = true;
+    entry.content = std::move(*bytes);
+    entry.size = entry.content.size();
+    entry.links = 1;
+    entry.xattrs.clear();
+    entry.capability.clear();
+    entry.reason += fmt::format(" (secrets replaced by references: {})", file.externalize.size());
   }
   return {};
 }
@@ -765,6 +816,9 @@ Expander::run()
     return fail(status.error());
   }
   add_volumes();
+  if (auto status = externalize_archives(); !status) {
+    return fail(status.error());
+  }
   // The most specific files[] entry decides a path's layer: /opt/app (app) walked first must
   // not keep /opt/app/conf (config) in the app layer.
   for (auto& [path, entry] : m_set.entries) {

@@ -58,7 +58,9 @@ struct PackWarning {
 struct FileSet {
   std::map<std::string, PackEntry> entries; // by image path: sorted, unique
   std::vector<PackWarning> warnings;
-  std::vector<std::string> secret_files; // secret entries packed (or left out)
+  // Secret entries packed (or, with externalize_secrets, left out); archives packed with their
+  // secrets replaced (files[].externalize) are not among them.
+  std::vector<std::string> secret_files;
   // Environment the image needs beyond the analysis' own (TZ, LANG when replaced).
   std::map<std::string, std::string> extra_env;
 
@@ -68,8 +70,10 @@ struct FileSet {
 };
 
 struct ExpandOptions {
-  bool externalize_secrets = false; // leave files marked secret out
-  bool system_files = true;         // passwd/group, nsswitch, hosts, CA certs, tz, locale, /tmp
+  // Leave files marked secret out; archives listing files[].externalize go in with those values
+  // replaced (pack/archive_secrets.hpp).
+  bool externalize_secrets = false;
+  bool system_files = true; // passwd/group, nsswitch, hosts, CA certs, tz, locale, /tmp
 };
 
 // Builds the file set from an analysis against the host it came from. Errors name the
