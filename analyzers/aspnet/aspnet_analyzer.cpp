@@ -1,4 +1,5 @@
 #include "aspnet_analyzer.hpp"
+#include "gc_heap.hpp"
 
 #include "configuration.hpp"
 #include "connection_strings.hpp"
@@ -727,6 +728,7 @@ public:
       details["addedEnv"] = {"DOTNET_ROOT"};
     }
 
+    set_gc_heap(a, gc_heap_limit(process, root, m.runtime_config.config_properties));
     add_kestrel_ports(a, process, m.urls);
     add_files(a, process, root, m, details);
     add_certificates(a, process, root, m);

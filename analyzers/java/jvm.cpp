@@ -1,5 +1,8 @@
 #include "jvm.hpp"
 
+#include "hsperfdata.hpp"
+
+#include <decant/deploy/kubernetes.hpp>
 #include <decant/util/strings.hpp>
 
 #include <set>
@@ -134,11 +137,26 @@ parse_jvm_command(const std::vector<std::string>& argv)
       command.max_heap_bytes = parse_memory_size(arg.substr(16));
     } else if (starts_with(arg, "-Xms")) {
       command.initial_heap_bytes = parse_memory_size(arg.substr(4));
-    } else if (starts_with(arg, "-XX:MaxRAMPercentage=")) {
-      try {
-        command.max_ram_percentage = std::stod(arg.substr(21));
-      } catch (const std::exception&) {
-        return fail(ErrorCode::invalid_input, "java option {} is not a number", arg);
+    } else if (starts_with(arg, "-XX:MaxRAM=")) {
+      command.max_ram_bytes = parse_memory_size(arg.substr(11));
+    } else if (arg == "-XX:+UseContainerSupport" || arg == "-XX:-UseContainerSupport") {
+      command.use_container_support = arg[4] == '+';
+    } else {
+      static const std::pair<const char*, std::optional<double> JvmCommand::*> k_numbers[] = {
+          {"-XX:MaxRAMPercentage=", &JvmCommand::max_ram_percentage},
+          {"-XX:MinRAMPercentage=", &JvmCommand::min_ram_percentage},
+          {"-XX:MaxRAMFraction=", &JvmCommand::max_ram_fraction},
+          {"-XX:MinRAMFraction=", &JvmCommand::min_ram_fraction},
+      };
+      for (const auto& [prefix, field] : k_numbers) {
+        if (!starts_with(arg, prefix)) {
+          continue;
+        }
+        try {
+          command.*field = std::stod(arg.substr(std::string_view(prefix).size()));
+        } catch (const std::exception&) {
+          return fail(ErrorCode::invalid_input, "java option {} is not a number", arg);
+        }
       }
     }
   }
@@ -294,16 +312,224 @@ add_jvm_argument_files(Analysis& analysis,
   }
 }
 
-void
-set_heap_resources(Analysis& analysis, const JvmCommand& command)
+uint64_t
+ergonomic_max_heap(uint64_t physical_bytes,
+                   std::optional<uint64_t> cgroup_limit,
+                   const JvmCommand& flags,
+                   nlohmann::json& steps)
 {
-  analysis.resources.heap_max_bytes = command.max_heap_bytes;
+  constexpr uint64_t k_mib = 1024 * 1024;
+  constexpr uint64_t k_gib = 1024 * k_mib;
+  // MaxHeapSize's default on 64-bit (ScaleForWordSize(96 MiB) = 96 MiB * 1.3).
+  constexpr uint64_t k_default_max_heap = 130862284;
+  constexpr uint64_t k_default_max_ram = 128 * k_gib;
+  uint64_t memory = physical_bytes;
+  std::string seen = fmt::format("physical memory {} (/proc/meminfo MemTotal)", physical_bytes);
+  if (cgroup_limit && flags.use_container_support.value_or(true) && *cgroup_limit < memory) {
+    memory = *cgroup_limit;
+    seen = fmt::format("the cgroup memory limit {}", *cgroup_limit);
+  }
+  bool override_coops = flags.max_ram_percentage || flags.max_ram_fraction
+                        || flags.min_ram_percentage || flags.min_ram_fraction
+                        || flags.max_ram_bytes;
+  if (flags.max_ram_bytes) {
+    memory = *flags.max_ram_bytes;
+    seen = fmt::format("-XX:MaxRAM={}", memory);
+  } else if (!override_coops && memory > k_default_max_ram) {
+    memory = k_default_max_ram;
+    seen += ", capped at MaxRAM's default 128 GiB";
+  }
+  steps["memorySeen"] = memory;
+  steps["memorySeenFrom"] = seen;
+  double max_pct = flags.max_ram_percentage ? *flags.max_ram_percentage
+                   : flags.max_ram_fraction ? 100.0 / *flags.max_ram_fraction
+                                            : 25.0;
+  double min_pct = flags.min_ram_percentage ? *flags.min_ram_percentage
+                   : flags.min_ram_fraction ? 100.0 / *flags.min_ram_fraction
+                                            : 50.0;
+  auto reasonable_max = static_cast<uint64_t>(static_cast<double>(memory) * max_pct / 100.0);
+  auto reasonable_min = static_cast<uint64_t>(static_cast<double>(memory) * min_pct / 100.0);
+  std::string rule;
+  if (reasonable_min < k_default_max_heap) {
+    reasonable_max = reasonable_min;
+    rule = fmt::format("MinRAMPercentage {} of a small memory", min_pct);
+  } else {
+    reasonable_max = std::max(reasonable_max, k_default_max_heap);
+    rule = fmt::format("MaxRAMPercentage {}", max_pct);
+  }
+  // Compressed oops address 32 GiB; the JVM keeps the heap above HeapBaseMinAddress (2 GiB)
+  // for zero-based ones, unless a RAM flag asked for more.
+  constexpr uint64_t k_coops_max = 30 * k_gib;
+  if (reasonable_max > k_coops_max && !override_coops) {
+    reasonable_max = k_coops_max;
+    rule += ", capped for compressed oops";
+  }
+  // G1 (the default on a server-class machine) aligns the heap to its region size: the heap
+  // divided into 2048 regions, a power of two from 1 to 32 MiB.
+  uint64_t region = k_mib;
+  while (region < 32 * k_mib && region * 2 * 2048 <= reasonable_max) {
+    region *= 2;
+  }
+  uint64_t aligned = (reasonable_max + region - 1) / region * region;
+  steps["rule"] = rule;
+  steps["beforeAlignment"] = reasonable_max;
+  steps["alignment"] = region;
+  steps["maxBytes"] = aligned;
+  return aligned;
+}
+
+std::string
+max_heap_option(uint64_t bytes)
+{
+  if (bytes % (1024 * 1024) == 0) {
+    return fmt::format("-Xmx{}m", bytes / (1024 * 1024));
+  }
+  if (bytes % 1024 == 0) {
+    return fmt::format("-Xmx{}k", bytes / 1024);
+  }
+  return fmt::format("-Xmx{}", bytes);
+}
+
+namespace {
+
+// JAVA_TOOL_OPTIONS (read by the JVM) and JDK_JAVA_OPTIONS (by the java launcher, JDK 9+) come
+// before the command line's options, which win over them.
+JvmCommand
+heap_flags(const ProcessInfo& process, const JvmCommand& command)
+{
+  std::vector<std::string> argv = {"java"};
+  for (const char* variable : {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
+    if (auto value = process.env(variable)) {
+      for (auto& word : split(*value, ' ')) {
+        if (!word.empty()) {
+          argv.push_back(word);
+        }
+      }
+    }
+  }
+  argv.insert(argv.end(), command.options.begin(), command.options.end());
+  argv.push_back("Main");
+  auto merged = parse_jvm_command(argv);
+  return merged ? *merged : command;
+}
+
+} // namespace
+
+HeapMaximum
+effective_max_heap(const ProcessInfo& process, const HostRoot& root, const JvmCommand& command)
+{
+  HeapMaximum heap;
+  JvmCommand flags = heap_flags(process, command);
+  if (flags.max_heap_bytes) {
+    heap.bytes = flags.max_heap_bytes;
+    heap.source = "option";
+    heap.explicit_option = true;
+    heap.details = {{"maxBytes", *heap.bytes},
+                    {"source", "option"},
+                    {"why",
+                     "set by -Xmx / -XX:MaxHeapSize (the command line, JAVA_TOOL_OPTIONS or "
+                     "JDK_JAVA_OPTIONS); the image keeps it"}};
+    return heap;
+  }
+  // The JVM maps its own perf-data file: its path is in /proc/<pid>/maps as the process sees it
+  // (a systemd PrivateTmp /tmp included).
+  std::string perf_file;
+  for (const auto& entry : process.maps) {
+    const std::string& path = entry.path;
+    auto slash = path.rfind('/');
+    if (slash != std::string::npos && path.find("/hsperfdata_") != std::string::npos
+        && parse_u64(path.substr(slash + 1))) {
+      perf_file = path;
+      break;
+    }
+  }
+  std::string perf_problem;
+  if (!perf_file.empty()) {
+    auto bytes = root.read_in_process_root(process.pid, perf_file);
+    auto counters = bytes ? parse_hsperfdata(*bytes) : Result<PerfCounters>(fail(bytes.error()));
+    if (counters) {
+      if (auto perf = perf_max_heap(*counters)) {
+        heap.bytes = perf->max_bytes;
+        heap.source = "hsperfdata";
+        heap.details = {{"maxBytes", perf->max_bytes},
+                        {"source", "hsperfdata"},
+                        {"file", perf_file},
+                        {"gcPolicy", perf->policy},
+                        {"counters", perf->rule},
+                        {"why",
+                         "no -Xmx: the JVM sized its heap from the memory it saw; the value "
+                         "is read from its performance-data file, without attaching"}};
+        return heap;
+      }
+      perf_problem = perf_file + " has no sun.gc generation capacities";
+    } else {
+      perf_problem = counters.error().message;
+    }
+  } else {
+    perf_problem = "no hsperfdata file is mapped (-XX:-UsePerfData or -XX:+PerfDisableSharedMem)";
+  }
+  auto meminfo = root.read_file("/proc/meminfo");
+  auto physical = meminfo ? parse_meminfo_total(*meminfo) : std::nullopt;
+  if (!physical) {
+    heap.source = "unknown";
+    heap.details = {{"source", "unknown"},
+                    {"why",
+                     "no -Xmx, " + perf_problem
+                         + ", and /proc/meminfo has no MemTotal: "
+                           "the heap maximum is unknown; add -Xmx to the start command"}};
+    return heap;
+  }
+  nlohmann::json steps = nlohmann::json::object();
+  uint64_t computed =
+      ergonomic_max_heap(*physical, root.cgroup_memory_limit(process.cgroups), flags, steps);
+  heap.bytes = computed;
+  heap.source = "computed";
+  heap.details = {{"maxBytes", computed},
+                  {"source", "computed"},
+                  {"computed", steps},
+                  {"why",
+                   "no -Xmx and " + perf_problem
+                       + ": computed with the JVM's ergonomics (within its heap "
+                         "alignment)"}};
+  return heap;
+}
+
+void
+set_heap_resources(Analysis& analysis,
+                   const ProcessInfo& process,
+                   const HostRoot& root,
+                   const JvmCommand& command)
+{
+  HeapMaximum heap = effective_max_heap(process, root, command);
+  analysis.resources.heap_max_bytes = heap.bytes;
   if (command.max_ram_percentage) {
     analysis.runtime.details["maxRamPercentage"] = *command.max_ram_percentage;
   }
   if (command.initial_heap_bytes) {
     analysis.runtime.details["heapInitialBytes"] = *command.initial_heap_bytes;
   }
+  nlohmann::json details = heap.details;
+  if (!heap.bytes) {
+    analysis.warn("heap-unknown",
+                  fmt::format("the heap maximum of PID {} is unknown ({}): in a container its JVM "
+                              "sizes the heap from the memory limit; add -Xmx to start.command",
+                              process.pid,
+                              heap.details.value("why", std::string())));
+  }
+  if (heap.bytes && !heap.explicit_option) {
+    // In a container the JVM sizes its heap from the memory limit (a quarter of it by default):
+    // the source's own value, made explicit, keeps the heap it had.
+    std::string option = max_heap_option(*heap.bytes);
+    insert_jvm_options(analysis.start.command, {option});
+    details["imageOption"] = option;
+    details["imageOptionWhy"] = "added to start.command so that the image's JVM keeps this heap "
+                                "whatever memory limit the container has";
+  }
+  if (auto limit = derived_memory_limit(analysis.resources)) {
+    details["memoryLimitBytes"] = *limit;
+    details["memoryLimitWhy"] = memory_limit_reason(analysis.resources);
+  }
+  analysis.runtime.details["heap"] = details;
 }
 
 std::map<std::string, PropertyValue>

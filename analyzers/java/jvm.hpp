@@ -9,6 +9,8 @@
 #include <decant/proc/host_root.hpp>
 #include <decant/proc/process.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,6 +34,11 @@ struct JvmCommand {
   std::optional<uint64_t> max_heap_bytes;               // -Xmx / -XX:MaxHeapSize
   std::optional<uint64_t> initial_heap_bytes;           // -Xms
   std::optional<double> max_ram_percentage;             // -XX:MaxRAMPercentage
+  std::optional<double> min_ram_percentage;             // -XX:MinRAMPercentage
+  std::optional<double> max_ram_fraction;               // -XX:MaxRAMFraction (JDK 8 style)
+  std::optional<double> min_ram_fraction;               // -XX:MinRAMFraction
+  std::optional<uint64_t> max_ram_bytes;                // -XX:MaxRAM
+  std::optional<bool> use_container_support;            // -XX:[+-]UseContainerSupport
   size_t main_index = 0; // argv index of the main class, -jar, -m/--module: options end there
 };
 
@@ -67,8 +74,42 @@ void add_jvm_argument_files(Analysis& analysis,
                             const ProcessInfo& process,
                             const JvmCommand& command);
 
-// resources.heapMaxBytes from -Xmx (or MaxRAMPercentage, recorded in runtime.details).
-void set_heap_resources(Analysis& analysis, const JvmCommand& command);
+// The heap maximum a JVM gives itself without -Xmx (HotSpot's Arguments::set_heap_size, JDK 10+
+// and 8u191+): of the memory it sees (-XX:MaxRAM, else the cgroup memory limit unless
+// -XX:-UseContainerSupport, else physical memory, capped at MaxRAM's 128 GiB default),
+// MaxRAMPercentage (25; or 100 / MaxRAMFraction) when that is at least the 124.8 MiB default
+// MaxHeapSize, MinRAMPercentage (50) of small memories below that, at most ~30 GiB for
+// compressed oops, aligned up to a G1 region (1-32 MiB). Every step goes into `steps`.
+uint64_t ergonomic_max_heap(uint64_t physical_bytes,
+                            std::optional<uint64_t> cgroup_limit,
+                            const JvmCommand& flags,
+                            nlohmann::json& steps);
+
+// The heap maximum of a running JVM, best source first: -Xmx/-XX:MaxHeapSize (command line,
+// JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS), the JVM's own performance-data file
+// (/tmp/hsperfdata_<user>/<pid> as the process sees /tmp, hsperfdata.hpp), else computed with
+// ergonomic_max_heap from /proc/meminfo and the process's cgroup. `details` explains it.
+struct HeapMaximum {
+  std::optional<uint64_t> bytes; // nullopt: unknown
+  std::string source;            // "option", "hsperfdata", "computed", "unknown"
+  bool explicit_option = false;  // set by -Xmx or -XX:MaxHeapSize
+  nlohmann::json details = nlohmann::json::object();
+};
+HeapMaximum
+effective_max_heap(const ProcessInfo& process, const HostRoot& root, const JvmCommand& command);
+
+// "-Xmx6028m" for 6320816128 bytes: m or k when it divides, else bytes.
+std::string max_heap_option(uint64_t bytes);
+
+// resources.heapMaxBytes = the source's effective heap maximum (effective_max_heap); without
+// -Xmx on the source, the start command gets one (before the main class) so that a container
+// memory limit does not shrink the heap to a quarter of it; runtime.details.heap explains the
+// value, the option and the memory limit that fits it (deploy/kubernetes.hpp). MaxRAMPercentage
+// and -Xms are recorded in runtime.details as before.
+void set_heap_resources(Analysis& analysis,
+                        const ProcessInfo& process,
+                        const HostRoot& root,
+                        const JvmCommand& command);
 
 // A Java .properties file (java.util.Properties#load): '#'/'!' comments, '=' ':' or white
 // space separators, line continuations, \uXXXX escapes. Keys map to value and line number.

@@ -700,7 +700,7 @@ public:
       details["javaVersion"] = java::java_version(root, java_home);
       java::add_java_home(a, root, java_home);
     }
-    java::set_heap_resources(a, m.jvm);
+    java::set_heap_resources(a, process, root, m.jvm);
     java::add_jvm_argument_files(a, root, process, m.jvm);
 
     details["socketBindingGroup"] = m.sockets.group;

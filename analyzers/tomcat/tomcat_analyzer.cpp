@@ -1249,7 +1249,7 @@ analyze_tomcat(const ProcessInfo& process,
   if (!a.start.command.empty() && !process.exe.empty()) {
     a.start.command[0] = process.exe;
   }
-  java::set_heap_resources(a, layout.jvm);
+  java::set_heap_resources(a, process, root, layout.jvm);
   for (const auto& warning : config->warnings) {
     a.warn(warning.code, warning.message);
   }

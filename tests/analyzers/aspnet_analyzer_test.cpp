@@ -411,3 +411,34 @@ TEST(AspnetAnalyzer, HostBoundAndLoopbackUrlsAreBothRebound)
   EXPECT_FALSE(a->ports[1].listening); // 7001 has none
   EXPECT_EQ(a->ports[1].role, PortRole::https);
 }
+
+TEST(AspnetAnalyzer, GcHeapLimitOfTheSourceIsKept)
+{
+  // The service ran under MemoryMax=2G: .NET capped its GC heap at 75% of it, and the image
+  // says so explicitly, as the pod's own memory limit would change it.
+  test::TempDir dir;
+  std::string host = test::copy_fixture_host(dir, "aspnet-8.0-muxer");
+  ASSERT_TRUE(make_directories(host + "/sys/fs/cgroup/system.slice/webapp.service"));
+  ASSERT_TRUE(write_file_atomic(host + "/sys/fs/cgroup/system.slice/webapp.service/memory.max",
+                                "2147483648\n"));
+  auto a = analyze_at(host, 8001);
+  ASSERT_TRUE(a) << a.error().message;
+  const auto& gc = a->runtime.details["gcHeap"];
+  EXPECT_EQ(gc["source"], "cgroup");
+  EXPECT_EQ(gc["limitBytes"], 1610612736u);
+  EXPECT_EQ(a->resources.heap_max_bytes, 1610612736u);
+  bool env = false;
+  for (const auto& var : a->env) {
+    env = env || (var.name == "DOTNET_GCHeapHardLimit" && var.value == "0x60000000");
+  }
+  EXPECT_TRUE(env);
+
+  // An explicit limit (hexadecimal, as .NET reads DOTNET_ variables) wins and stays as set.
+  std::string environ = read_file(host + "/proc/8001/environ").value();
+  ASSERT_TRUE(write_file_atomic(host + "/proc/8001/environ",
+                                environ + "DOTNET_GCHeapHardLimit=0x20000000" + '\0'));
+  auto set = analyze_at(host, 8001);
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->runtime.details["gcHeap"]["source"], "DOTNET_GCHeapHardLimit");
+  EXPECT_EQ(set->resources.heap_max_bytes, 536870912u);
+}

@@ -131,3 +131,46 @@ TEST(Secrets, NamesThatLookSecret)
     EXPECT_FALSE(looks_secret(name)) << name;
   }
 }
+
+TEST(JvmHeap, ErgonomicsOfTheDefaultHeap)
+{
+  const uint64_t mib = 1024ull * 1024;
+  const uint64_t gib = 1024 * mib;
+  auto heap =
+      [](uint64_t physical, std::optional<uint64_t> cgroup, std::vector<std::string> options) {
+        options.insert(options.begin(), "java");
+        options.push_back("Main");
+        nlohmann::json steps;
+        return ergonomic_max_heap(physical, cgroup, *parse_jvm_command(options), steps);
+      };
+  // This machine's OpenJDK 17: MemTotal 25276502016 -> MaxHeapSize 6320816128.
+  EXPECT_EQ(heap(25276502016ull, std::nullopt, {}), 6320816128ull);
+  // 1 GiB cgroup limit -> 256 MiB (java -XX:+PrintFlagsFinal in a 1 GiB memory cgroup).
+  EXPECT_EQ(heap(25276502016ull, gib, {}), 256 * mib);
+  EXPECT_EQ(heap(25276502016ull, gib, {"-XX:-UseContainerSupport"}), 6320816128ull);
+  EXPECT_EQ(heap(8 * gib, std::nullopt, {"-XX:MaxRAM=1g"}), 256 * mib);
+  EXPECT_EQ(heap(8 * gib, std::nullopt, {"-XX:MaxRAMPercentage=50.0"}), 4 * gib);
+  EXPECT_EQ(heap(8 * gib, std::nullopt, {"-XX:MaxRAMFraction=2"}), 4 * gib);
+  // Small memory: MinRAMPercentage (50) of it.
+  EXPECT_EQ(heap(200 * mib, std::nullopt, {}), 100 * mib);
+  // Large memory: MaxRAM's 128 GiB default, then the compressed-oops cap.
+  EXPECT_EQ(heap(512 * gib, std::nullopt, {}), 30 * gib);
+}
+
+TEST(JvmHeap, OptionForTheImage)
+{
+  EXPECT_EQ(max_heap_option(6320816128ull), "-Xmx6028m");
+  EXPECT_EQ(max_heap_option(1024 * 1024 + 1024), "-Xmx1025k");
+  EXPECT_EQ(max_heap_option(1000001), "-Xmx1000001");
+  std::vector<std::string> argv = {"/usr/bin/java", "-Dx=1", "-cp", "a.jar", "Main", "start"};
+  insert_jvm_options(argv, {"-Xmx512m"});
+  EXPECT_EQ(argv,
+            (std::vector<std::string>{
+                "/usr/bin/java", "-Dx=1", "-cp", "a.jar", "-Xmx512m", "Main", "start"}));
+  std::vector<std::string> jar = {"java", "-jar", "app.jar"};
+  insert_jvm_options(jar, {"-Xmx1g"});
+  EXPECT_EQ(jar, (std::vector<std::string>{"java", "-Xmx1g", "-jar", "app.jar"}));
+  std::vector<std::string> not_java = {"sh", "-c"};
+  insert_jvm_options(not_java, {"-Xmx1g"});
+  EXPECT_EQ(not_java.size(), 2u);
+}

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -40,6 +42,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-shell-env", 4901},
     {"tomcat-env-property-source", 5001},
     {"tomcat-war-context", 5101},
+    {"tomcat-heap-hsperfdata", 5201},
 };
 
 Result<Analysis>
@@ -439,6 +442,43 @@ TEST(TomcatAnalyzer, PackedWarsOwnContextXml)
   EXPECT_TRUE(ignored);
   auto json = to_json(*a).dump();
   EXPECT_EQ(json.find("war-db-pass"), std::string::npos);
+}
+
+TEST(TomcatAnalyzer, TheHeapItHadFromThePerfDataFileThenComputed)
+{
+  auto a = analyze_at(test::fixture("hosts/tomcat-heap-hsperfdata"), 5201);
+  ASSERT_TRUE(a) << a.error().message;
+  const uint64_t gib = 1024ull * 1024 * 1024;
+  EXPECT_EQ(a->resources.heap_max_bytes, gib);
+  const auto& heap = a->runtime.details["heap"];
+  EXPECT_EQ(heap["source"], "hsperfdata");
+  EXPECT_EQ(heap["file"], "/tmp/hsperfdata_tomcat/5201");
+  EXPECT_EQ(heap["gcPolicy"], "GarbageFirst");
+  EXPECT_EQ(heap["imageOption"], "-Xmx1024m");
+  // heap + a quarter, at least 256 MiB of non-heap.
+  EXPECT_EQ(heap["memoryLimitBytes"], gib + 256ull * 1024 * 1024);
+  auto& cmd = a->start.command;
+  auto xmx = std::find(cmd.begin(), cmd.end(), "-Xmx1024m");
+  ASSERT_NE(xmx, cmd.end());
+  EXPECT_LT(xmx, std::find(cmd.begin(), cmd.end(), k_bootstrap_class));
+
+  // Without the perf-data file (-XX:-UsePerfData): computed from the cgroup's 4 GiB limit.
+  test::TempDir dir;
+  std::string host = test::copy_fixture_host(dir, "tomcat-heap-hsperfdata");
+  ASSERT_EQ(::unlink((host + "/tmp/hsperfdata_tomcat/5201").c_str()), 0);
+  auto computed = analyze_at(host, 5201);
+  ASSERT_TRUE(computed) << computed.error().message;
+  const auto& steps = computed->runtime.details["heap"];
+  EXPECT_EQ(steps["source"], "computed");
+  EXPECT_EQ(steps["computed"]["memorySeen"], 4 * gib);
+  EXPECT_EQ(steps["computed"]["rule"], "MaxRAMPercentage 25");
+  EXPECT_EQ(computed->resources.heap_max_bytes, gib);
+
+  // An explicit -Xmx is kept as it is.
+  auto explicit_heap = analyze_at(test::fixture("hosts/tomcat-tarball"), 4301);
+  ASSERT_TRUE(explicit_heap);
+  EXPECT_EQ(explicit_heap->runtime.details["heap"]["source"], "option");
+  EXPECT_FALSE(explicit_heap->runtime.details["heap"].contains("imageOption"));
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

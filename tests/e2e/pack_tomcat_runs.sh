@@ -4,6 +4,10 @@
 # environment (secrets from secrets.json), in fresh PID/mount/UTS/network namespaces
 # (scripts/run-rootfs) while the source keeps listening on the same port, and fetch the same
 # URLs from both: /, a static file, a JSP page and a servlet. Same status and body, or fail.
+# The heap: the source runs without -Xmx; the image's JVM, started with the image's options in a
+# memory cgroup limited to what `decant generate` derives (as a pod would be), must report the
+# same MaxHeapSize as the source JVM (jcmd VM.flags), where without the added -Xmx it would take
+# a quarter of the limit.
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
@@ -18,9 +22,11 @@ unshare --net --pid --mount --uts --fork true 2>/dev/null || { echo "SKIP: canno
 W="$(mktemp -d /tmp/decant-e2e-runs.XXXXXX)"
 . "$SRC/tests/e2e/lib/tomcat_source.sh"
 RUN_PID=""
+cg=""
 cleanup() {
   set +e
   [ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
+  [ -n "$cg" ] && [ -d "$cg" ] && rmdir "$cg"
   stop_tomcat_source
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
 }
@@ -67,6 +73,54 @@ for url in "${urls[@]}"; do
   [ "$src_status" = 200 ] || fail "$url: the source answers $src_status (expected 200)"
   cmp -s "$W/src.body" "$W/img.body" || { diff <(head -c 2000 "$W/src.body") <(head -c 2000 "$W/img.body") | head -20; fail "$url: bodies differ"; }
 done
+echo "== the heap the source had"
+jh="$(jq -r '.runtime.javaHome' "$W/analysis.json")"
+src_heap="$(setpriv --reuid tomcat --regid tomcat --init-groups jcmd "$SOURCE_PID" VM.flags -all 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')"
+if [ -z "$src_heap" ]; then
+  # jcmd could not attach: the same JVM options on the same host give the same ergonomics.
+  mapfile -t src_opts < <(tr '\0' '\n' < "/proc/$SOURCE_PID/cmdline" | sed -n '2,$p' | sed '/^org.apache.catalina.startup.Bootstrap$/,$d')
+  src_heap="$("$jh/bin/java" "${src_opts[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')"
+fi
+[ -n "$src_heap" ] || fail "cannot learn the source JVM's MaxHeapSize"
+jq -e ".resources.heapMaxBytes == $src_heap" "$W/analysis.json" > /dev/null || fail "resources.heapMaxBytes $(jq .resources.heapMaxBytes "$W/analysis.json") is not the source's MaxHeapSize $src_heap ($(jq -c .runtime.heap "$W/analysis.json"))"
+option="$(jq -r '.runtime.heap.imageOption // empty' "$W/analysis.json")"
+limit="$(jq -r '.runtime.heap.memoryLimitBytes' "$W/analysis.json")"
+echo "source MaxHeapSize $src_heap ($(jq -r .runtime.heap.source "$W/analysis.json")); image option ${option:-none}; pod memory limit $limit"
+mapfile -t img_opts < <(jq -r '.start.command[1:][]' "$W/analysis.json" | sed '/^org.apache.catalina.startup.Bootstrap$/,$d' | grep -v '^-D')
+# A memory cgroup limited like the pod (cgroup v1 memory controller, or v2 with memory enabled);
+# where none can be made, -XX:MaxRAM tells the JVM the same limit.
+own="$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)"
+if [ -n "$own" ] && mkdir "/sys/fs/cgroup/memory$own/decant-heap-$$" 2>/dev/null; then
+  cg="/sys/fs/cgroup/memory$own/decant-heap-$$"
+  echo "$limit" > "$cg/memory.limit_in_bytes"
+elif own="$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)" && [ -n "$own" ] && mkdir "/sys/fs/cgroup${own%/}/decant-heap-$$" 2>/dev/null; then
+  cg="/sys/fs/cgroup${own%/}/decant-heap-$$"
+  echo "$limit" > "$cg/memory.max" 2>/dev/null || { rmdir "$cg"; cg=""; }
+fi
+# The image's own java, chrooted into its root file system with proc and the cgroup file
+# systems mounted, as a container runtime does: the JVM finds its limit through them.
+in_image_root() {
+  unshare --mount --pid --fork -- bash -c 'set -e; R="$1"; shift
+    mount --make-rprivate /
+    mkdir -p "$R/proc" "$R/sys/fs/cgroup"
+    mount -t proc proc "$R/proc"
+    mount --rbind /sys/fs/cgroup "$R/sys/fs/cgroup"
+    exec chroot "$R" "$@"' in-image "$W/bundle/rootfs" "$@"
+}
+in_limit() { # runs the image's java in the memory limit
+  if [ -n "$cg" ]; then
+    (echo "$BASHPID" > "$cg/cgroup.procs" && in_image_root "$@")
+  else
+    in_image_root "$@" -XX:MaxRAM="$limit"
+  fi
+}
+img_heap="$(in_limit "$jh/bin/java" "${img_opts[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')"
+bare_heap="$(in_limit "$jh/bin/java" -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')"
+echo "in a ${limit}-byte limit ($([ -n "$cg" ] && echo "memory cgroup" || echo "-XX:MaxRAM")): the image's JVM MaxHeapSize $img_heap; without the image's options $bare_heap"
+[ "$img_heap" = "$src_heap" ] || fail "the image's JVM has MaxHeapSize $img_heap, the source $src_heap"
+# The limit is seen: without the image's options the JVM would take a quarter of it.
+[ "$bare_heap" -lt "$src_heap" ] || fail "the image's JVM did not see the ${limit}-byte limit (MaxHeapSize $bare_heap without options)"
+
 if jq -e '.runtime.textDrawing.drawsText == false' "$W/analysis.json" > /dev/null; then
   # Nothing draws text (docs/tomcat.md): the font stack is not in the image, and the pages above
   # were served without it.

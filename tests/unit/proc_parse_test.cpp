@@ -248,3 +248,16 @@ TEST(ParsePasswdGroup, EntriesAndBadLines)
   ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups[1].members, (std::vector<std::string>{"alice", "bob"}));
 }
+
+TEST(ProcParse, MeminfoAndCgroupMemoryLimits)
+{
+  EXPECT_EQ(parse_meminfo_total("MemTotal:       24684084 kB\nMemFree:  1 kB\n"),
+            24684084ull * 1024);
+  EXPECT_EQ(parse_meminfo_total("MemFree: 1 kB\nMemTotal: 2048\n"), 2048u);
+  EXPECT_FALSE(parse_meminfo_total("MemFree: 1 kB\n"));
+  EXPECT_FALSE(parse_meminfo_total("MemTotal: lots kB\n"));
+  EXPECT_EQ(parse_cgroup_memory_limit("4294967296\n"), 4294967296ull);
+  EXPECT_FALSE(parse_cgroup_memory_limit("max\n"));
+  EXPECT_FALSE(parse_cgroup_memory_limit("9223372036854771712\n")); // v1's "no limit"
+  EXPECT_FALSE(parse_cgroup_memory_limit(""));
+}

@@ -348,6 +348,40 @@ non_heap_overhead(uint64_t heap_bytes)
   return std::max<uint64_t>(256 * k_mib, heap_bytes / 4);
 }
 
+std::optional<uint64_t>
+derived_memory_limit(const Resources& r)
+{
+  uint64_t derived = 0;
+  if (r.peak_rss_bytes) {
+    derived = *r.peak_rss_bytes + *r.peak_rss_bytes / 4;
+  }
+  if (r.heap_max_bytes) {
+    derived = std::max(derived, *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes));
+  }
+  if (derived == 0) {
+    return std::nullopt;
+  }
+  return derived;
+}
+
+std::string
+memory_limit_reason(const Resources& r)
+{
+  uint64_t from_rss = r.peak_rss_bytes ? *r.peak_rss_bytes + *r.peak_rss_bytes / 4 : 0;
+  uint64_t from_heap =
+      r.heap_max_bytes ? *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes) : 0;
+  if (from_heap >= from_rss && from_heap > 0) {
+    return fmt::format("heap maximum {} + non-heap {} (a quarter of the heap, at least 256 MiB: "
+                       "metaspace, code cache, thread stacks, direct buffers)",
+                       memory_quantity(*r.heap_max_bytes),
+                       memory_quantity(non_heap_overhead(*r.heap_max_bytes)));
+  }
+  if (from_rss > 0) {
+    return fmt::format("peak RSS {} + a quarter", memory_quantity(*r.peak_rss_bytes));
+  }
+  return "";
+}
+
 Result<KubernetesManifests>
 generate_kubernetes(const Analysis& a, const DeployOptions& options)
 {
@@ -574,16 +608,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   }
   std::optional<uint64_t> limit = options.memory_limit_bytes;
   if (!limit) {
-    uint64_t derived = 0;
-    if (r.peak_rss_bytes) {
-      derived = *r.peak_rss_bytes + *r.peak_rss_bytes / 4;
-    }
-    if (r.heap_max_bytes) {
-      derived = std::max(derived, *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes));
-    }
-    if (derived > 0) {
-      limit = derived;
-    }
+    limit = derived_memory_limit(r);
   }
   if (limit) {
     resources["limits"]["memory"] = memory_quantity(*limit);

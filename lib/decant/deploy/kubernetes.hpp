@@ -86,4 +86,10 @@ Result<std::vector<std::string>> container_start_argv(const Analysis& analysis);
 // a quarter of the heap, at least 256 MiB.
 uint64_t non_heap_overhead(uint64_t heap_bytes);
 
+// The container memory limit the analysis' figures call for when the operator gives none: the
+// peak RSS plus a quarter, and at least the heap maximum plus non_heap_overhead(); nullopt
+// without figures. memory_limit_reason() says which figure decided it.
+std::optional<uint64_t> derived_memory_limit(const Resources& resources);
+std::string memory_limit_reason(const Resources& resources);
+
 } // namespace decant

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -413,6 +414,66 @@ HostRoot::list_pids() const
   }
   std::sort(pids.begin(), pids.end());
   return pids;
+}
+
+bool
+HostRoot::live_proc() const
+{
+  struct statfs fs {
+  };
+  // PROC_SUPER_MAGIC (linux/magic.h).
+  return ::statfs(real("/proc").c_str(), &fs) == 0 && fs.f_type == 0x9fa0;
+}
+
+Result<std::string>
+HostRoot::read_in_process_root(int pid, std::string_view host_path) const
+{
+  if (!live_proc()) {
+    return read_file(host_path);
+  }
+  // The magic link is followed by the kernel: no resolution under the root here (the link
+  // reads "/" for a process in another mount namespace, which would be the wrong tree).
+  std::string path = real(proc_path(pid, "root")) + normalize(host_path);
+  auto content = decant::read_file(path);
+  if (!content) {
+    Error error = content.error();
+    error.message = fmt::format("cannot read {} of PID {}: {}",
+                                std::string(host_path),
+                                pid,
+                                error.message.substr(error.message.rfind(": ") + 2));
+    return fail(error);
+  }
+  return content;
+}
+
+std::optional<uint64_t>
+HostRoot::cgroup_memory_limit(const std::vector<CgroupEntry>& cgroups) const
+{
+  for (const auto& entry : cgroups) {
+    std::string file;
+    if (entry.hierarchy_id == "0" && entry.controllers.empty()) {
+      file = "/sys/fs/cgroup" + (entry.path == "/" ? "" : entry.path) + "/memory.max";
+      if (!exists(file)) {
+        file = "/sys/fs/cgroup/unified" + (entry.path == "/" ? "" : entry.path) + "/memory.max";
+      }
+    } else {
+      bool memory = false;
+      for (const auto& controller : split(entry.controllers, ',')) {
+        memory = memory || controller == "memory";
+      }
+      if (!memory) {
+        continue;
+      }
+      file = "/sys/fs/cgroup/memory" + (entry.path == "/" ? "" : entry.path)
+             + "/memory.limit_in_bytes";
+    }
+    if (auto content = read_file(file)) {
+      if (auto limit = parse_cgroup_memory_limit(*content)) {
+        return limit;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::map<std::string, std::string>

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,19 @@ public:
   Result<std::string> read_proc(int pid, std::string_view name) const;
   Result<std::string> read_proc_link(int pid, std::string_view name) const;
   std::vector<int> list_pids() const;
+
+  // A file as process `pid` sees it, through its root: on a live /proc the kernel follows
+  // /proc/<pid>/root into the process's own mount namespace, so a systemd service's PrivateTmp
+  // /tmp is read, not the host's /tmp; under a fake /proc (a test tree) the host path as usual.
+  Result<std::string> read_in_process_root(int pid, std::string_view host_path) const;
+
+  // Whether /proc under the root is the kernel's procfs (statfs PROC_SUPER_MAGIC).
+  bool live_proc() const;
+
+  // The memory limit of the cgroup a process runs in (cgroup v2 memory.max, or v1
+  // memory.limit_in_bytes of its memory hierarchy) from /sys/fs/cgroup under the root; nullopt
+  // when it has none or it cannot be read.
+  std::optional<uint64_t> cgroup_memory_limit(const std::vector<CgroupEntry>& cgroups) const;
 
   // Facts about the host system, each from its usual file under the root.
   std::map<std::string, std::string> os_release() const;

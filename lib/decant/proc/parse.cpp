@@ -275,6 +275,39 @@ parse_cgroup(std::string_view content)
   return entries;
 }
 
+std::optional<uint64_t>
+parse_meminfo_total(std::string_view content)
+{
+  for (auto line : lines_of(content)) {
+    if (!starts_with(line, "MemTotal:")) {
+      continue;
+    }
+    auto value = trim(line.substr(9));
+    bool kilobytes = ends_with(value, "kB");
+    if (kilobytes) {
+      value = trim(value.substr(0, value.size() - 2));
+    }
+    auto number = parse_u64(value);
+    if (!number) {
+      return std::nullopt;
+    }
+    return kilobytes ? *number * 1024 : *number;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t>
+parse_cgroup_memory_limit(std::string_view content)
+{
+  auto value = trim(content);
+  auto number = parse_u64(value);
+  // v1 writes "no limit" as LONG_MAX rounded down to the page size (9223372036854771712).
+  if (!number || *number >= (uint64_t{1} << 62)) {
+    return std::nullopt;
+  }
+  return number;
+}
+
 Result<std::vector<MapsEntry>>
 parse_maps(std::string_view content)
 {

@@ -81,6 +81,13 @@ struct CgroupEntry {
 // /proc/<pid>/cgroup: "id:controllers:path" per line (cgroup v2 has the single "0::/path").
 Result<std::vector<CgroupEntry>> parse_cgroup(std::string_view content);
 
+// /proc/meminfo's MemTotal in bytes ("MemTotal:       24684084 kB"); nullopt when absent.
+std::optional<uint64_t> parse_meminfo_total(std::string_view content);
+
+// A cgroup memory limit file: cgroup v2 memory.max ("max" = none) or v1
+// memory.limit_in_bytes (a page-rounded LONG_MAX = none); nullopt for no limit or bad content.
+std::optional<uint64_t> parse_cgroup_memory_limit(std::string_view content);
+
 struct MapsEntry {
   uint64_t start = 0;
   uint64_t end = 0;
