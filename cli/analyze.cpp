@@ -100,7 +100,11 @@ run_analyze(const Context& ctx, const AnalyzeOptions& options)
                       fmt::format("run decant as root: sudo decant analyze {}", options.target)));
   }
   const Analyzer& analyzer = *target->analyzer;
-  fmt::print(stderr, "analyzing PID {} with the {} analyzer\n", *pid, analyzer.info().id);
+  if (!target->note.empty()) {
+    fmt::print(stderr, "{}\n", target->note);
+  }
+  fmt::print(
+      stderr, "analyzing PID {} with the {} analyzer\n", target->process.pid, analyzer.info().id);
   auto analysis = analyzer.analyze(target->process, *root);
   if (!analysis) {
     return fail(analysis.error().context(analyzer.info().id));

@@ -5,6 +5,7 @@
 #include <decant/deploy/kubernetes.hpp>
 #include <decant/util/strings.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace decant::java {
@@ -167,6 +168,183 @@ parse_jvm_command(const std::vector<std::string>& argv)
   }
   command.arguments.assign(argv.begin() + static_cast<long>(std::min(i, argv.size())), argv.end());
   return command;
+}
+
+bool
+is_jsvc(const ProcessInfo& process)
+{
+  std::string exe = base_name(process.exe);
+  std::string arg0 = process.cmdline.empty() ? "" : base_name(process.cmdline[0]);
+  return exe == "jsvc" || arg0 == "jsvc" || arg0 == "jsvc.exec";
+}
+
+Result<JsvcCommand>
+parse_jsvc_command(const std::vector<std::string>& argv)
+{
+  if (argv.empty()) {
+    return fail(ErrorCode::invalid_input, "empty jsvc command line");
+  }
+  // jsvc's options that take the next argument, and where they go.
+  JsvcCommand out;
+  const std::map<std::string, std::string*> k_valued = {
+      {"-java-home", &out.java_home},
+      {"-home", &out.java_home},
+      {"-user", &out.user},
+      {"-cwd", &out.cwd},
+      {"-umask", &out.umask},
+      {"-outfile", &out.outfile},
+      {"-errfile", &out.errfile},
+  };
+  static const std::set<std::string> k_valued_dropped = {
+      "-jvm", "-pidfile", "-wait", "-restarts", "-procname"};
+  static const std::set<std::string> k_flags = {"-nodetach",
+                                                "-keepstdin",
+                                                "-check",
+                                                "-debug",
+                                                "-version",
+                                                "-showversion",
+                                                "-client",
+                                                "-server",
+                                                "-stop",
+                                                "-help",
+                                                "-?"};
+  static const char* const k_jvm_prefixes[] = {"-D",
+                                               "-X",
+                                               "-ea",
+                                               "-da",
+                                               "-esa",
+                                               "-dsa",
+                                               "-enableassertions",
+                                               "-disableassertions",
+                                               "-verbose",
+                                               "-agentlib:",
+                                               "-agentpath:",
+                                               "-javaagent:",
+                                               "--add-modules=",
+                                               "--module-path=",
+                                               "--upgrade-module-path=",
+                                               "--add-reads=",
+                                               "--add-exports=",
+                                               "--add-opens=",
+                                               "--limit-modules=",
+                                               "--patch-module=",
+                                               "--illegal-access=",
+                                               "--enable-preview",
+                                               "--enable-native-access="};
+  std::vector<std::string> java = {"java"};
+  size_t i = 1;
+  for (; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg.empty() || arg[0] != '-') {
+      break; // the class
+    }
+    auto needs_value = [&]() -> Result<std::string> {
+      if (i + 1 >= argv.size()) {
+        return fail(ErrorCode::invalid_input, "jsvc option {} lacks its value", arg);
+      }
+      return argv[++i];
+    };
+    if (arg == "-cp" || arg == "-classpath") {
+      auto value = needs_value();
+      if (!value) {
+        return fail(value.error());
+      }
+      java.push_back("-classpath");
+      java.push_back(*value);
+    } else if (auto it = k_valued.find(arg); it != k_valued.end()) {
+      auto value = needs_value();
+      if (!value) {
+        return fail(value.error());
+      }
+      *it->second = *value;
+      out.dropped.push_back(arg + " " + *value);
+    } else if (k_valued_dropped.count(arg)) {
+      auto value = needs_value();
+      if (!value) {
+        return fail(value.error());
+      }
+      out.dropped.push_back(arg + " " + *value);
+    } else if (k_flags.count(arg)) {
+      out.dropped.push_back(arg);
+    } else if (std::any_of(std::begin(k_jvm_prefixes),
+                           std::end(k_jvm_prefixes),
+                           [&](const char* p) { return starts_with(arg, p); })) {
+      java.push_back(arg);
+    } else {
+      return fail(ErrorCode::invalid_input, "jsvc does not accept the option {}", arg);
+    }
+  }
+  if (i >= argv.size()) {
+    return fail(ErrorCode::invalid_input, "jsvc command line names no class: {}", join(argv, " "));
+  }
+  java.insert(java.end(), argv.begin() + static_cast<long>(i), argv.end());
+  auto jvm = parse_jvm_command(java);
+  if (!jvm) {
+    return fail(jvm.error());
+  }
+  out.jvm = std::move(*jvm);
+  out.jvm.java = out.java_home.empty() ? "java" : out.java_home + "/bin/java";
+  return out;
+}
+
+Result<JvmCommand>
+jvm_command_of(const ProcessInfo& process)
+{
+  if (is_jsvc(process)) {
+    auto jsvc = parse_jsvc_command(process.cmdline);
+    if (!jsvc) {
+      return fail(jsvc.error());
+    }
+    std::string home = java_home_of(process);
+    if (!home.empty()) {
+      jsvc->jvm.java = home + "/bin/java";
+    }
+    return jsvc->jvm;
+  }
+  return parse_jvm_command(process.cmdline);
+}
+
+std::string
+java_home_of(const ProcessInfo& process)
+{
+  if (!is_jsvc(process)) {
+    return process.exe.empty() ? "" : java_home_from_exe(process.exe);
+  }
+  // lib/server/libjvm.so (JDK 9+), jre/lib/<arch>/server/libjvm.so (JDK 8): the JAVA_HOME is
+  // where bin/java sits next to that lib.
+  for (const auto& file : process.mapped_files()) {
+    if (!ends_with(file, "/libjvm.so")) {
+      continue;
+    }
+    std::string dir = file.substr(0, file.rfind('/')); // .../server
+    dir = dir.substr(0, dir.rfind('/'));               // .../lib or .../lib/amd64
+    if (!ends_with(dir, "/lib")) {
+      dir = dir.substr(0, dir.rfind('/')); // JDK 8: .../jre/lib
+    }
+    return dir.substr(0, dir.rfind('/'));
+  }
+  if (auto jsvc = parse_jsvc_command(process.cmdline); jsvc && !jsvc->java_home.empty()) {
+    return HostRoot::normalize(process.host_path(jsvc->java_home));
+  }
+  return "";
+}
+
+std::vector<std::string>
+java_argv(const JvmCommand& command)
+{
+  std::vector<std::string> argv = {command.java};
+  argv.insert(argv.end(), command.options.begin(), command.options.end());
+  if (!command.main_class.empty()) {
+    argv.push_back(command.main_class);
+  } else if (!command.jar.empty()) {
+    argv.push_back("-jar");
+    argv.push_back(command.jar);
+  } else if (!command.module.empty()) {
+    argv.push_back("--module");
+    argv.push_back(command.module);
+  }
+  argv.insert(argv.end(), command.arguments.begin(), command.arguments.end());
+  return argv;
 }
 
 void

@@ -45,6 +45,44 @@ struct JvmCommand {
 // Splits a java argv (java [options] (class | -jar file | -m module) [args]).
 Result<JvmCommand> parse_jvm_command(const std::vector<std::string>& argv);
 
+// Apache Commons Daemon's jsvc runs a JVM inside its own process (the JVM is loaded from
+// libjvm.so: the executable is jsvc, argv[0] often "jsvc.exec"): a root controller process and
+// a child that switched to -user and runs the JVM. The child's argv mixes jsvc's options with
+// the JVM's.
+struct JsvcCommand {
+  // What the JVM got, as a java command line would give it: options (-D, -X, -XX:, -ea,
+  // agents, --add-*), classpath, main class (the daemon class) and its arguments. `java` is
+  // JAVA_HOME/bin/java when java_home is known.
+  JvmCommand jvm;
+  std::string java_home; // -java-home / -home ("" when not given)
+  std::string user;      // -user
+  std::string cwd;       // -cwd (jsvc itself changes to "/" otherwise)
+  std::string umask;     // -umask
+  std::string outfile;   // -outfile: where the JVM's stdout went
+  std::string errfile;   // -errfile ("&1" = with stdout)
+  // jsvc's own options, which a java command line has no use for, as written ("-pidfile FILE").
+  std::vector<std::string> dropped;
+};
+
+// Whether the process is a jsvc process (executable or argv[0] named jsvc or jsvc.exec).
+bool is_jsvc(const ProcessInfo& process);
+
+// Splits a jsvc argv (commons-daemon's arguments.c: its own options, options it passes to the
+// JVM, -cp/-classpath as java.class.path, then the class and its arguments). Fails on an
+// option jsvc itself would refuse, or without a class.
+Result<JsvcCommand> parse_jsvc_command(const std::vector<std::string>& argv);
+
+// The JVM command of a process: java's argv, or what a jsvc process gave its JVM.
+Result<JvmCommand> jvm_command_of(const ProcessInfo& process);
+
+// JAVA_HOME of a process's JVM: from the executable for java (java_home_from_exe), from the
+// libjvm.so it maps for a JVM loaded into another program (jsvc), as host paths; "" unknown.
+std::string java_home_of(const ProcessInfo& process);
+
+// A java argv for a JvmCommand: java, options, the class path, the main class (or -jar/-m) and
+// the arguments.
+std::vector<std::string> java_argv(const JvmCommand& command);
+
 // Adds JVM options to a java argv just before its main class (or -jar/-m), where they win over
 // earlier ones of the same name; nothing when argv is not a java command line.
 void insert_jvm_options(std::vector<std::string>& argv, const std::vector<std::string>& options);

@@ -104,10 +104,15 @@ home_from_bootstrap(const ProcessInfo& process, const java::JvmCommand& jvm)
 bool
 is_tomcat_process(const ProcessInfo& process)
 {
-  if (!java::is_java(process)) {
+  // A java process, or jsvc's child that runs the JVM (its controller maps no libjvm.so).
+  bool jsvc_jvm = java::is_jsvc(process)
+                  && std::any_of(process.maps.begin(), process.maps.end(), [](const MapsEntry& m) {
+                       return ends_with(m.path, "/libjvm.so");
+                     });
+  if (!java::is_java(process) && !jsvc_jvm) {
     return false;
   }
-  auto jvm = java::parse_jvm_command(process.cmdline);
+  auto jvm = java::jvm_command_of(process);
   if (!jvm) {
     return false;
   }
@@ -129,7 +134,7 @@ find_layout(const ProcessInfo& process, const HostRoot& root)
                                   k_bootstrap_class),
                       "decant analyze supports: " + supported_application_types()));
   }
-  auto jvm = java::parse_jvm_command(process.cmdline);
+  auto jvm = java::jvm_command_of(process);
   if (!jvm) {
     return fail(jvm.error());
   }
@@ -202,8 +207,8 @@ find_layout(const ProcessInfo& process, const HostRoot& root)
                       "Tomcat reads its ports and applications from it; restore the file (or "
                       "check -Dcatalina.base) and analyze again"));
   }
-  if (!process.exe.empty()) {
-    layout.java_home = java::java_home_from_exe(process.exe);
+  layout.java_home = java::java_home_of(process);
+  if (!layout.java_home.empty()) {
     layout.java_version = java::java_version(root, layout.java_home);
   }
   find_tomcat_version(root, layout);

@@ -1222,6 +1222,59 @@ public:
   }
 };
 
+// Tomcat under jsvc (Apache Commons Daemon): the image runs the same JVM with `java`, as
+// catalina.sh does (`java <options> Bootstrap <arguments> start`), as the user jsvc switched to
+// (the analyzed child already runs as it); jsvc's own options are explained, not kept.
+void
+jsvc_start_command(Analysis& a, const ProcessInfo& process, const TomcatLayout& layout)
+{
+  auto jsvc = java::parse_jsvc_command(process.cmdline);
+  if (!jsvc || layout.java_home.empty()) {
+    a.warn("jsvc-command",
+           fmt::format("PID {} runs Tomcat under jsvc, but {}: start.command is jsvc's argv; "
+                       "replace it with a java command line",
+                       process.pid,
+                       jsvc ? "its JAVA_HOME is unknown" : jsvc.error().message));
+    return;
+  }
+  java::JvmCommand jvm = layout.jvm;
+  jvm.java = layout.java_home + "/bin/java";
+  a.start.command = java::java_argv(jvm);
+  a.start.command.push_back("start");
+  nlohmann::json details = {
+      {"controllerPid", process.ppid},
+      {"user", jsvc->user},
+      {"javaHome", layout.java_home},
+      {"droppedOptions", jsvc->dropped},
+      {"why",
+       "Apache Commons Daemon (jsvc) loads the JVM into its own process: a root controller and "
+       "this child, which switched to -user; the image starts the same JVM options and class "
+       "with java and the command \"start\" (what catalina.sh runs) as that user"}};
+  if (!jsvc->outfile.empty()) {
+    details["outfile"] = jsvc->outfile;
+    details["outfileWhy"] = "jsvc sent the JVM's output there; in the image it goes to the "
+                            "container's output";
+  }
+  if (!jsvc->umask.empty()) {
+    details["umask"] = jsvc->umask;
+    a.warn("jsvc-umask",
+           fmt::format("jsvc ran Tomcat with -umask {}; the image's process gets the container's "
+                       "umask (usually 0022): files Tomcat creates may be readable by more users",
+                       jsvc->umask));
+  }
+  // jsvc re-executes itself with LD_LIBRARY_PATH pointing into the JVM: java needs none.
+  for (auto it = a.env.begin(); it != a.env.end(); ++it) {
+    if (it->name == "LD_LIBRARY_PATH" && !it->secret
+        && starts_with(it->value, layout.java_home + "/")) {
+      a.env_dropped.push_back(
+          {it->name, it->value, "set by jsvc to load libjvm.so; java finds its libraries itself"});
+      a.env.erase(it);
+      break;
+    }
+  }
+  a.runtime.details["jsvc"] = details;
+}
+
 } // namespace
 
 Result<Analysis>
@@ -1246,7 +1299,9 @@ analyze_tomcat(const ProcessInfo& process,
   }
   // The image starts the JVM by the path the kernel ran: argv[0] may be a PATH name or a link
   // (/usr/bin/java -> /etc/alternatives/java) that the image does not hold.
-  if (!a.start.command.empty() && !process.exe.empty()) {
+  if (java::is_jsvc(process)) {
+    jsvc_start_command(a, process, layout);
+  } else if (!a.start.command.empty() && !process.exe.empty()) {
     a.start.command[0] = process.exe;
   }
   java::set_heap_resources(a, process, root, layout.jvm);

@@ -174,3 +174,98 @@ TEST(JvmHeap, OptionForTheImage)
   insert_jvm_options(not_java, {"-Xmx1g"});
   EXPECT_EQ(not_java.size(), 2u);
 }
+
+TEST(Jsvc, OptionsSplitBetweenJsvcAndTheJvm)
+{
+  auto jsvc = parse_jsvc_command({"jsvc.exec",
+                                  "-java-home",
+                                  "/usr/lib/jvm/java-17-openjdk-amd64",
+                                  "-user",
+                                  "tomcat",
+                                  "-pidfile",
+                                  "/run/t.pid",
+                                  "-wait",
+                                  "10",
+                                  "-nodetach",
+                                  "-umask",
+                                  "0027",
+                                  "-outfile",
+                                  "/var/log/t/catalina.out",
+                                  "-errfile",
+                                  "&1",
+                                  "-cp",
+                                  "/t/bin/bootstrap.jar:/t/bin/commons-daemon.jar",
+                                  "-Dcatalina.base=/t",
+                                  "-Xmx1g",
+                                  "-XX:+UseG1GC",
+                                  "-ea",
+                                  "-javaagent:/opt/agent.jar=x",
+                                  "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                                  "org.apache.catalina.startup.Bootstrap",
+                                  "-config",
+                                  "conf/other.xml"});
+  ASSERT_TRUE(jsvc) << jsvc.error().message;
+  EXPECT_EQ(jsvc->java_home, "/usr/lib/jvm/java-17-openjdk-amd64");
+  EXPECT_EQ(jsvc->user, "tomcat");
+  EXPECT_EQ(jsvc->umask, "0027");
+  EXPECT_EQ(jsvc->outfile, "/var/log/t/catalina.out");
+  EXPECT_EQ(jsvc->jvm.main_class, "org.apache.catalina.startup.Bootstrap");
+  EXPECT_EQ(jsvc->jvm.arguments, (std::vector<std::string>{"-config", "conf/other.xml"}));
+  EXPECT_EQ(jsvc->jvm.classpath,
+            (std::vector<std::string>{"/t/bin/bootstrap.jar", "/t/bin/commons-daemon.jar"}));
+  EXPECT_EQ(jsvc->jvm.max_heap_bytes, 1024ull << 20);
+  EXPECT_EQ(jsvc->jvm.system_properties.at("catalina.base"), "/t");
+  EXPECT_EQ(jsvc->jvm.agents, std::vector<std::string>{"/opt/agent.jar"});
+  EXPECT_EQ(jsvc->jvm.java, "/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+  EXPECT_EQ(java_argv(jsvc->jvm),
+            (std::vector<std::string>{"/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+                                      "-classpath",
+                                      "/t/bin/bootstrap.jar:/t/bin/commons-daemon.jar",
+                                      "-Dcatalina.base=/t",
+                                      "-Xmx1g",
+                                      "-XX:+UseG1GC",
+                                      "-ea",
+                                      "-javaagent:/opt/agent.jar=x",
+                                      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                                      "org.apache.catalina.startup.Bootstrap",
+                                      "-config",
+                                      "conf/other.xml"}));
+  EXPECT_EQ(jsvc->dropped.size(),
+            8u); // -java-home -user -pidfile -wait -nodetach -umask -outfile -errfile
+}
+
+TEST(Jsvc, WhatJsvcItselfRefuses)
+{
+  EXPECT_FALSE(parse_jsvc_command({}));
+  EXPECT_FALSE(parse_jsvc_command({"jsvc", "-user"}));           // no value
+  EXPECT_FALSE(parse_jsvc_command({"jsvc", "-user", "tomcat"})); // no class
+  EXPECT_FALSE(parse_jsvc_command({"jsvc", "-bogus", "Main"}));  // unknown option
+  auto bad = parse_jsvc_command({"jsvc", "-frobnicate", "Main"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("-frobnicate"), std::string::npos);
+}
+
+TEST(Jsvc, JavaHomeFromTheMappedJvm)
+{
+  ProcessInfo p;
+  p.exe = "/usr/bin/jsvc";
+  p.cmdline = {"jsvc.exec", "-home", "/wrong", "Main"};
+  auto map = [](const std::string& path) {
+    MapsEntry e;
+    e.path = path;
+    e.inode = 42; // a file, not an anonymous mapping
+    return e;
+  };
+  p.maps = {map("/usr/lib/jvm/java-8-openjdk-amd64/jre/lib/amd64/server/libjvm.so")};
+  EXPECT_EQ(java_home_of(p), "/usr/lib/jvm/java-8-openjdk-amd64/jre");
+  p.maps = {map("/usr/lib/jvm/java-21-openjdk-amd64/lib/server/libjvm.so")};
+  EXPECT_EQ(java_home_of(p), "/usr/lib/jvm/java-21-openjdk-amd64");
+  p.maps.clear(); // the controller: no JVM mapped, -home says where
+  EXPECT_EQ(java_home_of(p), "/wrong");
+  EXPECT_TRUE(is_jsvc(p));
+  ProcessInfo java;
+  java.exe = "/usr/lib/jvm/x/bin/java";
+  java.cmdline = {"java", "Main"};
+  EXPECT_FALSE(is_jsvc(java));
+  EXPECT_EQ(java_home_of(java), "/usr/lib/jvm/x");
+}

@@ -43,6 +43,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-env-property-source", 5001},
     {"tomcat-war-context", 5101},
     {"tomcat-heap-hsperfdata", 5201},
+    {"tomcat-jsvc", 5302},
 };
 
 Result<Analysis>
@@ -479,6 +480,52 @@ TEST(TomcatAnalyzer, TheHeapItHadFromThePerfDataFileThenComputed)
   ASSERT_TRUE(explicit_heap);
   EXPECT_EQ(explicit_heap->runtime.details["heap"]["source"], "option");
   EXPECT_FALSE(explicit_heap->runtime.details["heap"].contains("imageOption"));
+}
+
+TEST(TomcatAnalyzer, JsvcChildRunsAsJavaInTheImage)
+{
+  std::string host = test::fixture("hosts/tomcat-jsvc");
+  auto a = analyze_at(host, 5302);
+  ASSERT_TRUE(a) << a.error().message;
+  const auto& cmd = a->start.command;
+  ASSERT_GE(cmd.size(), 4u);
+  EXPECT_EQ(cmd.front(), "/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+  EXPECT_EQ(cmd[cmd.size() - 2], k_bootstrap_class);
+  EXPECT_EQ(cmd.back(), "start");
+  for (const auto& arg : cmd) {
+    for (const char* jsvc_only :
+         {"-user", "-pidfile", "-outfile", "-errfile", "-umask", "-wait", "-java-home"}) {
+      EXPECT_NE(arg, jsvc_only);
+    }
+  }
+  EXPECT_NE(std::find(cmd.begin(), cmd.end(), "-Xmx768m"), cmd.end());
+  EXPECT_NE(std::find(cmd.begin(), cmd.end(), "-classpath"), cmd.end());
+  EXPECT_EQ(a->start.user, "tomcat");
+  EXPECT_EQ(a->runtime.details["jsvc"]["controllerPid"], 5301);
+  EXPECT_EQ(a->runtime.details["javaHome"], "/usr/lib/jvm/java-17-openjdk-amd64");
+  ASSERT_NE(port(*a, 8080), nullptr);
+  bool dropped = false;
+  for (const auto& var : a->env_dropped) {
+    dropped = dropped || var.name == "LD_LIBRARY_PATH";
+  }
+  EXPECT_TRUE(dropped);
+
+  // The controller is not Tomcat itself; asking for it analyzes its child.
+  auto root = HostRoot::open(host).value();
+  auto controller = read_process(root, 5301);
+  ASSERT_TRUE(controller) << controller.error().message;
+  EXPECT_FALSE(is_tomcat_process(*controller));
+  auto target = select_analyzer(root, 5301);
+  ASSERT_TRUE(target) << target.error().message;
+  EXPECT_EQ(target->process.pid, 5302);
+  EXPECT_NE(target->note.find("jsvc controller"), std::string::npos);
+  // Inventory lists the child only.
+  int listed = 0;
+  for (const auto& entry : inventory(root)) {
+    EXPECT_NE(entry.pid, 5301);
+    listed += entry.pid == 5302;
+  }
+  EXPECT_EQ(listed, 1);
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

@@ -77,6 +77,24 @@ select_analyzer(const HostRoot& root, int pid)
   if (const Analyzer* analyzer = find_analyzer(*process, root)) {
     return Target{std::move(*process), analyzer};
   }
+  // jsvc's controller (root) only starts and restarts its child, which loads the JVM and runs
+  // as the service user: the application is the child.
+  auto is_jsvc = [](const ProcessInfo& p) { return ends_with(p.exe, "/jsvc"); };
+  if (is_jsvc(*process)) {
+    for (int pid_of_child : process->children) {
+      auto child = read_process(root, pid_of_child);
+      if (!child || !is_jsvc(*child)) {
+        continue;
+      }
+      if (const Analyzer* analyzer = find_analyzer(*child, root)) {
+        std::string note = fmt::format("PID {} is the jsvc controller; its child PID {} runs the "
+                                       "JVM and is analyzed",
+                                       pid,
+                                       child->pid);
+        return Target{std::move(*child), analyzer, note};
+      }
+    }
+  }
   // A wrapper (sh -c, runuser, su, a service script) whose descendant is supported: name it.
   std::vector<int> queue = process->children;
   for (size_t i = 0; i < queue.size() && i < 64; ++i) {

@@ -23,10 +23,12 @@ Result<int> find_target(const HostRoot& root, const std::string& target);
 
 // Reads the process and picks its analyzer. A process no analyzer recognizes fails with
 // `unsupported`, naming a supported child when the PID is only a wrapper (sh, runuser, su,
-// a service script) around one.
+// a service script) around one. The controller of Apache Commons Daemon's jsvc, whose child
+// runs the JVM, is not a wrapper to complain about: its child is the target (`note` says so).
 struct Target {
   ProcessInfo process;
   const Analyzer* analyzer = nullptr;
+  std::string note; // why the target is not the PID asked for, "" when it is
 };
 Result<Target> select_analyzer(const HostRoot& root, int pid);
 

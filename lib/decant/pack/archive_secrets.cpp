@@ -1,4 +1,5 @@
 #include <decant/pack/archive_secrets.hpp>
+#include <decant/util/strings.hpp>
 
 #include <archive.h>
 #include <pugixml.hpp>
@@ -15,39 +16,17 @@ namespace decant {
 
 namespace {
 
-// Line numbers as the analyzers count them: 1 + the newlines before the element's '<'.
-class Lines
+// The line of an element as the analyzers count it: that of pugixml's offset of the node.
+int
+line_of(std::string_view xml, const pugi::xml_node& node)
 {
-public:
-  explicit Lines(std::string_view text)
-  {
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        m_newlines.push_back(i);
-      }
-    }
-  }
-
-  int
-  of(const pugi::xml_node& node) const
-  {
-    ptrdiff_t offset = node.offset_debug();
-    if (offset < 0) {
-      return 0;
-    }
-    return static_cast<int>(
-               std::upper_bound(m_newlines.begin(), m_newlines.end(), static_cast<size_t>(offset))
-               - m_newlines.begin())
-           + 1;
-  }
-
-private:
-  std::vector<size_t> m_newlines;
-};
+  ptrdiff_t offset = node.offset_debug();
+  return offset < 0 ? 0 : line_of_offset(xml, static_cast<size_t>(offset));
+}
 
 void
 find_elements(const pugi::xml_node& node,
-              const Lines& lines,
+              std::string_view xml,
               const ArchiveSecret& edit,
               std::vector<pugi::xml_node>& out)
 {
@@ -55,11 +34,11 @@ find_elements(const pugi::xml_node& node,
     if (child.type() != pugi::node_element) {
       continue;
     }
-    if (edit.element == child.name() && lines.of(child) == edit.line
+    if (edit.element == child.name() && line_of(xml, child) == edit.line
         && child.attribute(edit.attribute.c_str())) {
       out.push_back(child);
     }
-    find_elements(child, lines, edit, out);
+    find_elements(child, xml, edit, out);
   }
 }
 
@@ -179,11 +158,10 @@ replace_xml_attributes(std::string_view xml,
                 name,
                 result.description());
   }
-  Lines lines(xml);
   std::vector<std::pair<std::pair<size_t, size_t>, std::string>> spans;
   for (const auto& edit : edits) {
     std::vector<pugi::xml_node> found;
-    find_elements(doc, lines, edit, found);
+    find_elements(doc, xml, edit, found);
     std::optional<std::pair<size_t, size_t>> span;
     if (found.size() == 1 && found.front().offset_debug() >= 0) {
       span = attribute_value_span(
