@@ -176,6 +176,9 @@ libraries) and the runtime's configuration, then writes analysis.json: ports, en
 start command, and every file the image needs with the reason it is there. Secret values
 (passwords, tokens, keys) go to secrets.json (mode 0600) beside it, never into analysis.json.
 The path written is printed on standard output; a summary and warnings go to standard error.
+A process whose root directory is not --root's (in a container, another mount namespace or a
+chroot) is refused with exit code 4: the paths it names are not this host's. The controller of
+jsvc (Apache Commons Daemon) is analyzed through its child, which runs the JVM.
 
 Examples:
   decant analyze 1234

@@ -17,6 +17,8 @@ add_inventory_command(CLI::App& app, Context& ctx)
   cmd->footer(R"(
 Every process is read from /proc under --root; each one that an analyzer recognizes is listed
 with its application id (stable across restarts), type, PID, listening ports and main path.
+Processes whose root directory is not --root's (in a container, another mount namespace or a
+chroot) are left out: they are not on this host's file system.
 
 Examples:
   decant inventory

@@ -528,6 +528,26 @@ TEST(TomcatAnalyzer, JsvcChildRunsAsJavaInTheImage)
   EXPECT_EQ(listed, 1);
 }
 
+TEST(TomcatAnalyzer, AProcessInAChrootOrContainerIsRefusedAndNotListed)
+{
+  test::TempDir dir;
+  std::string host = test::copy_fixture_host(dir, "tomcat-two-instances");
+  ASSERT_EQ(::unlink((host + "/proc/4402/root").c_str()), 0);
+  ASSERT_EQ(::symlink("/var/lib/machines/blog", (host + "/proc/4402/root").c_str()), 0);
+  auto root = HostRoot::open(host).value();
+  auto target = select_analyzer(root, 4402);
+  ASSERT_FALSE(target);
+  EXPECT_EQ(target.error().code, ErrorCode::unsupported);
+  EXPECT_NE(target.error().message.find("not on this host's file system"), std::string::npos)
+      << target.error().message;
+  EXPECT_NE(target.error().message.find("/var/lib/machines/blog"), std::string::npos);
+  std::vector<int> pids;
+  for (const auto& entry : inventory(root)) {
+    pids.push_back(entry.pid);
+  }
+  EXPECT_EQ(pids, std::vector<int>{4401});
+}
+
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)
 {
   auto a = analyze_at(test::fixture("hosts/tomcat-tarball"), 4301);

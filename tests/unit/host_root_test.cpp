@@ -259,6 +259,22 @@ TEST_F(FakeProcess, RestartedProcessIsDetected)
   EXPECT_EQ(same.error().code, ErrorCode::source_changed);
 }
 
+TEST_F(FakeProcess, AProcessWithAnotherRootIsNotOnThisFileSystem)
+{
+  auto root = HostRoot::open(m_dir.path());
+  std::string why;
+  EXPECT_TRUE(root->shares_file_system(4242, why));
+  EXPECT_TRUE(read_process(*root, 4242)->foreign_root.empty());
+  ASSERT_EQ(::unlink((m_dir.path() + "/proc/4242/root").c_str()), 0);
+  m_dir.symlink("/srv/jail", "proc/4242/root");
+  EXPECT_FALSE(root->shares_file_system(4242, why));
+  EXPECT_NE(why.find("/srv/jail"), std::string::npos) << why;
+  auto process = read_process(*root, 4242);
+  ASSERT_TRUE(process);
+  EXPECT_EQ(process->foreign_root, why);
+  EXPECT_FALSE(root->live_proc());
+}
+
 TEST(LiveProcess, ReadsItself)
 {
   auto root = HostRoot::open("/");
@@ -267,4 +283,7 @@ TEST(LiveProcess, ReadsItself)
   EXPECT_FALSE(self->cmdline.empty());
   EXPECT_FALSE(self->exe.empty());
   EXPECT_FALSE(self->maps.empty());
+  // decant's own process sees the root it reads.
+  EXPECT_TRUE(root->live_proc());
+  EXPECT_TRUE(self->foreign_root.empty()) << self->foreign_root;
 }

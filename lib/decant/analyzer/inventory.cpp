@@ -12,8 +12,8 @@ inventory(const HostRoot& root)
   options.limits = false;
   for (int pid : root.list_pids()) {
     auto process = read_process(root, pid, options);
-    if (!process) {
-      continue;
+    if (!process || !process->foreign_root.empty()) {
+      continue; // vanished, unreadable, or in a container: not this host's application
     }
     const Analyzer* analyzer = find_analyzer(*process, root);
     if (!analyzer) {
@@ -73,6 +73,18 @@ select_analyzer(const HostRoot& root, int pid)
   auto process = read_process(root, pid);
   if (!process) {
     return fail(process.error());
+  }
+  if (!process->foreign_root.empty()) {
+    // Its files are not where this root has them: an analysis would mix the host's files with
+    // the paths the process names, and its image would not start.
+    return fail(Error(ErrorCode::unsupported,
+                      fmt::format("PID {} ({}) is not on this host's file system: {}; decant "
+                                  "migrates the host's own applications",
+                                  pid,
+                                  process->name(),
+                                  process->foreign_root),
+                      "it is containerized already; to analyze it anyway, run decant inside "
+                      "its container (or with --root at its root file system)"));
   }
   if (const Analyzer* analyzer = find_analyzer(*process, root)) {
     return Target{std::move(*process), analyzer};

@@ -15,7 +15,8 @@ struct InventoryEntry {
 };
 
 // Every running process under the root that some analyzer recognizes, by PID. Processes that
-// vanish or cannot be read are skipped (a vanished PID is not an error).
+// vanish or cannot be read are skipped (a vanished PID is not an error), and so are processes
+// that do not see this root's file system (in a container: ProcessInfo::foreign_root).
 std::vector<InventoryEntry> inventory(const HostRoot& root);
 
 // "1234" -> 1234; "java-tomcat-5924e694" -> the PID running that application.
@@ -23,8 +24,9 @@ Result<int> find_target(const HostRoot& root, const std::string& target);
 
 // Reads the process and picks its analyzer. A process no analyzer recognizes fails with
 // `unsupported`, naming a supported child when the PID is only a wrapper (sh, runuser, su,
-// a service script) around one. The controller of Apache Commons Daemon's jsvc, whose child
-// runs the JVM, is not a wrapper to complain about: its child is the target (`note` says so).
+// a service script) around one; so does a process in a container (foreign_root). The controller of
+// Apache Commons Daemon's jsvc, whose child runs the JVM, is not a wrapper to complain about: its
+// child is the target (`note` says so).
 struct Target {
   ProcessInfo process;
   const Analyzer* analyzer = nullptr;

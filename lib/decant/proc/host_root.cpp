@@ -3,6 +3,7 @@
 #include <decant/util/strings.hpp>
 
 #include <dirent.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -444,6 +445,46 @@ HostRoot::read_in_process_root(int pid, std::string_view host_path) const
     return fail(error);
   }
   return content;
+}
+
+bool
+HostRoot::shares_file_system(int pid, std::string& why) const
+{
+  auto link = read_proc_link(pid, "root");
+  if (!link) {
+    return true; // unreadable (no permission): nothing to compare
+  }
+  if (!live_proc()) {
+    if (*link == "/") {
+      return true;
+    }
+    why = fmt::format("its root directory is {} (/proc/{}/root): it runs chrooted or in a "
+                      "container",
+                      *link,
+                      pid);
+    return false;
+  }
+  struct stat process_root {
+  };
+  struct stat own_root {
+  };
+  if (::stat(real(proc_path(pid, "root")).c_str(), &process_root) != 0
+      || ::stat(m_root.c_str(), &own_root) != 0) {
+    return true;
+  }
+  if (process_root.st_dev == own_root.st_dev && process_root.st_ino == own_root.st_ino) {
+    return true;
+  }
+  why =
+      fmt::format("its root directory (/proc/{}/root{}, device {}:{} inode {}) is not {}: it runs "
+                  "in a container, another mount namespace or a chroot",
+                  pid,
+                  *link == "/" ? "" : " -> " + *link,
+                  major(process_root.st_dev),
+                  minor(process_root.st_dev),
+                  process_root.st_ino,
+                  m_root);
+  return false;
 }
 
 std::optional<uint64_t>

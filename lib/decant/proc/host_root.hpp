@@ -88,6 +88,14 @@ public:
   // Whether /proc under the root is the kernel's procfs (statfs PROC_SUPER_MAGIC).
   bool live_proc() const;
 
+  // Whether process `pid` sees the file system of this root: its root directory
+  // (/proc/<pid>/root) is this root's. One in a container, another mount namespace with its own
+  // root, or a chroot does not: the paths it names are not this root's paths. The link reads
+  // "/" from a container's process although the kernel follows it elsewhere, so on a live /proc
+  // the directories are compared (device and inode); under a fake /proc (a test tree) the link's
+  // text is all there is ("/" or not). `why` receives the explanation when not.
+  bool shares_file_system(int pid, std::string& why) const;
+
   // The memory limit of the cgroup a process runs in (cgroup v2 memory.max, or v1
   // memory.limit_in_bytes of its memory hierarchy) from /sys/fs/cgroup under the root; nullopt
   // when it has none or it cannot be read.

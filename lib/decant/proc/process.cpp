@@ -271,6 +271,9 @@ read_process(const HostRoot& root, int pid, const ReadOptions& options)
   if (!link("root", process.root)) {
     process.root = "/";
   }
+  if (std::string why; !root.shares_file_system(pid, why)) {
+    process.foreign_root = why;
+  }
 
   if (options.limits) {
     if (auto content = root.read_proc(pid, "limits")) {

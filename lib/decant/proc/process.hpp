@@ -39,6 +39,9 @@ struct ProcessInfo {
   bool exe_deleted = false;
   std::string cwd;
   std::string root = "/"; // the process's root directory (a container's rootfs, chroot)
+  // Set when the process does not see this host's file system (HostRoot::shares_file_system):
+  // paths it names would be read from the wrong tree, so it is not analyzed.
+  std::string foreign_root;
   std::map<std::string, Limit> limits;
   std::vector<CgroupEntry> cgroups;
   std::vector<MapsEntry> maps;
