@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace decant::cli {
@@ -123,26 +124,23 @@ run_generate(const Context& ctx, const GenerateOptions& o)
   }
   options.externalize_secrets = o.externalize_secrets;
   if (o.externalize_secrets) {
-    for (const auto& file : analysis->files) {
-      if (!file.secret || !file.externalize.empty()) {
-        continue; // an archive with externalize edits is in the image, rewritten
+    bool any = std::any_of(analysis->files.begin(), analysis->files.end(), [](const FileEntry& f) {
+      return f.secret && f.externalize.empty();
+    });
+    if (any && !on_source) {
+      return fail(Error(ErrorCode::usage,
+                        fmt::format("--externalize-secrets reads the files marked secret from the "
+                                    "source host {}, but --root {} is {}",
+                                    analysis->source.hostname,
+                                    ctx.root,
+                                    root ? root->hostname() : root.error().message),
+                        "run generate on the source host, or give --root where its file "
+                        "system is mounted"));
+    }
+    if (any) {
+      if (auto read = read_secret_files(*analysis, *root, options); !read) {
+        return read;
       }
-      if (!on_source) {
-        return fail(Error(ErrorCode::usage,
-                          fmt::format("--externalize-secrets reads {} from the source host {}, "
-                                      "but --root {} is {}",
-                                      file.path,
-                                      analysis->source.hostname,
-                                      ctx.root,
-                                      root ? root->hostname() : root.error().message),
-                          "run generate on the source host, or give --root where its file "
-                          "system is mounted"));
-      }
-      auto content = root->read_file(file.path);
-      if (!content) {
-        return fail(content.error().context("secret file " + file.path));
-      }
-      options.secret_files[file.path] = std::move(*content);
     }
   }
   auto manifests = generate_kubernetes(*analysis, options);
@@ -257,7 +255,7 @@ add_generate_command(CLI::App& app, Context& ctx)
 Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
   deployment.yaml  the start command as command/args (secrets as $(NAME) from the Secret),
                    workingDir, runAsUser/runAsGroup/supplementalGroups of the source process,
-                   fsGroup when there are volumes, NET_BIND_SERVICE for ports below 1024,
+                   fsGroup when there are volumes or files mounted from a Secret, NET_BIND_SERVICE for ports below 1024,
                    memory/CPU from the measured peak RSS, heap maximum and CPUs (a warning when
                    the heap would not fit the limit), startup/readiness probes on the main port
                    (HTTP when a path is known to answer, else TCP) and a TCP liveness probe,
@@ -266,8 +264,10 @@ Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
   configmap.yaml   plain environment variables
   secret.yaml      the values of secrets.json (mode 0600; never in the other files)
   secret-files.yaml  with --externalize-secrets: the files marked secret, each mounted read-only
-                   at its path (contents read through --root from the source host)
-  pvc-*.yaml       one PersistentVolumeClaim per "data" volume; log/work/temp volumes are emptyDir
+                   at its path (contents read through --root from the source host); a directory
+                   marked secret (a key ring) becomes a writable claim seeded with its files
+  pvc-*.yaml       one PersistentVolumeClaim per "data" volume (and per secret directory,
+                   ReadWriteMany with several replicas); log/work/temp volumes are emptyDir
 Run on the source host (or with --root at its file system), supplementary group names are
 turned into gids from its /etc/group and /etc/hosts entries of the hosts the application depends
 on become hostAliases.

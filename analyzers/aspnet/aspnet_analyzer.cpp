@@ -1,10 +1,10 @@
 #include "aspnet_analyzer.hpp"
-#include "gc_heap.hpp"
 
 #include "configuration.hpp"
 #include "connection_strings.hpp"
 #include "dotnet_json.hpp"
 #include "dotnet_launch.hpp"
+#include "gc_heap.hpp"
 #include "kestrel_ports.hpp"
 #include "kestrel_urls.hpp"
 #include "lazy_libraries.hpp"
@@ -538,6 +538,13 @@ add_certificates(Analysis& a, const ProcessInfo& process, const HostRoot& root, 
                 FileRole::config,
                 true,
                 false});
+    a.warn("data-protection-keys",
+           fmt::format("{} is the data-protection key ring: the application adds keys to it (every "
+                       "90 days) and every replica must read the same ones. Packed into the image, "
+                       "each pod keeps its new keys to itself and loses them on restart; `decant "
+                       "generate --externalize-secrets` (with the image packed so) gives it a "
+                       "shared PersistentVolumeClaim holding the source's keys",
+                       keys));
   }
 }
 

@@ -7,19 +7,12 @@
 set -euo pipefail
 LIB="$(cd "$(dirname "$0")" && pwd)/lib"
 source "$LIB/registry.sh"
+source "$LIB/kubernetes_validate.sh"
 need_tools python3 node npm umoci
-python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml is not installed"; exit 77; }
 DECANT=${DECANT:-build/cli/decant}
 DECANT=$(cd "$(dirname "$DECANT")" && pwd)/$(basename "$DECANT")
 FIXTURES=${DECANT_FIXTURES_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/fixtures}/deploy
-BUILD=$(dirname "$(dirname "$DECANT")")
-NODE_DIR=$BUILD/node
-
-if [ ! -f "$NODE_DIR/node_modules/kubernetes-models/package.json" ]; then
-  npm install --silent --no-audit --no-fund --prefix "$NODE_DIR" kubernetes-models@4 >/dev/null 2>&1 \
-    || { echo "SKIP: cannot install kubernetes-models@4 with npm (offline?)"; exit 77; }
-fi
-export NODE_PATH=$NODE_DIR/node_modules
+k8s_validate_setup "$DECANT" || exit $?
 
 WORK=$(mktemp -d /tmp/decant-e2e-generate.XXXXXX)
 trap 'if [ "$ok" != 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi' EXIT
@@ -27,17 +20,7 @@ ok=0
 cd "$WORK"
 
 # validate DIR: all YAML objects of DIR/kubernetes through kubernetes-models' validate().
-validate() {
-  python3 - "$1" <<'PY'
-import glob, json, sys, yaml
-docs = []
-for f in sorted(glob.glob(sys.argv[1] + "/kubernetes/*.yaml")):
-    if not f.endswith("kustomization.yaml"):
-        docs += [d for d in yaml.safe_load_all(open(f)) if d]
-json.dump(docs, open(sys.argv[1] + "/objects.json", "w"))
-PY
-  node "$LIB/validate_k8s.js" "$1/objects.json"
-}
+validate() { k8s_validate "$1"; }
 
 echo "== Tomcat analysis (secrets, volumes, low port, hostAliases)"
 # Sizes are multiples of 512: umoci 0.4 leaves the last tar entry unpadded otherwise.

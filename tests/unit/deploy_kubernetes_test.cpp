@@ -279,3 +279,103 @@ TEST(DeployKubernetes, ContainerArguments)
 
 } // namespace
 } // namespace decant
+
+namespace decant {
+namespace {
+
+// An ASP.NET Core app with its data-protection key ring, as the analyzer writes it.
+Analysis
+mvc_app()
+{
+  Analysis a;
+  a.application_type = "dotnet-aspnetcore";
+  a.application_id = make_application_id("dotnet-aspnetcore", "/srv/mvc");
+  a.process.uid = 1001;
+  a.process.gid = 1001;
+  a.start.command = {"/usr/share/dotnet/dotnet", "/srv/mvc/mvc.dll"};
+  a.ports.push_back({8080, "tcp", "", PortRole::http, true, true, "env ASPNETCORE_HTTP_PORTS"});
+  a.files.push_back({"/srv/mvc", "app", FileRole::app, false, false});
+  a.files.push_back(
+      {"/srv/.aspnet/DataProtection-Keys", "data protection keys", FileRole::config, true, false});
+  return a;
+}
+
+TEST(DeployKubernetes, AKeyRingIsASharedWritableVolumeSeededFromTheSecret)
+{
+  test::TempDir tree;
+  tree.write("srv/.aspnet/DataProtection-Keys/key-1.xml", "<key id=\"1\"/>");
+  tree.write("srv/.aspnet/DataProtection-Keys/key-2.xml", "<key id=\"2\"/>");
+  auto root = HostRoot::open(tree.path()).value();
+  Analysis a = mvc_app();
+  DeployOptions options;
+  options.image = "r.io/mvc:1";
+  options.replicas = 2;
+  options.externalize_secrets = true;
+  ASSERT_TRUE(read_secret_files(a, root, options));
+  EXPECT_EQ(options.secret_directories.count("/srv/.aspnet/DataProtection-Keys"), 1u);
+  EXPECT_EQ(options.secret_files.size(), 2u);
+
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  const auto& pod = find(*m, "Deployment")->object["spec"]["template"]["spec"];
+  // The directory: a writable claim shared by the replicas.
+  std::string claim;
+  for (const auto& v : pod["volumes"]) {
+    if (v.contains("persistentVolumeClaim")) {
+      claim = v["persistentVolumeClaim"]["claimName"].get<std::string>();
+    }
+  }
+  ASSERT_FALSE(claim.empty());
+  const KubernetesObject* pvc = nullptr;
+  for (const auto& o : m->objects) {
+    if (o.object["kind"] == "PersistentVolumeClaim" && o.object["metadata"]["name"] == claim) {
+      pvc = &o;
+    }
+  }
+  ASSERT_TRUE(pvc);
+  EXPECT_EQ(pvc->object["spec"]["accessModes"][0], "ReadWriteMany");
+  int key_mounts = 0;
+  bool dir_writable = false;
+  for (const auto& mount : pod["containers"][0]["volumeMounts"]) {
+    std::string path = mount["mountPath"];
+    if (path == "/srv/.aspnet/DataProtection-Keys") {
+      dir_writable = !mount.contains("readOnly");
+    }
+    if (path.rfind("/srv/.aspnet/DataProtection-Keys/key-", 0) == 0) {
+      ++key_mounts;
+      EXPECT_EQ(mount["readOnly"], true);
+    }
+  }
+  EXPECT_TRUE(dir_writable);
+  EXPECT_EQ(key_mounts, 2);
+  // The Secret's files belong to root: fsGroup makes them readable by the app's group.
+  EXPECT_EQ(pod["securityContext"]["fsGroup"], 1001);
+
+  // One replica: ReadWriteOnce is enough.
+  options.replicas = 1;
+  auto single = generate_kubernetes(a, options);
+  ASSERT_TRUE(single);
+  for (const auto& o : single->objects) {
+    if (o.object["kind"] == "PersistentVolumeClaim") {
+      EXPECT_EQ(o.object["spec"]["accessModes"][0], "ReadWriteOnce");
+    }
+  }
+}
+
+TEST(DeployKubernetes, SecretFilesAloneGetAnFsGroup)
+{
+  Analysis a = mvc_app();
+  a.files.back() = {"/srv/certs/key.pem", "TLS key", FileRole::config, true, false};
+  DeployOptions options;
+  options.image = "r.io/mvc:1";
+  options.externalize_secrets = true;
+  options.secret_files["/srv/certs/key.pem"] = "-----BEGIN PRIVATE KEY-----";
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  const auto& pod = find(*m, "Deployment")->object["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["securityContext"]["fsGroup"], 1001);
+  EXPECT_EQ(pod["volumes"][0]["secret"]["defaultMode"], 0440);
+}
+
+} // namespace
+} // namespace decant

@@ -197,7 +197,115 @@ mounted_secret_file(const FileEntry& file)
   return file.secret && file.externalize.empty();
 }
 
+// The files --externalize-secrets mounts from the one Secret, each by subPath at its path.
+struct SecretFileMounts {
+  json& data;   // the Secret's data: key -> base64
+  json& mounts; // the container's volumeMounts
+  json items;   // the secret volume's items
+  std::set<std::string> keys;
+  uint64_t total = 0;
+
+  void
+  add(const std::string& path, const std::string& content)
+  {
+    std::string key = dns_label(path.substr(1), 200);
+    for (int n = 2; keys.count(key); ++n) {
+      key = fmt::format("{}-{}", dns_label(path.substr(1), 200), n);
+    }
+    keys.insert(key);
+    total += content.size();
+    data[key] = base64_encode(content);
+    items.push_back({{"key", key}, {"path", key}});
+    mounts.push_back(
+        {{"name", "secret-files"}, {"mountPath", path}, {"subPath", key}, {"readOnly", true}});
+  }
+};
+
+// A directory marked secret is one the application keeps secrets in and adds to (ASP.NET Core's
+// data-protection key ring: new keys every 90 days, read by every replica): a Secret mount
+// would be read-only and per pod. It becomes a PersistentVolumeClaim (ReadWriteMany when there
+// are several replicas, so they share it), and the files it held on the source are mounted
+// into it read-only from the Secret, so the keys issued before the migration stay valid.
+json
+secret_directory_volume(const FileEntry& file,
+                        const std::string& name,
+                        const DeployOptions& options,
+                        json& volumes,
+                        json& mounts,
+                        SecretFileMounts& secret_mounts)
+{
+  std::string vname = dns_label("secret-dir-" + std::to_string(volumes.size() + 1), 63);
+  std::string claim = dns_label(name + "-" + vname, 63);
+  mounts.push_back({{"name", vname}, {"mountPath", file.path}});
+  volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+  for (auto it = options.secret_files.lower_bound(file.path + "/");
+       it != options.secret_files.end()
+       && it->first.compare(0, file.path.size() + 1, file.path + "/") == 0;
+       ++it) {
+    secret_mounts.add(it->first, it->second);
+  }
+  json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
+  json metadata = {{"name", claim}};
+  if (!options.namespace_name.empty()) {
+    metadata["namespace"] = options.namespace_name;
+  }
+  metadata["labels"] = labels;
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "PersistentVolumeClaim"},
+      {"metadata", metadata},
+      {"spec",
+       {{"accessModes", json::array({options.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"})},
+        {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}};
+}
+
 } // namespace
+
+Status
+read_secret_files(const Analysis& analysis, const HostRoot& root, DeployOptions& options)
+{
+  for (const auto& file : analysis.files) {
+    if (!mounted_secret_file(file)) {
+      continue;
+    }
+    if (!root.is_directory(file.path)) {
+      auto content = root.read_file(file.path);
+      if (!content) {
+        return fail(content.error().context("secret file " + file.path));
+      }
+      options.secret_files[file.path] = std::move(*content);
+      continue;
+    }
+    options.secret_directories.insert(file.path);
+    // The regular files below it, a few levels deep (a key ring is flat).
+    std::vector<std::pair<std::string, int>> todo = {{file.path, 0}};
+    while (!todo.empty()) {
+      auto [dir, depth] = todo.back();
+      todo.pop_back();
+      auto names = root.list_directory(dir);
+      if (!names) {
+        return fail(names.error().context("secret directory " + file.path));
+      }
+      for (const auto& entry : *names) {
+        std::string path = dir + "/" + entry;
+        auto st = root.lstat(path);
+        if (!st) {
+          continue;
+        }
+        if (S_ISDIR(st->st_mode) && depth < 4) {
+          todo.emplace_back(path, depth + 1);
+        } else if (S_ISREG(st->st_mode)) {
+          auto content = root.read_file(path);
+          if (!content) {
+            return fail(content.error().context("secret directory " + file.path));
+          }
+          options.secret_files[path] = std::move(*content);
+        }
+      }
+    }
+  }
+  return {};
+}
 
 std::string
 to_yaml(const json& object)
@@ -547,10 +655,6 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
       }
     }
   }
-  if (fs_group) {
-    pod_security["fsGroup"] = *fs_group;
-    pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
-  }
   bool has_secret_files = std::any_of(
       a.files.begin(), a.files.end(), [](const FileEntry& f) { return mounted_secret_file(f); });
   const std::string files_secret_name = name + "-files";
@@ -560,12 +664,16 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
          "--externalize-secrets and generate with --externalize-secrets");
   } else if (has_secret_files) {
     // One Secret holds the files; each is mounted read-only at its own path with subPath, so
-    // the rest of its directory (from the image) stays visible.
-    json items = json::array();
-    uint64_t total = 0;
-    std::set<std::string> keys;
+    // the rest of its directory (from the image, or a volume) stays visible.
+    SecretFileMounts secret_mounts{files_secret_data, mounts, {}, {}, 0};
     for (const auto& file : a.files) {
       if (!mounted_secret_file(file)) {
+        continue;
+      }
+      if (options.secret_directories.count(file.path)) {
+        json claim = secret_directory_volume(file, name, options, volumes, mounts, secret_mounts);
+        claims.push_back(claim);
+        fs_group = fs_group.value_or(gid);
         continue;
       }
       auto content = options.secret_files.find(file.path);
@@ -574,30 +682,30 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                           fmt::format("the content of secret file {} was not given", file.path),
                           "run generate on the source host (or with --root at its file system)"));
       }
-      std::string key = dns_label(file.path.substr(1), 200);
-      for (int n = 2; keys.count(key); ++n) {
-        key = fmt::format("{}-{}", dns_label(file.path.substr(1), 200), n);
-      }
-      keys.insert(key);
-      total += content->second.size();
-      files_secret_data[key] = base64_encode(content->second);
-      items.push_back({{"key", key}, {"path", key}});
-      mounts.push_back({{"name", "secret-files"},
-                        {"mountPath", file.path},
-                        {"subPath", key},
-                        {"readOnly", true}});
+      secret_mounts.add(file.path, content->second);
     }
     // etcd refuses objects above 1 MiB.
-    if (total > 1000 * 1024) {
+    if (secret_mounts.total > 1000 * 1024) {
       return fail(Error(ErrorCode::unsupported,
                         fmt::format("the files marked secret hold {} bytes; a Kubernetes Secret "
                                     "holds at most 1 MiB",
-                                    total),
+                                    secret_mounts.total),
                         "unmark large files in analysis.json (\"secret\": false)"));
     }
-    volumes.push_back(
-        {{"name", "secret-files"},
-         {"secret", {{"secretName", files_secret_name}, {"items", items}, {"defaultMode", 0440}}}});
+    volumes.push_back({{"name", "secret-files"},
+                       {"secret",
+                        {{"secretName", files_secret_name},
+                         {"items", secret_mounts.items},
+                         {"defaultMode", 0440}}}});
+    // A Secret's files belong to root: fsGroup gives them (mode 0440) to the application's
+    // group, so a non-root application can read them.
+    if (uid != 0) {
+      fs_group = fs_group.value_or(gid);
+    }
+  }
+  if (fs_group) {
+    pod_security["fsGroup"] = *fs_group;
+    pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
   }
 
   // Resources.

@@ -7,12 +7,14 @@
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
+#include <decant/proc/host_root.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,16 @@ struct DeployOptions {
   // will not know those names.
   std::string etc_hosts;
   std::map<std::string, std::string> secret_files;
+  // Directories among the files marked secret (a data-protection key ring): with
+  // externalize_secrets each becomes a writable PersistentVolumeClaim shared by the replicas,
+  // seeded with the files it held (in secret_files, by path) mounted from the Secret.
+  std::set<std::string> secret_directories;
 };
+
+// What --externalize-secrets mounts, read through `root` (the source host): the content of each
+// file marked secret (archives packed with references excepted), and for a directory marked
+// secret the regular files below it, the directory noted in secret_directories.
+Status read_secret_files(const Analysis& analysis, const HostRoot& root, DeployOptions& options);
 
 struct KubernetesObject {
   std::string file;              // "deployment.yaml"
