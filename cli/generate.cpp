@@ -255,7 +255,8 @@ add_generate_command(CLI::App& app, Context& ctx)
 Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
   deployment.yaml  the start command as command/args (secrets as $(NAME) from the Secret),
                    workingDir, runAsUser/runAsGroup/supplementalGroups of the source process,
-                   fsGroup when there are volumes or files mounted from a Secret, NET_BIND_SERVICE for ports below 1024,
+                   fsGroup when there are volumes or files mounted from a Secret,
+                   NET_BIND_SERVICE for ports below 1024,
                    memory/CPU from the measured peak RSS, heap maximum and CPUs (a warning when
                    the heap would not fit the limit), startup/readiness probes on the main port
                    (HTTP when a path is known to answer, else TCP) and a TCP liveness probe,
