@@ -253,7 +253,8 @@ add_generate_command(CLI::App& app, Context& ctx)
                 "Secret (contents read from the source host, see --root)");
   cmd->footer(R"(
 Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
-  deployment.yaml  the start command as command/args (secrets as $(NAME) from the Secret),
+  deployment.yaml  the start command as args (secrets as $(NAME) from the Secret; the image's
+                   Entrypoint, decant-init forwarding the log files, stays),
                    workingDir, runAsUser/runAsGroup/supplementalGroups of the source process,
                    fsGroup when there are volumes or files mounted from a Secret,
                    NET_BIND_SERVICE for ports below 1024,
@@ -273,7 +274,7 @@ Run on the source host (or with --root at its file system), supplementary group 
 turned into gids from its /etc/group and /etc/hosts entries of the hosts the application depends
 on become hostAliases.
 With --oci DIR, OUT/docker/ holds a Dockerfile (FROM scratch, one ADD per layer, ENV, WORKDIR,
-USER, EXPOSE, ENTRYPOINT) and the layers, for docker build or buildah bud.
+USER, EXPOSE, ENTRYPOINT and CMD as in the image) and the layers, for docker build or buildah bud.
 
 Examples:
   decant generate ./tomcat/analysis.json --image registry.example.com/shop/tomcat:1.0 -o ./deploy

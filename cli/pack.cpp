@@ -34,6 +34,7 @@ struct PackOptions {
   bool externalize_secrets = false;
   bool strict_tags = false;
   bool allow_unreadable = false; // machine analyses
+  std::string logs = "stdout";
 };
 
 std::string
@@ -166,6 +167,7 @@ run_pack(const Context& ctx, const PackOptions& options)
 
   ExpandOptions expand;
   expand.externalize_secrets = options.externalize_secrets;
+  expand.logs = options.logs == "files" ? LogRouting::files : LogRouting::stdout;
   Result<FileSet> set;
   if (is_machine_analysis(*analysis)) {
     // Machine mode: the whole root walked as the analysis says, plus the init and entry script
@@ -336,6 +338,12 @@ add_pack_command(CLI::App& app, Context& ctx)
                 "Leave files marked secret out of the image (archives listing \"externalize\", "
                 "such as a WAR with a password in META-INF/context.xml, go in with references "
                 "instead of the values)");
+  cmd->add_option("--logs",
+                  options->logs,
+                  "stdout: the image's init also forwards the log volumes' files to the "
+                  "container's output (kubectl logs); files: they stay in their volumes only")
+      ->check(CLI::IsMember({"stdout", "files"}))
+      ->capture_default_str();
   cmd->add_flag("--allow-unreadable",
                 options->allow_unreadable,
                 "Machine analyses: pack without files that cannot be read instead of failing");
@@ -350,7 +358,11 @@ DT_NEEDED through RPATH/RUNPATH/$ORIGIN, ld.so.conf), libraries the runtime load
 (runtime.lazyLibraries), and the system files a process needs: passwd/group entries of its
 user, nsswitch.conf, hosts, CA certificates, /tmp (1777), time zone (TZ) and locale.
 "volumes" become empty directories. Layers are split by role: system, runtime, server, app,
-config. Secret environment values never enter the image; files marked secret do unless
+config. With log volumes (Tomcat's logs, JBoss's log directory), the image's Entrypoint is
+decant-init, which runs the start command (the image's Cmd) and forwards every file of those
+volumes, line by line as "[file] line", to the container's output, following rotation like
+tail -F; the application's logging configuration is untouched (--logs files: no forwarding).
+Secret environment values never enter the image; files marked secret do unless
 --externalize-secrets. Compression runs on all cores (parallel deflate blocks; zstd workers).
 
 A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Tomcat

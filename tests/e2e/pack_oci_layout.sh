@@ -60,7 +60,9 @@ umoci unpack --image "$W/img:$REF" "$W/bundle" > /dev/null
 [ -f "$W/bundle/rootfs/usr/share/tomcat10/bin/bootstrap.jar" ] || fail "bootstrap.jar missing after umoci unpack"
 [ "$(stat -c %a "$W/bundle/rootfs/tmp")" = 1777 ] || fail "/tmp is not 1777"
 [ -L "$W/bundle/rootfs/var/lib/tomcat10/conf" ] || fail "conf symlink not kept"
-jq -e '.process.args[0] | endswith("/bin/java")' "$W/bundle/config.json" >/dev/null || fail "bundle args"
+# decant-init (forwarding the log volume to the output) runs the JVM: Entrypoint + Cmd.
+jq -e '.process.args[0] == "/.decant/init" and (.process.args | index("--") as $i | .[$i + 1] | endswith("/bin/java"))' "$W/bundle/config.json" >/dev/null || fail "bundle args: $(jq -c .process.args "$W/bundle/config.json")"
+[ -x "$W/bundle/rootfs/.decant/init" ] || fail "/.decant/init is not in the image"
 
 echo "== --rootfs: the JVM of the image starts as the tomcat user in fresh namespaces (scripts/run-rootfs)"
 "$DECANT" pack "$W/analysis.json" --rootfs "$W/rootfs" 2> "$W/rootfs.err" || { cat "$W/rootfs.err"; fail "pack --rootfs"; }

@@ -8,6 +8,8 @@
 # memory cgroup limited to what `decant generate` derives (as a pod would be), must report the
 # same MaxHeapSize as the source JVM (jcmd VM.flags), where without the added -Xmx it would take
 # a quarter of the limit.
+# Logs: the image's init forwards Tomcat's log files to the container's output (what kubectl
+# logs shows): an access-log line of a request made to the image must appear there.
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=900 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
@@ -73,6 +75,19 @@ for url in "${urls[@]}"; do
   [ "$src_status" = 200 ] || fail "$url: the source answers $src_status (expected 200)"
   cmp -s "$W/src.body" "$W/img.body" || { diff <(head -c 2000 "$W/src.body") <(head -c 2000 "$W/img.body") | head -20; fail "$url: bodies differ"; }
 done
+echo "== logs in the container's output"
+manifest="$W/img/blobs/sha256/$(jq -r '.manifests[0].digest' "$W/img/index.json" | cut -d: -f2)"
+config="$W/img/blobs/sha256/$(jq -r '.config.digest' "$manifest" | cut -d: -f2)"
+jq -e '.config.Entrypoint[0] == "/.decant/init" and (.config.Entrypoint | index("--follow")) and .config.Entrypoint[-1] == "--"' "$config" > /dev/null || fail "the image's Entrypoint is not decant-init following the logs: $(jq -c .config.Entrypoint "$config")"
+# AccessLogValve buffers its lines and writes them from Tomcat's background thread (10 s).
+for i in $(seq 60); do
+  grep -q '^\[localhost_access_log\.[0-9-]*\.txt\] .*"GET /examples/index.html HTTP/1.1" 200' "$W/image.log" && break
+  [ "$i" = 60 ] && { tail -20 "$W/image.log"; fail "no access-log line of GET /examples/index.html in the image's output within 60 s"; }
+  sleep 1
+done
+echo "  ok: $(grep -m1 '^\[localhost_access_log.*GET /examples/index.html' "$W/image.log")"
+grep -q '^\[catalina\.[0-9-]*\.log\] .*Server startup in' "$W/image.log" && echo "  ok: $(grep -m1 '^\[catalina\..*Server startup in' "$W/image.log")"
+
 echo "== the heap the source had"
 jh="$(jq -r '.runtime.javaHome' "$W/analysis.json")"
 src_heap="$(setpriv --reuid tomcat --regid tomcat --init-groups jcmd "$SOURCE_PID" VM.flags -all 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')"

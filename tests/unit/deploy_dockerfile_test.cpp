@@ -56,8 +56,21 @@ TEST(DeployDockerfile, PlainCommandIsExecForm)
   a->start.command = {"/opt/app/run", "--port", "8080"};
   auto ctx = plan_docker_context(image_with({}), *a);
   ASSERT_TRUE(ctx);
-  EXPECT_NE(ctx->dockerfile.find("ENTRYPOINT [\"/opt/app/run\",\"--port\",\"8080\"]\n"),
-            std::string::npos);
+  // An application's start command is the image's Cmd.
+  EXPECT_NE(ctx->dockerfile.find("CMD [\"/opt/app/run\",\"--port\",\"8080\"]\n"), std::string::npos)
+      << ctx->dockerfile;
+  EXPECT_EQ(ctx->dockerfile.find("ENTRYPOINT"), std::string::npos);
+  // Behind the image's own Entrypoint: decant-init forwarding the log files.
+  LayoutImage routed = image_with({});
+  routed.config_bytes =
+      R"({"config":{"Entrypoint":["/.decant/init","--follow","/opt/app/logs","--"]}})";
+  auto with_init = plan_docker_context(routed, *a);
+  ASSERT_TRUE(with_init);
+  EXPECT_NE(with_init->dockerfile.find(
+                "ENTRYPOINT [\"/.decant/init\",\"--follow\",\"/opt/app/logs\",\"--\"]\nCMD "
+                "[\"/opt/app/run\",\"--port\",\"8080\"]\n"),
+            std::string::npos)
+      << with_init->dockerfile;
 }
 
 TEST(DeployDockerfile, UnknownLayerTypeIsRefused)

@@ -62,10 +62,13 @@ TEST(DeployKubernetes, DeploymentFollowsTheAnalysis)
   EXPECT_EQ(d["spec"]["replicas"].as<int>(), 3);
   YAML::Node pod = d["spec"]["template"]["spec"];
   YAML::Node c = pod["containers"][0];
-  EXPECT_EQ(c["command"][0].as<std::string>(), a.start.command[0]);
-  EXPECT_EQ(c["args"].size(), a.start.command.size() - 1);
-  EXPECT_EQ(c["args"][1].as<std::string>(), "-Ddb.password=$(ARG_db.password)");
-  EXPECT_EQ(c["args"][4].as<std::string>(), "-Dmsg=$$(literal)");
+  // The image's Cmd is the start command, behind its own Entrypoint (decant-init when it
+  // forwards logs): `args` replace the Cmd and keep that Entrypoint.
+  EXPECT_FALSE(c["command"]);
+  EXPECT_EQ(c["args"].size(), a.start.command.size());
+  EXPECT_EQ(c["args"][0].as<std::string>(), a.start.command[0]);
+  EXPECT_EQ(c["args"][2].as<std::string>(), "-Ddb.password=$(ARG_db.password)");
+  EXPECT_EQ(c["args"][5].as<std::string>(), "-Dmsg=$$(literal)");
   EXPECT_EQ(c["workingDir"].as<std::string>(), "/var/lib/tomcat10");
   EXPECT_EQ(pod["securityContext"]["runAsUser"].as<int>(), 997);
   EXPECT_EQ(pod["securityContext"]["fsGroup"].as<int>(), 997);

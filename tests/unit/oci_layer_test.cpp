@@ -9,12 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -162,7 +161,8 @@ TEST_F(LayerTest, ConfigCarriesNoSecretValue)
   std::string text = config.dump();
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
   EXPECT_EQ(config["config"]["Labels"]["io.decant.secret-env"], "DB_PASSWORD");
-  EXPECT_EQ(config["config"]["Entrypoint"][0], "/opt/app/bin/run");
+  EXPECT_EQ(config["config"]["Cmd"][0], "/opt/app/bin/run");
+  EXPECT_FALSE(config["config"].contains("Entrypoint")); // no log volume, no init
   EXPECT_EQ(config["config"]["WorkingDir"], "/opt/app");
   EXPECT_TRUE(config["config"]["ExposedPorts"].contains("8080/tcp"));
   EXPECT_EQ(config["config"]["Labels"]["io.decant.application-id"], "test-1");

@@ -225,3 +225,50 @@ TEST(IsExcluded, GlobsMatchPathsOrNames)
 
 } // namespace
 } // namespace decant
+
+namespace decant {
+namespace {
+
+TEST_F(FileSetTest, LogVolumesAreForwardedByTheInitUnlessLogsStayInFiles)
+{
+  std::string init = tree.write("build/decant-init",
+                                "\x7f"
+                                "ELF fake init");
+  ExpandOptions options;
+  options.init_binary = init;
+  auto routed = expand(options);
+  ASSERT_TRUE(routed) << routed.error().message;
+  EXPECT_EQ(routed->entrypoint,
+            (std::vector<std::string>{"/.decant/init", "--follow", "/opt/app/logs", "--"}));
+  ASSERT_TRUE(routed->entries.count("/.decant/init"));
+  const auto& entry = routed->entries.at("/.decant/init");
+  EXPECT_TRUE(entry.generated);
+  EXPECT_EQ(entry.mode, 0755u);
+  EXPECT_EQ(entry.content,
+            "\x7f"
+            "ELF fake init");
+  EXPECT_NE(entry.reason.find("/opt/app/logs"), std::string::npos);
+
+  options.logs = LogRouting::files;
+  auto files = expand(options);
+  ASSERT_TRUE(files);
+  EXPECT_TRUE(files->entrypoint.empty());
+  EXPECT_FALSE(files->entries.count("/.decant/init"));
+
+  // No log volume: nothing to forward, no init.
+  options.logs = LogRouting::stdout;
+  analysis.volumes.clear();
+  auto none = expand(options);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->entrypoint.empty());
+
+  // An init that cannot be read fails, saying how to pack without it.
+  analysis.volumes.push_back({"/opt/app/logs", VolumeRole::log, 1234, 4, 02750, "logs"});
+  options.init_binary = tree.path() + "/missing-init";
+  auto missing = expand(options);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().hint.find("--logs files"), std::string::npos);
+}
+
+} // namespace
+} // namespace decant

@@ -1,5 +1,6 @@
 #include <decant/deploy/dockerfile.hpp>
 #include <decant/deploy/kubernetes.hpp>
+#include <decant/machine/machine.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
@@ -106,6 +107,31 @@ shell_quote(const std::string& word)
   return out + "'";
 }
 
+namespace {
+
+// The Entrypoint of the image's config ([] when it has none or the config cannot be read).
+std::vector<std::string>
+image_entrypoint(const LayoutImage& image)
+{
+  std::vector<std::string> out;
+  auto config = nlohmann::json::parse(image.config_bytes, nullptr, false);
+  if (config.is_discarded() || !config.contains("config") || !config["config"].is_object()) {
+    return out;
+  }
+  const auto& entrypoint = config["config"].value("Entrypoint", nlohmann::json::array());
+  if (!entrypoint.is_array()) {
+    return out;
+  }
+  for (const auto& part : entrypoint) {
+    if (part.is_string()) {
+      out.push_back(part.get<std::string>());
+    }
+  }
+  return out;
+}
+
+} // namespace
+
 Result<DockerContext>
 plan_docker_context(const LayoutImage& image, const Analysis& a)
 {
@@ -202,14 +228,24 @@ plan_docker_context(const LayoutImage& image, const Analysis& a)
     }
     shell_words.push_back(word);
   }
+  // As in the image: a machine image's start command is its ENTRYPOINT; an application's is
+  // its CMD, behind the image's own ENTRYPOINT when it has one (decant-init forwarding logs).
+  std::string instruction = "ENTRYPOINT";
+  if (!is_machine_analysis(a)) {
+    instruction = "CMD";
+    auto entrypoint = image_entrypoint(image);
+    if (!entrypoint.empty()) {
+      file += fmt::format("ENTRYPOINT {}\n", exec_form(entrypoint));
+    }
+  }
   if (secrets.empty()) {
-    file += fmt::format("ENTRYPOINT {}\n", exec_form(*argv));
+    file += fmt::format("{} {}\n", instruction, exec_form(*argv));
   } else {
     file +=
         fmt::format("# The command takes secrets from the environment ({}): docker run -e ...\n",
                     join(secrets, ", "));
-    file += fmt::format("ENTRYPOINT {}\n",
-                        exec_form({"/bin/sh", "-c", "exec " + join(shell_words, " ")}));
+    file += fmt::format(
+        "{} {}\n", instruction, exec_form({"/bin/sh", "-c", "exec " + join(shell_words, " ")}));
   }
   ctx.dockerfile = file;
   return ctx;

@@ -189,6 +189,23 @@ numeric_groups(const std::vector<std::string>& groups,
   return out;
 }
 
+// The container's command and args. An application image's Cmd is start.command, behind its
+// Entrypoint when decant-init forwards the log files (pack --logs stdout): the Deployment gives
+// `args` only, which replace the Cmd and keep whatever Entrypoint the image has. A machine
+// image is started by the command it names.
+void
+split_container_argv(const Analysis& a,
+                     const std::vector<std::string>& argv,
+                     std::vector<std::string>& secrets,
+                     json& command,
+                     json& args)
+{
+  bool machine = a.application_type == "machine" && !machine_command(a).empty();
+  for (size_t i = 0; i < argv.size(); ++i) {
+    (machine && i == 0 ? command : args).push_back(container_argument(argv[i], secrets));
+  }
+}
+
 // A file marked secret that --externalize-secrets leaves out of the image, so the pod mounts it
 // from a Secret; an archive listing externalize edits is in the image with its values replaced.
 bool
@@ -534,9 +551,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   std::vector<std::string> argv_secrets;
   json command = json::array();
   json args = json::array();
-  for (size_t i = 0; i < argv.size(); ++i) {
-    (i == 0 ? command : args).push_back(container_argument(argv[i], argv_secrets));
-  }
+  split_container_argv(a, argv, argv_secrets, command, args);
 
   // Environment: plain values through the ConfigMap, secrets through secretKeyRef.
   json config_data = json::object();
@@ -748,8 +763,10 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
 
   // The container.
   json container = {{"name", dns_label(a.application_type.empty() ? "app" : a.application_type)},
-                    {"image", options.image},
-                    {"command", command}};
+                    {"image", options.image}};
+  if (!command.empty()) {
+    container["command"] = command;
+  }
   if (!args.empty()) {
     container["args"] = args;
   }

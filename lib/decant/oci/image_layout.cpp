@@ -1,3 +1,4 @@
+#include <decant/machine/machine.hpp>
 #include <decant/oci/blob.hpp>
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/layer_writer.hpp>
@@ -127,7 +128,17 @@ image_config(const Analysis& analysis,
   json config = json::object();
   config["User"] = user_spec(analysis);
   config["Env"] = env;
-  config["Entrypoint"] = analysis.start.command;
+  // An application image runs start.command as its Cmd, behind the Entrypoint decant-init when
+  // it forwards the log files (FileSet::entrypoint): a Deployment's `args` then replace the Cmd
+  // and keep the init. A machine image's start command is its init already.
+  if (is_machine_analysis(analysis)) {
+    config["Entrypoint"] = analysis.start.command;
+  } else {
+    if (!set.entrypoint.empty()) {
+      config["Entrypoint"] = set.entrypoint;
+    }
+    config["Cmd"] = analysis.start.command;
+  }
   if (!analysis.start.working_dir.empty()) {
     config["WorkingDir"] = analysis.start.working_dir;
   }

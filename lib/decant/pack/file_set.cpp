@@ -1,8 +1,11 @@
+#include <decant/machine/machine.hpp>
+#include <decant/machine/services.hpp>
 #include <decant/pack/archive_secrets.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/pack/library_rules.hpp>
 #include <decant/pack/library_search.hpp>
 #include <decant/pack/system_files.hpp>
+#include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
 #include <elf.h>
@@ -95,6 +98,7 @@ private:
 
   Status add_files();
   Status externalize_archives();
+  Status route_logs();
   void add_volumes();
   Status add_start_command();
   Status add_libraries();
@@ -432,6 +436,68 @@ Expander::externalize_archives()
     entry.capability.clear();
     entry.reason += fmt::format(" (secrets replaced by references: {})", file.externalize.size());
   }
+  return {};
+}
+
+// --logs stdout (the default): the log volumes' files also reach the container's output,
+// through decant-init in front of the start command (init/decant_init.cpp, --follow).
+Status
+Expander::route_logs()
+{
+  if (m_options.logs != LogRouting::stdout || is_machine_analysis(m_analysis)) {
+    return {};
+  }
+  std::vector<std::string> dirs;
+  for (const auto& volume : m_analysis.volumes) {
+    if (volume.role == VolumeRole::log) {
+      dirs.push_back(HostRoot::normalize(volume.path));
+    }
+  }
+  if (dirs.empty()) {
+    return {};
+  }
+  std::string binary = m_options.init_binary;
+  if (binary.empty()) {
+    auto found = find_init_binary();
+    if (!found) {
+      Error error = found.error();
+      error.hint += "; or pack with --logs files (the logs then stay in their volume only)";
+      return fail(error);
+    }
+    binary = *found;
+  }
+  auto content = decant::read_file(binary);
+  if (!content || content->empty()) {
+    return fail(Error(ErrorCode::not_found,
+                      fmt::format("cannot read decant-init at {}", binary),
+                      "build the decant-init target, or set DECANT_INIT; or pack with --logs "
+                      "files"));
+  }
+  // Generated, like machine mode's: /.decant is decant's own, never the host's.
+  PackEntry dir;
+  dir.path = "/.decant";
+  dir.type = EntryType::directory;
+  dir.role = FileRole::config;
+  dir.mode = 0755;
+  dir.reason = "decant's own files in the image";
+  m_set.entries[dir.path] = dir;
+  PackEntry init;
+  init.path = k_machine_init_path;
+  init.type = EntryType::regular;
+  init.role = FileRole::config;
+  init.mode = 0755;
+  init.generated = true;
+  init.size = content->size();
+  init.content = std::move(*content);
+  init.reason = "decant-init: runs the start command and forwards the files of the log volumes ("
+                + join(dirs, ", ") + ") to the container's output";
+  m_set.entries[init.path] = std::move(init);
+  m_set.entrypoint = {k_machine_init_path};
+  for (const auto& path : dirs) {
+    m_set.entrypoint.push_back("--follow");
+    m_set.entrypoint.push_back(path);
+  }
+  m_set.entrypoint.push_back("--");
   return {};
 }
 
@@ -817,6 +883,9 @@ Expander::run()
   }
   add_volumes();
   if (auto status = externalize_archives(); !status) {
+    return fail(status.error());
+  }
+  if (auto status = route_logs(); !status) {
     return fail(status.error());
   }
   // The most specific files[] entry decides a path's layer: /opt/app (app) walked first must

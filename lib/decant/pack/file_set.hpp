@@ -63,10 +63,19 @@ struct FileSet {
   std::vector<std::string> secret_files;
   // Environment the image needs beyond the analysis' own (TZ, LANG when replaced).
   std::map<std::string, std::string> extra_env;
+  // What the image runs in front of start.command (its config's Entrypoint, start.command
+  // being its Cmd): decant-init following the log volumes; empty for none.
+  std::vector<std::string> entrypoint;
 
   // Regular files and symlinks (what --list prints), sorted.
   std::vector<std::string> listed_paths() const;
   uint64_t total_bytes() const;
+};
+
+// Where the application's log files end up in a container (`pack --logs`).
+enum class LogRouting {
+  stdout, // also forwarded to the container's output by the image's init (the default)
+  files,  // only in the log volumes, as on the source
 };
 
 struct ExpandOptions {
@@ -74,6 +83,12 @@ struct ExpandOptions {
   // replaced (pack/archive_secrets.hpp).
   bool externalize_secrets = false;
   bool system_files = true; // passwd/group, nsswitch, hosts, CA certs, tz, locale, /tmp
+  // stdout: when the analysis has log volumes, the image runs its start command under
+  // decant-init (/.decant/init, read from `init_binary`, else find_init_binary()), which
+  // forwards every file of those volumes, line by line with the file's name, to the
+  // container's output (`kubectl logs`); the application's configuration stays as it is.
+  LogRouting logs = LogRouting::stdout;
+  std::string init_binary;
 };
 
 // Builds the file set from an analysis against the host it came from. Errors name the
