@@ -488,6 +488,18 @@ add_jvm_argument_files(Analysis& analysis,
   if (!command.jar.empty()) {
     add(command.jar, "the JVM's -jar");
   }
+  // The class path (a distribution's start script names jars outside the server's tree:
+  // /usr/share/java/commons-daemon.jar of the tomcat RPM); "dir/*" is every jar of dir.
+  for (const auto& entry : command.classpath) {
+    std::string named = ends_with(entry, "/*") ? entry.substr(0, entry.size() - 2) : entry;
+    if (named.empty() || named == "*") {
+      continue;
+    }
+    std::string path = HostRoot::normalize(process.host_path(named));
+    if (!analysis.covers(path) && root.exists(path)) {
+      analysis.add_file({path, "on the JVM's -classpath", FileRole::server});
+    }
+  }
 }
 
 uint64_t

@@ -33,33 +33,21 @@ dir_name(std::string_view path)
   return slash == 0 ? "/" : std::string(path.substr(0, slash));
 }
 
-bool
-is_below_or_same(std::string_view path, std::string_view dir)
-{
-  if (dir == "/") {
-    return true;
-  }
-  return path == dir
-         || (path.size() > dir.size() && starts_with(path, dir) && path[dir.size()] == '/');
-}
-
 // Whether a file entry already covers `path` (itself or a directory above it).
 bool
 covered(const Analysis& a, const std::string& path)
 {
-  return std::any_of(a.files.begin(), a.files.end(), [&](const FileEntry& f) {
-    return is_below_or_same(path, f.path);
-  });
+  return a.covers(path);
 }
 
 bool
 in_volume(const Analysis& a, const HostRoot& root, const std::string& path)
 {
   for (const auto& v : a.volumes) {
-    if (is_below_or_same(path, v.path)) {
+    if (path_within(path, v.path)) {
       return true;
     }
-    if (auto resolved = root.resolve(v.path); resolved && is_below_or_same(path, *resolved)) {
+    if (auto resolved = root.resolve(v.path); resolved && path_within(path, *resolved)) {
       return true;
     }
   }
@@ -302,6 +290,34 @@ public:
                            m_config.file));
       add(p);
     }
+  }
+
+  // How a distribution package starts this Tomcat, for the analysis' reader: the tomcat RPM
+  // (Fedora, RHEL, CentOS, Rocky, Alma, Alibaba Cloud Linux) runs /usr/libexec/tomcat/server
+  // from tomcat.service with the variables of /etc/tomcat/tomcat.conf and /etc/sysconfig/tomcat;
+  // the image runs the JVM itself, with that environment.
+  void
+  packaging()
+  {
+    std::string launcher = "/usr/libexec/tomcat/server";
+    if (!m_process.env("TOMCAT_CFG_LOADED") || !m_root.is_regular_file(launcher)) {
+      return;
+    }
+    nlohmann::json files = nlohmann::json::array();
+    for (const char* file : {"/etc/tomcat/tomcat.conf", "/etc/sysconfig/tomcat"}) {
+      if (m_root.is_regular_file(file)) {
+        files.push_back(file);
+      }
+    }
+    m_a.runtime.details["packaging"] = {
+        {"kind", "rpm"},
+        {"launcher", launcher},
+        {"environmentFiles", files},
+        {"why",
+         "started by the tomcat RPM's launcher (tomcat.service runs it with the variables of its "
+         "environment files, which the process's environment holds); the image starts the JVM "
+         "with the same command line and environment, so neither the launcher nor the unit is "
+         "needed"}};
   }
 
   void
@@ -836,7 +852,7 @@ public:
           || starts_with(file, "/tmp/") || !m_root.is_regular_file(file)) {
         continue;
       }
-      bool runtime = !m_layout.java_home.empty() && is_below_or_same(file, m_layout.java_home);
+      bool runtime = !m_layout.java_home.empty() && path_within(file, m_layout.java_home);
       m_a.add_file({file,
                     "mapped by the process (/proc/<pid>/maps)",
                     runtime ? FileRole::runtime : FileRole::system,
@@ -856,6 +872,22 @@ public:
           {path, fmt::format("open by the process (fd {})", open.fd), FileRole::app, false, false});
     }
     java::add_jvm_argument_files(m_a, m_root, m_process, m_layout.jvm);
+    // JAVA_HOME of the environment as a distribution sets it, through alternatives
+    // (/usr/lib/jvm/jre -> /etc/alternatives/jre -> the JDK): the links go in with it, so the
+    // variable names the same runtime in the image.
+    if (auto java_home = m_process.env("JAVA_HOME"); java_home && !m_layout.java_home.empty()) {
+      std::string named = HostRoot::normalize(*java_home);
+      auto resolved = m_root.resolve(named);
+      auto runtime = m_root.resolve(m_layout.java_home);
+      if (named != m_layout.java_home && resolved && runtime && *resolved == *runtime
+          && !covered(m_a, named)) {
+        m_a.add_file({named,
+                      "JAVA_HOME of the environment: a link to the Java runtime " + *runtime,
+                      FileRole::runtime,
+                      false,
+                      false});
+      }
+    }
     // Environment values that name existing files (CATALINA_PID's directory is not one of them:
     // only regular files are taken, directories are too often the system's own).
     for (const auto& var : m_a.env) {
@@ -1318,6 +1350,7 @@ analyze_tomcat(const ProcessInfo& process,
   Builder builder(process, root, layout, sources, *config, a);
   std::vector<ContextFile> descriptors;
   builder.runtime();
+  builder.packaging();
   builder.ports();
   builder.volumes();
   builder.java_files();

@@ -10,6 +10,7 @@
 
 #include <decant/analyzer/analyzer.hpp>
 #include <decant/analyzer/inventory.hpp>
+#include <decant/pack/file_set.hpp>
 #include <decant/proc/process.hpp>
 #include <decant/util/fs.hpp>
 
@@ -44,6 +45,7 @@ const Scenario k_scenarios[] = {
     {"tomcat-war-context", 5101},
     {"tomcat-heap-hsperfdata", 5201},
     {"tomcat-jsvc", 5302},
+    {"tomcat-rhel9", 5401},
 };
 
 Result<Analysis>
@@ -546,6 +548,55 @@ TEST(TomcatAnalyzer, AProcessInAChrootOrContainerIsRefusedAndNotListed)
     pids.push_back(entry.pid);
   }
   EXPECT_EQ(pids, std::vector<int>{4401});
+}
+
+TEST(TomcatAnalyzer, TheTomcatRpmOnTheRhelFamily)
+{
+  std::string host = test::fixture("hosts/tomcat-rhel9");
+  auto a = analyze_at(host, 5401);
+  ASSERT_TRUE(a) << a.error().message;
+  const std::string jdk = "/usr/lib/jvm/java-17-openjdk-17.0.9.0.9-2.el9.x86_64";
+  EXPECT_EQ(a->source.os.id, "rocky");
+  EXPECT_EQ(a->runtime.version, "9.0.62");
+  EXPECT_EQ(a->runtime.details["catalinaHome"], "/usr/share/tomcat");
+  EXPECT_EQ(a->runtime.details["javaHome"], jdk);
+  EXPECT_EQ(a->start.command.front(), jdk + "/bin/java"); // not the alternatives link
+  EXPECT_EQ(a->runtime.details["packaging"]["launcher"], "/usr/libexec/tomcat/server");
+  // The links of the RPM's CATALINA_HOME, with their targets.
+  for (const char* path : {"/usr/share/tomcat/conf",
+                           "/etc/tomcat",
+                           "/usr/share/tomcat/lib",
+                           "/usr/share/java/tomcat",
+                           "/var/lib/tomcat/webapps",
+                           "/usr/share/java/commons-daemon.jar",
+                           "/usr/lib/jvm/jre"}) {
+    EXPECT_NE(file(*a, path), nullptr) << path;
+  }
+  std::map<std::string, std::string> volumes;
+  for (const auto& v : a->volumes) {
+    volumes[v.path] = v.reason;
+  }
+  EXPECT_NE(volumes["/usr/share/tomcat/logs"].find("/var/log/tomcat"), std::string::npos);
+  EXPECT_NE(volumes["/usr/share/tomcat/temp"].find("/var/cache/tomcat/temp"), std::string::npos);
+
+  // The image: the JDK's cacerts through /etc/pki/java into ca-trust, the system bundle, the
+  // crypto policy; no private key of /etc/pki/tls/private.
+  auto root = HostRoot::open(host).value();
+  auto set = expand_file_set(*a, root, ExpandOptions{});
+  ASSERT_TRUE(set) << set.error().message;
+  for (const char* path : {"/etc/pki/java/cacerts",
+                           "/etc/pki/ca-trust/extracted/java/cacerts",
+                           "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+                           "/etc/pki/tls/certs/ca-bundle.crt",
+                           "/etc/ssl/certs",
+                           "/etc/crypto-policies/back-ends/java.config",
+                           "/usr/lib/jvm/jre",
+                           "/etc/alternatives/jre"}) {
+    EXPECT_EQ(set->entries.count(path), 1u) << path;
+  }
+  EXPECT_EQ(set->entries.count(jdk + "/lib/security/cacerts"), 1u);
+  EXPECT_EQ(set->entries.count("/etc/pki/tls/private/localhost.key"), 0u);
+  EXPECT_EQ(set->entries.count("/usr/lib64/libc.so.6"), 1u);
 }
 
 TEST(TomcatAnalyzer, TarballVersionFromReleaseNotesAndShutdownPort)

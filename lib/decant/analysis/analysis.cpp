@@ -514,6 +514,13 @@ Analysis::add_file(FileEntry entry)
   files.push_back(std::move(entry));
 }
 
+bool
+Analysis::covers(const std::string& path) const
+{
+  return std::any_of(
+      files.begin(), files.end(), [&](const FileEntry& f) { return path_within(path, f.path); });
+}
+
 std::string
 Analysis::add_secret(std::string name, std::string source, std::string value)
 {

@@ -194,6 +194,8 @@ struct Analysis {
   void warn(std::string code, std::string message);
   // Adds a file unless the same path is there already (the first reason wins).
   void add_file(FileEntry entry);
+  // Whether a files[] entry is `path` or a directory above it.
+  bool covers(const std::string& path) const;
   // Adds a secret and returns its reference "${secret:NAME}"; NAME is made unique.
   std::string add_secret(std::string name, std::string source, std::string value);
   // Adds an environment variable; a secret one is also added to `secrets` as ENV_<NAME>.

@@ -797,10 +797,25 @@ Expander::add_system_files()
   bool wants_tls =
       tls == m_analysis.runtime.details.end() || !tls->is_boolean() || tls->get<bool>();
   if (wants_tls) {
-    for (const char* path :
-         {"/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates.conf"}) {
+    // Debian/Ubuntu (/etc/ssl/certs, its Java keystore in /etc/ssl/certs/java) and the RHEL
+    // family (ca-certificates' update-ca-trust output in /etc/pki/ca-trust/extracted, reached
+    // through /etc/pki/tls/certs/ca-bundle.crt, /etc/pki/tls/cert.pem, /etc/pki/java/cacerts,
+    // and /etc/ssl/certs -> /etc/pki/tls/certs). Never /etc/pki/tls/private.
+    for (const char* path : {"/etc/ssl/certs",
+                             "/usr/share/ca-certificates",
+                             "/etc/ca-certificates.conf",
+                             "/etc/pki/ca-trust",
+                             "/etc/pki/tls/certs",
+                             "/etc/pki/tls/cert.pem",
+                             "/etc/pki/java"}) {
       if (m_root.lstat(path)) {
         (void)add(path, FileRole::system, "CA certificates for TLS", true);
+      }
+    }
+    // OpenSSL's and the JDK's system crypto policy on the RHEL family.
+    for (const char* path : {"/etc/pki/tls/openssl.cnf", "/etc/crypto-policies"}) {
+      if (m_root.lstat(path)) {
+        (void)add(path, FileRole::system, "system crypto policy for TLS (RHEL family)", true);
       }
     }
   }

@@ -101,6 +101,16 @@ line_of_offset(std::string_view content, size_t offset)
   return 1 + static_cast<int>(std::count(content.begin(), content.begin() + offset, '\n'));
 }
 
+bool
+path_within(std::string_view path, std::string_view dir)
+{
+  if (dir == "/") {
+    return !path.empty() && path[0] == '/';
+  }
+  return path == dir
+         || (path.size() > dir.size() && starts_with(path, dir) && path[dir.size()] == '/');
+}
+
 std::string
 sha256_hex(std::string_view data)
 {

@@ -21,6 +21,10 @@ std::string to_lower(std::string_view text);
 // an offset past the end counts as the last line.
 int line_of_offset(std::string_view content, size_t offset);
 
+// Whether the normalized absolute path `path` is `dir` or lies below it ("/" holds everything;
+// "/opt/app2" is not below "/opt/app").
+bool path_within(std::string_view path, std::string_view dir);
+
 // SHA-256 of `data` as 64 lowercase hex characters (OpenSSL libcrypto).
 std::string sha256_hex(std::string_view data);
 
