@@ -88,3 +88,19 @@ TEST(MachineDeploy, ListeningServicesBecomeExposedPorts)
   auto config = image_config(*analysis, empty, {}, "2026-11-26T00:00:00Z");
   EXPECT_TRUE(config["config"]["ExposedPorts"].contains("5000/tcp")) << config.dump();
 }
+
+TEST(MachineDeploy, ARockyLinuxHostIsSupported)
+{
+  // The tomcat-rhel9 fixture host: Rocky Linux 9.3's os-release (ID rocky, ID_LIKE rhel).
+  auto root = HostRoot::open(test::fixture("hosts/tomcat-rhel9"));
+  ASSERT_TRUE(root);
+  MachineOptions options;
+  options.mountinfo = "22 1 252:1 / / rw - xfs /dev/vda1 rw\n";
+  options.services = false;
+  auto analysis = analyze_machine(*root, options);
+  ASSERT_TRUE(analysis) << analysis.error().message;
+  EXPECT_EQ(analysis->source.os.id, "rocky");
+  const auto& os = analysis->extensions["machine"]["os"];
+  EXPECT_EQ(os["id"], "rocky");
+  EXPECT_EQ(os["supported"], true);
+}
