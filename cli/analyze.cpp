@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include <registry.hpp>
+
 namespace decant::cli {
 
 namespace {
@@ -84,11 +86,11 @@ run_analyze(const Context& ctx, const AnalyzeOptions& options)
                       "--exclude is for --machine",
                       "edit \"exclude\" in analysis.json for an application"));
   }
-  auto pid = find_target(*root, options.target);
+  auto pid = find_target(*root, analyzers(), options.target);
   if (!pid) {
     return fail(pid.error());
   }
-  auto target = select_analyzer(*root, *pid);
+  auto target = select_analyzer(*root, analyzers(), *pid);
   if (!target) {
     return fail(target.error());
   }

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <registry.hpp>
+
 namespace decant::cli {
 
 void
@@ -27,7 +29,7 @@ Examples:
       if (!root) {
         return fail(root.error());
       }
-      auto entries = inventory(*root);
+      auto entries = inventory(*root, analyzers());
       if (*json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& e : entries) {
