@@ -5,6 +5,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/reference.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 

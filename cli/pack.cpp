@@ -36,19 +36,6 @@ struct PackOptions {
   bool allow_unreadable = false; // machine analyses
 };
 
-std::string
-human_size(uint64_t bytes)
-{
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 // --reproducible: SOURCE_DATE_EPOCH (reproducible-builds.org), else the analysis' createdAt, so
 // the same analysis.json always gives the same digests.
 Result<int64_t>
@@ -101,9 +88,9 @@ public:
                           : "-";
     fmt::print(stderr,
                "\r\033[Kpacking {} / {}  {}/s  ETA {}",
-               human_size(done),
-               human_size(total),
-               human_size(static_cast<uint64_t>(rate)),
+               human_bytes(done),
+               human_bytes(total),
+               human_bytes(static_cast<uint64_t>(rate)),
                eta);
     m_shown = true;
   }
@@ -273,15 +260,15 @@ run_pack(const Context& ctx, const PackOptions& options)
                    "  {:<8} {}  {:>10}  ({} uncompressed, {} files)\n",
                    to_string(layer.role),
                    layer.digest.substr(0, 19),
-                   human_size(layer.size),
-                   human_size(layer.tar_size),
+                   human_bytes(layer.size),
+                   human_bytes(layer.tar_size),
                    layer.files);
       }
       fmt::print(stderr,
                  "{}: {} files, {} in {} layers\n",
                  summary->reference,
                  summary->files,
-                 human_size(summary->total_size),
+                 human_bytes(summary->total_size),
                  summary->layers.size());
       fmt::print("oci:{}:{}\n", summary->layout, summary->reference);
     }
