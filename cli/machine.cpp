@@ -39,15 +39,7 @@ print_image(const workflow::MachineSummary& summary, bool json)
     print_json(out);
     return;
   }
-  for (const auto& layer : summary.image->layers) {
-    fmt::print(stderr,
-               "  {:<8} {}  {:>10}  ({} uncompressed, {} files)\n",
-               to_string(layer.role),
-               layer.digest.substr(0, 19),
-               human_bytes(layer.size),
-               human_bytes(layer.tar_size),
-               layer.files);
-  }
+  print_layers(*summary.image);
   fmt::print("oci:{}:{}\n", summary.image->layout, summary.image->reference);
 }
 

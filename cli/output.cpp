@@ -98,6 +98,20 @@ EventPrinter::print(const workflow::Event& event)
 }
 
 void
+print_layers(const ImageSummary& image)
+{
+  for (const auto& layer : image.layers) {
+    fmt::print(stderr,
+               "  {:<8} {}  {:>10}  ({} uncompressed, {} files)\n",
+               to_string(layer.role),
+               layer.digest.substr(0, 19),
+               human_bytes(layer.size),
+               human_bytes(layer.tar_size),
+               layer.files);
+  }
+}
+
+void
 print_json(const nlohmann::json& json)
 {
   fmt::print("{}\n", json.dump(2));

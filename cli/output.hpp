@@ -3,6 +3,7 @@
 // How the command line shows what the library reports: events as lines on standard error (a
 // progress line rewritten in place when it is a terminal), results on standard output.
 
+#include <decant/oci/image_layout.hpp>
 #include <decant/workflow/events.hpp>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,9 @@ private:
   std::chrono::steady_clock::time_point m_start;
   std::chrono::steady_clock::time_point m_last;
 };
+
+// One line per layer on standard error: role, digest, size, uncompressed size, files.
+void print_layers(const ImageSummary& image);
 
 // A JSON document on standard output, indented.
 void print_json(const nlohmann::json& json);

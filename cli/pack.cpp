@@ -11,20 +11,6 @@ namespace decant::cli {
 namespace {
 
 void
-print_layers(const ImageSummary& image)
-{
-  for (const auto& layer : image.layers) {
-    fmt::print(stderr,
-               "  {:<8} {}  {:>10}  ({} uncompressed, {} files)\n",
-               to_string(layer.role),
-               layer.digest.substr(0, 19),
-               human_bytes(layer.size),
-               human_bytes(layer.tar_size),
-               layer.files);
-  }
-}
-
-void
 print_image(const ImageSummary& image, bool json)
 {
   if (json) {

@@ -192,18 +192,7 @@ is_layout_entry(const std::string& name)
 std::optional<std::string>
 not_a_layout(const std::string& dir)
 {
-  std::error_code ec;
-  std::filesystem::directory_iterator entries(dir, ec);
-  if (ec) {
-    return "cannot be listed: " + ec.message();
-  }
-  for (const auto& item : entries) {
-    std::string name = item.path().filename();
-    if (!is_layout_entry(name)) {
-      return fmt::format("holds {}, which is not part of an OCI image layout", name);
-    }
-  }
-  return std::nullopt;
+  return foreign_entry(dir, is_layout_entry, "is not part of an OCI image layout");
 }
 
 } // namespace

@@ -4,6 +4,25 @@
 
 namespace decant {
 
+std::optional<std::string>
+foreign_entry(const std::string& dir,
+              const std::function<bool(const std::string&)>& ours,
+              const std::string& does_not)
+{
+  std::error_code ec;
+  std::filesystem::directory_iterator entries(dir, ec);
+  if (ec) {
+    return "cannot be listed: " + ec.message();
+  }
+  for (const auto& item : entries) {
+    std::string name = item.path().filename();
+    if (!ours(name)) {
+      return fmt::format("holds {}, which {}", name, does_not);
+    }
+  }
+  return std::nullopt;
+}
+
 Result<OutputState>
 check_output_directory(const std::string& dir, bool force, const OutputKind& kind)
 {

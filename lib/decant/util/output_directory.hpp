@@ -25,6 +25,13 @@ struct OutputKind {
   std::function<std::optional<std::string>(const std::string& dir)> foreign;
 };
 
+// An OutputKind::foreign for outputs known by their top-level names: the first entry of `dir`
+// that `ours` does not accept, as "holds NAME, which DOES_NOT" ("holds notes.txt, which is not
+// part of an OCI image layout").
+std::optional<std::string> foreign_entry(const std::string& dir,
+                                         const std::function<bool(const std::string&)>& ours,
+                                         const std::string& does_not);
+
 enum class OutputState {
   missing, // to be created
   empty,   // an empty directory: written into

@@ -17,18 +17,10 @@ namespace {
 std::optional<std::string>
 not_generated(const std::string& dir)
 {
-  std::error_code ec;
-  std::filesystem::directory_iterator entries(dir, ec);
-  if (ec) {
-    return "cannot be listed: " + ec.message();
-  }
-  for (const auto& item : entries) {
-    std::string name = item.path().filename();
-    if (name != "kubernetes" && name != "docker") {
-      return fmt::format("holds {}, which decant generate does not write", name);
-    }
-  }
-  return std::nullopt;
+  return foreign_entry(
+      dir,
+      [](const std::string& name) { return name == "kubernetes" || name == "docker"; },
+      "decant generate does not write");
 }
 
 Status
