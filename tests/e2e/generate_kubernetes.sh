@@ -196,6 +196,25 @@ assert {(p["port"], p["protocol"]) for p in svc["spec"]["ports"]} == {(80, "TCP"
 print("machine command ok")
 PY
 
+echo "== names Kubernetes refuses: sanitized, originals in decant.io/original-names"
+"$DECANT" generate "$FIXTURES/hostile-names/analysis.json" --image reg.example.com/a:1 \
+  --name 'Shop_Web.Prod!!' -o hostile >/dev/null 2>hostile.err || { cat hostile.err; fail "hostile names"; }
+validate hostile
+python3 - hostile <<'PY'
+import json, sys, yaml
+dep = yaml.safe_load(open(sys.argv[1] + "/kubernetes/deployment.yaml"))
+names = json.loads(dep["metadata"]["annotations"]["decant.io/original-names"])
+assert names["name"]["shop-web-prod"] == "Shop_Web.Prod!!", names
+assert "HTTP/1.1 Connector (port 8080)" in names["port"].values(), names
+assert names["secretKey"]["db_password__prod_"] == "db password (prod)", names
+c = dep["spec"]["template"]["spec"]["containers"][0]
+assert len({p["name"] for p in c["ports"]}) == len(c["ports"]), "port names are unique"
+sec = yaml.safe_load(open(sys.argv[1] + "/kubernetes/secret.yaml"))
+assert sec["stringData"]["db_password__prod_"] == "hostile-s3cret"
+print("hostile names ok")
+PY
+grep -q 'environment variable "WITH SPACE" has a name Kubernetes refuses' hostile.err || { cat hostile.err; fail "no warning for a refused variable name"; }
+
 echo "== bad input"
 set +e
 "$DECANT" generate "$FIXTURES/tomcat/analysis.json" -o noimage >bad.out 2>bad.err; rc=$?
