@@ -64,9 +64,9 @@ struct TransportError {
   std::string url;
   std::string cause;       // curl's words: "Couldn't connect to server: Connection refused"
   bool transient = false;  // connection refused/reset, timeout: worth a retry
+  uint64_t bytes_sent = 0; // body bytes sent before it failed
   bool refused = false;    // nothing listens there (ECONNREFUSED)
   bool aborted = false;    // HttpBody::on_read stopped the request
-  uint64_t bytes_sent = 0; // body bytes sent before it failed
 };
 
 struct HttpOptions {
