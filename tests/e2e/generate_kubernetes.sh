@@ -169,7 +169,7 @@ PY
 ! grep -q "supplementary groups" ext.err || fail "group names were not resolved through --root"
 # hostAliases from the source's /etc/hosts alone (the analysis' extensions.hostAliases removed).
 python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); a["extensions"].pop("hostAliases"); json.dump(a, open("noalias.json", "w"))' "$FIXTURES/tomcat/analysis.json"
-cp "$FIXTURES/tomcat/secrets.json" secrets.json
+cp "$FIXTURES/tomcat/secrets.json" noalias.secrets.json  # NAME.json keeps NAME.secrets.json
 "$DECANT" --root "$FIXTURES/tomcat-host" generate noalias.json --image r.io/a:1 -o hosts >/dev/null 2>&1 || fail "generate with /etc/hosts"
 python3 - hosts <<'PY'
 import sys, yaml
