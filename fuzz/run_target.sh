@@ -3,9 +3,11 @@
 # fuzz/targets.txt names. New inputs it finds are kept in BUILD/fuzz-corpus/TARGET (reused by the
 # next run); a crash leaves its input in BUILD/fuzz-artifacts/ and fails with libFuzzer's report
 # (turn the input into a tests/bad_input case).
-#   fuzz/run_target.sh BUILD_DIR TARGET SECONDS
+#   fuzz/run_target.sh BUILD_DIR TARGET SECONDS [SEED]
+# SEED fixes libFuzzer's random seed (CTest's smoke runs use 1, so CI explores the same inputs
+# every time); without it each run explores differently.
 set -euo pipefail
-build=$1 target=$2 seconds=$3
+build=$1 target=$2 seconds=$3 seed=${4:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures="$here/../fixtures"
 binary="$build/fuzz/decant-fuzz"
@@ -32,4 +34,4 @@ done
 # Inputs up to 256 KiB (the limits decant enforces are larger: reaching them is the parsers' job,
 # the limits themselves are tested in tests/bad_input); 2 GiB RSS at most on a shared machine.
 exec "$binary" "$target" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
-  -timeout=20 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$corpus" "$seeds"
+  -timeout=20 -seed="$seed" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$corpus" "$seeds"
