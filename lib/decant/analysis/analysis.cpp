@@ -667,14 +667,21 @@ analysis_from_json(const json& document)
   }
 }
 
+std::string
+secrets_path_for(const std::string& analysis_path)
+{
+  size_t slash = analysis_path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : analysis_path.substr(0, slash);
+  return (dir.empty() ? std::string() : dir) + "/secrets.json";
+}
+
 Status
 save_analysis(const Analysis& analysis, const std::string& path)
 {
-  std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
-  std::string secrets_path = (dir.empty() ? std::string(".") : dir) + "/secrets.json";
   if (!analysis.secrets.empty()) {
     // Secrets first: an analysis.json that references secrets must find them beside it.
-    auto written = write_file_atomic(secrets_path, secrets_json(analysis).dump(2) + "\n", 0600);
+    auto written =
+        write_file_atomic(secrets_path_for(path), secrets_json(analysis).dump(2) + "\n", 0600);
     if (!written) {
       return written;
     }
@@ -683,7 +690,7 @@ save_analysis(const Analysis& analysis, const std::string& path)
 }
 
 Result<Analysis>
-load_analysis(const std::string& path)
+load_analysis_without_secrets(const std::string& path)
 {
   auto content = read_file(path);
   if (!content) {
@@ -702,17 +709,27 @@ load_analysis(const std::string& path)
   if (!analysis) {
     return fail(analysis.error().context(path));
   }
-  if (analysis->secrets.empty()) {
-    return analysis;
-  }
-  std::string dir = path.rfind('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
-  std::string secrets_path = dir + "/secrets.json";
+  return analysis;
+}
+
+Status
+load_secrets(Analysis& analysis,
+             const std::string& secrets_path,
+             const std::vector<std::string>& needed)
+{
   auto secrets_content = read_file(secrets_path);
   if (!secrets_content) {
     Error error = secrets_content.error();
+    std::vector<std::string> names = needed;
+    if (names.empty()) {
+      for (const auto& secret : analysis.secrets) {
+        names.push_back(secret.name);
+      }
+    }
     error.message =
-        fmt::format("{} lists {} secret(s) but {}", path, analysis->secrets.size(), error.message);
-    error.hint = "secrets.json must stay beside analysis.json";
+        fmt::format("the secrets {} are needed but {}", join(names, ", "), error.message);
+    error.hint = "keep the secrets file written by `decant analyze` beside analysis.json, or name "
+                 "it with --secrets FILE";
     return fail(error);
   }
   json secrets;
@@ -721,25 +738,53 @@ load_analysis(const std::string& path)
   } catch (const json::parse_error& error) {
     return fail(ErrorCode::invalid_input, "{}: not valid JSON: {}", secrets_path, error.what());
   }
-  for (auto& secret : analysis->secrets) {
+  if (!secrets.is_object()) {
+    return fail(Error(ErrorCode::invalid_input,
+                      fmt::format("{}: expected one JSON object of name -> value", secrets_path),
+                      "the file `decant analyze` writes has that shape; restore it"));
+  }
+  for (auto& secret : analysis.secrets) {
     auto it = secrets.find(secret.name);
+    bool must =
+        needed.empty() || std::find(needed.begin(), needed.end(), secret.name) != needed.end();
     if (it == secrets.end() || !it->is_string()) {
-      return fail(ErrorCode::invalid_input,
-                  "{}: secret \"{}\" is listed in analysis.json but has no string value here",
-                  secrets_path,
-                  secret.name);
+      if (must) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: secret \"{}\" is listed in analysis.json but has no string value here",
+                    secrets_path,
+                    secret.name);
+      }
+      continue;
     }
     secret.value = it->get<std::string>();
   }
-  for (auto& var : analysis->env) {
+  for (auto& var : analysis.env) {
     if (var.secret) {
-      for (const auto& secret : analysis->secrets) {
+      for (const auto& secret : analysis.secrets) {
         if (secret.name == var.secret_ref) {
           var.value = secret.value;
           break;
         }
       }
     }
+  }
+  return {};
+}
+
+Result<Analysis>
+load_analysis(const std::string& path)
+{
+  auto analysis = load_analysis_without_secrets(path);
+  if (!analysis || analysis->secrets.empty()) {
+    return analysis;
+  }
+  if (auto status = load_secrets(*analysis, secrets_path_for(path)); !status) {
+    Error error = status.error();
+    if (error.code != ErrorCode::invalid_input) {
+      error.message =
+          fmt::format("{} lists {} secret(s): {}", path, analysis->secrets.size(), error.message);
+    }
+    return fail(error);
   }
   return analysis;
 }
