@@ -51,11 +51,13 @@ read_blob(const LayoutImage& image, const Descriptor& blob, const std::string& w
         "the OCI layout is incomplete; pack the image again"));
   }
   if (starts_with(blob.digest, "sha256:") && "sha256:" + sha256_hex(*bytes) != blob.digest) {
-    return fail(ErrorCode::invalid_input,
-                "{}: {} blob {} does not match its digest (the layout is corrupt)",
-                image.dir,
-                what,
-                blob.digest);
+    return fail(
+        Error(ErrorCode::verification,
+              fmt::format("{}: {} blob {} does not match its digest (the layout is corrupt)",
+                          image.dir,
+                          what,
+                          blob.digest),
+              "the image layout was damaged or changed after packing; pack it again"));
   }
   return bytes;
 }
