@@ -25,6 +25,25 @@ const char* const k_exit_codes_help = R"(Exit codes:
 
 namespace {
 
+// What `decant --help` shows below the commands, before the exit codes.
+const char* const k_workflow_help = R"(
+Workflow:
+  decant inventory                      find the applications running here
+  decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
+  decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
+  decant verify DIR                     run the image in a sandbox and compare it with the source
+  decant push ./oci REGISTRY/REPO:TAG   push the packed image to any OCI registry
+  decant generate analysis.json --image REGISTRY/REPO:TAG -o ./deploy
+                                        write Kubernetes manifests (and a Dockerfile with --oci)
+  decant machine -o DIR --tag NAME:VERSION    the whole server as one image (machine-level mode)
+
+Examples:
+  decant inventory --json
+  decant analyze java-tomcat-5924e694 -o /tmp/tomcat/analysis.json
+  decant --root /host inventory         (decant in a container, the host mounted at /host)
+
+)";
+
 int
 report(const Error& error)
 {
@@ -55,23 +74,7 @@ main(int argc, char** argv)
                  "Where analyses are kept: <workspace>/<app-id>/analysis.json")
       ->envname("DECANT_WORKSPACE")
       ->capture_default_str();
-  app.footer(std::string(R"(
-Workflow:
-  decant inventory                      find the applications running here
-  decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
-  decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
-  decant verify DIR                     run the image in a sandbox and compare it with the source
-  decant push ./oci REGISTRY/REPO:TAG   push the packed image to any OCI registry
-  decant generate analysis.json --image REGISTRY/REPO:TAG -o ./deploy
-                                        write Kubernetes manifests (and a Dockerfile with --oci)
-  decant machine -o DIR --tag NAME:VERSION    the whole server as one image (machine-level mode)
-
-Examples:
-  decant inventory --json
-  decant analyze java-tomcat-5924e694 -o /tmp/tomcat/analysis.json
-  decant --root /host inventory         (decant in a container, the host mounted at /host)
-
-)") + k_exit_codes_help);
+  app.footer(std::string(k_workflow_help) + k_exit_codes_help);
 
   add_inventory_command(app, ctx);
   add_analyze_command(app, ctx);

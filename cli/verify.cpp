@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "output.hpp"
 
 #include <decant/registry/progress.hpp>
 #include <decant/verify/verify.hpp>
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <registry.hpp>
 
 namespace decant::cli {
 
@@ -186,26 +188,18 @@ Status
 run_verify(const Context& ctx, VerifyOptions options, bool json)
 {
   options.root = ctx.root;
+  options.analyzers = &analyzers();
   options.workspace = ctx.workspace;
   options.cancel = &g_cancel;
-  bool tty = ::isatty(STDERR_FILENO) == 1;
-  bool line_open = false;
-  options.progress = [&](const VerifyEvent& e) {
-    if (e.transient && !tty) {
-      return; // a log gets the steps, not the countdown
-    }
-    fmt::print(stderr, "{}{}{}", line_open ? "\r\033[K" : "", e.message, e.transient ? "" : "\n");
-    line_open = e.transient;
-  };
+  EventPrinter printer(true);
+  options.events = printer.sink();
   CancelOnSignal cancel_on_signal;
   auto report = verify_image(options);
-  if (line_open) {
-    fmt::print(stderr, "\r\033[K");
-  }
+  printer.finish();
   if (!report) {
     return fail(report.error());
   }
-  json ? fmt::print("{}\n", to_json(*report).dump(2)) : print_report(*report);
+  json ? print_json(to_json(*report)) : print_report(*report);
   std::fflush(stdout);
   if (report->source_restarted) {
     return fail(Error(ErrorCode::source_changed,

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <registry.hpp>
 
 using namespace decant;
 using namespace decant::tomcat;
@@ -451,7 +452,7 @@ TEST(TomcatAnalyzer, JarFormIsTomcat)
 TEST(TomcatAnalyzer, InventoryListsTwoInstancesWithStableIds)
 {
   auto root = HostRoot::open(test::fixture("hosts/tomcat-two-instances")).value();
-  auto first = inventory(root);
+  auto first = inventory(root, analyzers());
   std::map<int, std::string> ids;
   for (const auto& entry : first) {
     EXPECT_TRUE(entry.analyzer_error.empty()) << entry.analyzer_error;
@@ -461,8 +462,8 @@ TEST(TomcatAnalyzer, InventoryListsTwoInstancesWithStableIds)
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_NE(ids[4401], ids[4402]);
   // Stable: the same ids again, and find_target maps each id back to its PID.
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers())) {
     EXPECT_EQ(entry.identity.application_id, ids[entry.pid]);
   }
-  EXPECT_EQ(find_target(root, ids[4402]).value(), 4402);
+  EXPECT_EQ(find_target(root, analyzers(), ids[4402]).value(), 4402);
 }

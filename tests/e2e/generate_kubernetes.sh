@@ -34,9 +34,9 @@ docs = []
 for f in sorted(glob.glob(sys.argv[1] + "/kubernetes/*.yaml")):
     if not f.endswith("kustomization.yaml"):
         docs += [d for d in yaml.safe_load_all(open(f)) if d]
-json.dump(docs, open(sys.argv[1] + "/objects.json", "w"))
+json.dump(docs, open(sys.argv[1] + ".objects.json", "w"))
 PY
-  node "$LIB/validate_k8s.js" "$1/objects.json"
+  node "$LIB/validate_k8s.js" "$1.objects.json"
 }
 
 echo "== Tomcat analysis (secrets, volumes, low port, hostAliases)"
@@ -205,6 +205,9 @@ set +e
 "$DECANT" generate "$FIXTURES/tomcat/analysis.json" --image reg.example.com/a:1 -o out >bad.out 2>bad.err; rc=$?
 [ $rc = 8 ] && grep -q -- "--force" bad.err || { cat bad.err; fail "existing output: exit $rc"; }
 "$DECANT" generate "$FIXTURES/tomcat/analysis.json" --image reg.example.com/a:1 -o out --force >/dev/null 2>&1 || fail "--force"
+echo "kept by the operator" >out/NOTES.txt
+"$DECANT" generate "$FIXTURES/tomcat/analysis.json" --image reg.example.com/a:1 -o out --force >bad.out 2>bad.err; rc=$?
+[ $rc = 8 ] && grep -q "NOTES.txt" bad.err && [ -e out/NOTES.txt ] || { cat bad.err; fail "--force over a file generate did not write: exit $rc"; }
 echo '{"schemaVersion": 1}' >broken.json
 "$DECANT" generate broken.json --image reg.example.com/a:1 -o broken >bad.out 2>bad.err; rc=$?
 [ $rc = 6 ] && grep -q "broken.json" bad.err && [ ! -e broken ] || { cat bad.err; fail "broken analysis: exit $rc"; }

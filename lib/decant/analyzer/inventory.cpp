@@ -3,8 +3,30 @@
 
 namespace decant {
 
+const Analyzer*
+find_analyzer(const AnalyzerList& analyzers, const ProcessInfo& process, const HostRoot& root)
+{
+  for (const auto& analyzer : analyzers) {
+    if (analyzer->matches(process, root)) {
+      return analyzer.get();
+    }
+  }
+  return nullptr;
+}
+
+std::string
+supported_application_types(const AnalyzerList& analyzers)
+{
+  std::string out;
+  for (const auto& analyzer : analyzers) {
+    out += out.empty() ? "" : ", ";
+    out += analyzer->info().id;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
 std::vector<InventoryEntry>
-inventory(const HostRoot& root)
+inventory(const HostRoot& root, const AnalyzerList& analyzers)
 {
   std::vector<InventoryEntry> entries;
   ReadOptions options;
@@ -15,7 +37,7 @@ inventory(const HostRoot& root)
     if (!process) {
       continue;
     }
-    const Analyzer* analyzer = find_analyzer(*process, root);
+    const Analyzer* analyzer = find_analyzer(analyzers, *process, root);
     if (!analyzer) {
       continue;
     }
@@ -35,7 +57,7 @@ inventory(const HostRoot& root)
 }
 
 Result<int>
-find_target(const HostRoot& root, const std::string& target)
+find_target(const HostRoot& root, const AnalyzerList& analyzers, const std::string& target)
 {
   if (auto pid = parse_u64(target)) {
     if (*pid == 0 || *pid > 0x7fffffff) {
@@ -44,7 +66,7 @@ find_target(const HostRoot& root, const std::string& target)
     return static_cast<int>(*pid);
   }
   std::vector<int> pids;
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers)) {
     if (entry.identity.application_id == target) {
       pids.push_back(entry.pid);
     }
@@ -68,13 +90,13 @@ find_target(const HostRoot& root, const std::string& target)
 }
 
 Result<Target>
-select_analyzer(const HostRoot& root, int pid)
+select_analyzer(const HostRoot& root, const AnalyzerList& analyzers, int pid)
 {
   auto process = read_process(root, pid);
   if (!process) {
     return fail(process.error());
   }
-  if (const Analyzer* analyzer = find_analyzer(*process, root)) {
+  if (const Analyzer* analyzer = find_analyzer(analyzers, *process, root)) {
     return Target{std::move(*process), analyzer};
   }
   // A wrapper (sh -c, runuser, su, a service script) whose descendant is supported: name it.
@@ -84,7 +106,7 @@ select_analyzer(const HostRoot& root, int pid)
     if (!child) {
       continue;
     }
-    if (const Analyzer* analyzer = find_analyzer(*child, root)) {
+    if (const Analyzer* analyzer = find_analyzer(analyzers, *child, root)) {
       return fail(Error(ErrorCode::unsupported,
                         fmt::format("PID {} ({}) is a wrapper: its child PID {} ({}) is {}",
                                     pid,
@@ -101,7 +123,7 @@ select_analyzer(const HostRoot& root, int pid)
                     fmt::format("no analyzer recognizes PID {} ({}); supported: {}",
                                 pid,
                                 exe,
-                                supported_application_types()),
+                                supported_application_types(analyzers)),
                     "`decant inventory` lists the processes decant recognizes"));
 }
 

@@ -1,5 +1,6 @@
 #include <decant/util/strings.hpp>
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -115,6 +116,19 @@ sha256_hex(std::string_view data)
     out += hex[digest[i] & 0xf];
   }
   return out;
+}
+
+std::string
+human_bytes(uint64_t bytes)
+{
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
 } // namespace decant

@@ -91,11 +91,9 @@ cancel_error()
 }
 
 void
-say(const VerifyOptions& o, std::string message, bool transient = false)
+say(const VerifyOptions& o, std::string message)
 {
-  if (o.progress) {
-    o.progress({std::move(message), transient});
-  }
+  workflow::Events(workflow::Stage::verify, o.events).message(std::move(message));
 }
 
 struct Source {
@@ -118,10 +116,12 @@ same_network_namespace(int pid)
 // The running processes of `application_id` in this network namespace (an image of the same
 // application verified next to it runs in a namespace of its own).
 std::vector<int>
-running_instances(const HostRoot& root, const std::string& application_id)
+running_instances(const HostRoot& root,
+                  const AnalyzerList& analyzers,
+                  const std::string& application_id)
 {
   std::vector<int> out;
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers)) {
     if (entry.identity.application_id == application_id
         && (!root.is_live() || same_network_namespace(entry.pid))) {
       out.push_back(entry.pid);
@@ -131,9 +131,12 @@ running_instances(const HostRoot& root, const std::string& application_id)
 }
 
 Result<Source>
-source_of_pid(const HostRoot& root, int pid, const std::string& application_id)
+source_of_pid(const HostRoot& root,
+              const AnalyzerList& analyzers,
+              int pid,
+              const std::string& application_id)
 {
-  auto target = select_analyzer(root, pid);
+  auto target = select_analyzer(root, analyzers, pid);
   if (!target && target.error().code == ErrorCode::unsupported) {
     // A process no analyzer takes (or a wrapper around one) is not the analyzed application.
     return fail(
@@ -185,6 +188,8 @@ find_source(const VerifyOptions& o, const HostRoot& root, const Analysis* analys
     none.reason = "a machine-level image is checked by its services' ports, not compared";
     return none;
   }
+  static const AnalyzerList k_none;
+  const AnalyzerList& analyzers = o.analyzers ? *o.analyzers : k_none;
   if (!o.against.empty()) {
     if (auto pid = parse_u64(o.against)) {
       if (*pid == 0 || *pid > 0x7fffffff) {
@@ -192,7 +197,7 @@ find_source(const VerifyOptions& o, const HostRoot& root, const Analysis* analys
                           fmt::format("--against {} is not a valid PID", o.against),
                           "give a PID, an application id or none"));
       }
-      return source_of_pid(root, static_cast<int>(*pid), app_id);
+      return source_of_pid(root, analyzers, static_cast<int>(*pid), app_id);
     }
     if (!app_id.empty() && o.against != app_id) {
       return fail(
@@ -200,7 +205,7 @@ find_source(const VerifyOptions& o, const HostRoot& root, const Analysis* analys
                 fmt::format("--against {}: the image holds application {}", o.against, app_id),
                 "give the application the image was packed from, or --against none"));
     }
-    auto pids = running_instances(root, o.against);
+    auto pids = running_instances(root, analyzers, o.against);
     if (pids.empty()) {
       return fail(Error(ErrorCode::not_found,
                         fmt::format("no running application has the id {}", o.against),
@@ -212,7 +217,7 @@ find_source(const VerifyOptions& o, const HostRoot& root, const Analysis* analys
                         fmt::format("{} runs as several processes here", o.against),
                         "name one with --against PID"));
     }
-    return source_of_pid(root, pids.front(), app_id);
+    return source_of_pid(root, analyzers, pids.front(), app_id);
   }
   if (!analysis) {
     none.reason = "no analysis, so no known source (give --analysis FILE or --against PID)";
@@ -227,9 +232,9 @@ find_source(const VerifyOptions& o, const HostRoot& root, const Analysis* analys
     source.start_time = process->stat.start_time;
     return source;
   }
-  auto pids = running_instances(root, app_id);
+  auto pids = running_instances(root, analyzers, app_id);
   if (pids.size() == 1) {
-    auto source = source_of_pid(root, pids.front(), app_id);
+    auto source = source_of_pid(root, analyzers, pids.front(), app_id);
     if (source) {
       source->note = fmt::format("the application was restarted since the analysis (PID {} then, "
                                  "{} now): compared with the running one",
@@ -799,13 +804,14 @@ verify_image(const VerifyOptions& o)
   UnpackOptions unpack_options;
   unpack_options.cancel = o.cancel;
   unpack_options.progress = [&](const UnpackProgress& p) {
-    say(o,
-        fmt::format("unpacking layer {}/{}: {} of {}",
-                    p.layer,
-                    p.layers,
-                    format_bytes(p.done),
-                    format_bytes(p.total)),
-        true);
+    workflow::Event event;
+    event.kind = workflow::Event::Kind::progress;
+    event.message = "unpacking";
+    event.done = p.done;
+    event.total = p.total;
+    event.item = p.layer;
+    event.items = p.layers;
+    workflow::Events(workflow::Stage::verify, o.events).send(event);
   };
   auto unpacked = unpack_layers(*image, config->diff_ids, rootfs, unpack_options);
   if (!unpacked) {
@@ -889,6 +895,7 @@ verify_image(const VerifyOptions& o)
   std::map<uint16_t, std::string> listening;
   std::set<uint16_t> open;
   const auto deadline = t_start + std::chrono::seconds(o.timeout_seconds);
+  auto last_said = t_start;
   for (;;) {
     if (cancelled(o)) {
       return fail(cancel_error());
@@ -931,18 +938,20 @@ verify_image(const VerifyOptions& o)
       }
       break;
     }
-    std::vector<std::string> waiting;
-    for (const auto& t : targets) {
-      if (!open.count(t.port)) {
-        waiting.push_back(std::to_string(t.port));
+    if (since(last_said) >= 10) {
+      std::vector<std::string> waiting;
+      for (const auto& t : targets) {
+        if (!open.count(t.port)) {
+          waiting.push_back(std::to_string(t.port));
+        }
       }
+      say(o,
+          fmt::format("waiting for port {} to listen: {:.0f}s of {}s",
+                      join(waiting, ", "),
+                      since(t_start),
+                      o.timeout_seconds));
+      last_said = Clock::now();
     }
-    say(o,
-        fmt::format("waiting for port {} to listen: {:.0f}s of {}s",
-                    join(waiting, ", "),
-                    since(t_start),
-                    o.timeout_seconds),
-        true);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   report.startup_seconds = since(t_start);
@@ -1002,11 +1011,6 @@ verify_image(const VerifyOptions& o)
     });
     auto entered = in_network_namespace((*sandbox)->net_fd(), [&] {
       for (size_t i = 0; i < probes.size() && !cancelled(o); ++i) {
-        say(o,
-            fmt::format("GET {} on port {}",
-                        probes[i].path.empty() ? "(connect)" : probes[i].path,
-                        probes[i].target.port),
-            true);
         image_answers[i] = ask(probes[i], probes[i].host_in_image, o.request_timeout_seconds);
       }
     });

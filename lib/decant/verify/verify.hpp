@@ -9,8 +9,10 @@
 // is still run and its ports checked. Machine-level images run their init and each recorded
 // service's port must listen.
 
+#include <decant/analyzer/analyzer.hpp>
 #include <decant/error.hpp>
 #include <decant/verify/report.hpp>
+#include <decant/workflow/events.hpp>
 
 #include <atomic>
 #include <functional>
@@ -18,13 +20,6 @@
 #include <vector>
 
 namespace decant {
-
-// A step of a verification, for progress output. `transient` lines (waiting, unpacking) may
-// be overwritten by the next one on a terminal.
-struct VerifyEvent {
-  std::string message;
-  bool transient = false;
-};
 
 struct VerifyOptions {
   std::string layout;              // DIR or DIR:NAME
@@ -38,8 +33,13 @@ struct VerifyOptions {
   bool record = true; // write extensions.verify into the analysis
   std::string root = "/";
   std::string workspace = "/var/lib/decant";
+  // The analyzers that recognize the source (analyzers() of decant_analyzers): --against and
+  // the default source are found through them. Required unless against is "none".
+  const AnalyzerList* analyzers = nullptr;
   std::string temp_dir; // "" = $TMPDIR, else /var/tmp
-  std::function<void(const VerifyEvent&)> progress;
+  // Steps as messages (every 10 s while ports are awaited), unpacking as progress (compressed
+  // bytes, layer i of n); stage Stage::verify.
+  workflow::EventSink events;
   const std::atomic<bool>* cancel = nullptr; // set: stop, clean up, fail with aborted
 };
 
