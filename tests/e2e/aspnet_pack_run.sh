@@ -62,6 +62,7 @@ done
 # The secret reached the image only through the secrets file, as the Deployment would give it.
 jq -e '.env[] | select(.name == "DB_PASSWORD") | .secret' "$WORK/b/analysis.json" > /dev/null || fail "DB_PASSWORD is not a secret in the analysis"
 ! grep -rq 's3cr\$t' "$WORK/b/image" || fail "the secret's value is in the image"
+! grep -q 's3cr' "$WORK/b.verify.err" "$WORK/b.verify.json" || fail "the secret's value is in verify's output"
 
 echo "== a start command on another port: the analyzed port $p2 never opens"
 p3=$(aspnet_free_port)

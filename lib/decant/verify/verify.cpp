@@ -849,9 +849,10 @@ verify_image(const VerifyOptions& o)
   if (cancelled(o)) {
     return fail(cancel_error());
   }
+  // The config's argv, not the run's: secrets stay ${secret:NAME} in every message.
   say(o,
       fmt::format(
-          "starting {} as {}:{}", join(spec->argv, " ").substr(0, 200), spec->uid, spec->gid));
+          "starting {} as {}:{}", join(config->argv(), " ").substr(0, 200), spec->uid, spec->gid));
   auto t_start = Clock::now();
   auto sandbox = Sandbox::start(*spec);
   if (!sandbox) {
