@@ -32,6 +32,7 @@ Workflow:
   decant inventory                      find the applications running here
   decant analyze 1234                   write <workspace>/<app-id>/analysis.json (edit it freely)
   decant pack analysis.json -o DIR --tag NAME:VERSION   build a layered OCI image from it
+  decant verify DIR                     run the image in a sandbox and compare it with the source
   decant push ./oci REGISTRY/REPO:TAG   push the packed image to any OCI registry
   decant generate analysis.json --image REGISTRY/REPO:TAG -o ./deploy
                                         write Kubernetes manifests (and a Dockerfile with --oci)
@@ -140,6 +141,7 @@ main(int argc, char** argv)
   add_push_command(app, ctx);
   add_generate_command(app, ctx);
   add_machine_command(app, ctx);
+  add_verify_command(app, ctx);
   refuse_empty_values(app);
 
   try {

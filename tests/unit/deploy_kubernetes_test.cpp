@@ -238,7 +238,7 @@ TEST(DeployKubernetes, ContainerArguments)
 {
   std::vector<std::string> used;
   EXPECT_EQ(container_argument("-Dp=${secret:A}x${secret:B}", used), "-Dp=$(A)x$(B)");
-  EXPECT_EQ(container_argument("$(HOME) and $$", used), "$$(HOME) and $$");
+  EXPECT_EQ(container_argument("$(HOME) and $$", used), "$$(HOME) and $$$");
   EXPECT_EQ(container_argument("${secret:unterminated", used), "${secret:unterminated");
   EXPECT_EQ(used, (std::vector<std::string>{"A", "B"}));
 }

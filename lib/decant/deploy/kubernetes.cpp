@@ -255,6 +255,43 @@ parse_memory_quantity(const std::string& text)
 }
 
 std::string
+expand_kubernetes_references(
+    const std::string& text,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup)
+{
+  // Kubernetes' expansion (third_party/forked/golang/expansion): "$$" is "$", "$(NAME)" is the
+  // variable's value or stays as written when there is none, any other "$" stays.
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char next = text[i + 1];
+    if (next == '$') {
+      out += '$';
+      ++i;
+    } else if (next == '(') {
+      size_t close = text.find(')', i + 2);
+      if (close == std::string::npos) {
+        out += "$(";
+        ++i;
+        continue;
+      }
+      std::string name = text.substr(i + 2, close - i - 2);
+      auto value = lookup(name);
+      out += value ? *value : "$(" + name + ")";
+      i = close;
+    } else {
+      out += '$';
+      out += next;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string
 container_argument(const std::string& argument, std::vector<std::string>& secrets)
 {
   std::string out;
@@ -272,9 +309,12 @@ container_argument(const std::string& argument, std::vector<std::string>& secret
         continue;
       }
     }
-    if (argument.compare(i, 2, "$(") == 0) {
-      out += "$$(";
-      i += 2;
+    // Kubernetes reads "$$" as an escaped "$" and "$(NAME)" as a reference: a literal '$'
+    // before either is doubled so the container gets the argument unchanged.
+    if (argument[i] == '$' && i + 1 < argument.size()
+        && (argument[i + 1] == '(' || argument[i + 1] == '$')) {
+      out += "$$";
+      ++i;
       continue;
     }
     out += argument[i++];
@@ -339,6 +379,18 @@ uint64_t
 non_heap_overhead(uint64_t heap_bytes)
 {
   return std::max<uint64_t>(256 * k_mib, heap_bytes / 4);
+}
+
+std::optional<uint32_t>
+pod_fs_group(const Analysis& a)
+{
+  // Fresh volumes belong to root; fsGroup makes them writable by the application's group.
+  for (const auto& volume : a.volumes) {
+    if (volume.uid != 0 || volume.gid != 0 || a.process.uid != 0) {
+      return volume.gid != 0 ? volume.gid : a.process.gid;
+    }
+  }
+  return std::nullopt;
 }
 
 Result<KubernetesManifests>
@@ -514,7 +566,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json mounts = json::array();
   json claims = json::array();
   std::map<std::string, int> per_role;
-  std::optional<uint32_t> fs_group;
+  std::optional<uint32_t> fs_group = pod_fs_group(a);
   for (const auto& volume : a.volumes) {
     std::string role = to_string(volume.role);
     std::string vname = fmt::format("{}-{}", role, ++per_role[role]);
@@ -530,12 +582,6 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                           {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}});
     } else {
       volumes.push_back({{"name", vname}, {"emptyDir", json::object()}});
-    }
-    // Fresh volumes belong to root; fsGroup makes them writable by the application's group.
-    if (volume.uid != 0 || volume.gid != 0 || uid != 0) {
-      if (!fs_group) {
-        fs_group = volume.gid != 0 ? volume.gid : gid;
-      }
     }
   }
   if (fs_group) {

@@ -18,6 +18,8 @@ to_string(Stage stage)
     return "generate";
   case Stage::machine:
     return "machine";
+  case Stage::verify:
+    return "verify";
   }
   return "unknown";
 }

@@ -14,7 +14,7 @@
 
 namespace decant::workflow {
 
-enum class Stage { inventory, analyze, pack, push, generate, machine };
+enum class Stage { inventory, analyze, pack, push, generate, machine, verify };
 
 // "inventory", "analyze", ...
 const char* to_string(Stage stage);
