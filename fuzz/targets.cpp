@@ -27,6 +27,7 @@
 #include <decant/registry/auth.hpp>
 #include <decant/registry/push.hpp>
 #include <decant/registry/reference.hpp>
+#include <decant/run/image_config.hpp>
 #include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
@@ -184,6 +185,7 @@ const std::map<std::string, std::function<void(std::string_view)>> k_targets = {
      }},
     {"www_authenticate",
      [](std::string_view in) { (void)parse_www_authenticate(std::string(in)); }},
+    {"image_config", [](std::string_view in) { (void)parse_image_config(std::string(in)); }},
     {"registry_answer",
      [](std::string_view in) {
        std::string body(in);
