@@ -51,21 +51,6 @@ blank_trailing_commas(std::string_view text)
   return out;
 }
 
-std::pair<size_t, size_t>
-line_column(std::string_view text, size_t offset)
-{
-  offset = std::min(offset, text.size());
-  size_t line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, offset - line_start + 1};
-}
-
 Result<nlohmann::json>
 parse_dotnet_json(std::string_view text, const std::string& path)
 {

@@ -729,13 +729,16 @@ secrets_path_for(const std::string& analysis_path)
 
 namespace {
 
-// The same checks as loading, on text about to be written: what decant writes, it reads back.
+// analysis.json's text into an Analysis, as loading does; also run on the text about to be
+// written, so what decant writes it reads back.
 Result<Analysis>
 read_back(const std::string& text, const std::string& path)
 {
   auto document = parse_json(text, path);
   if (!document) {
-    return fail(document.error());
+    Error error = document.error();
+    error.hint = "fix the syntax, or run `decant analyze` again";
+    return fail(error);
   }
   if (auto status = unescape_invalid_utf8(*document, path); !status) {
     return fail(status.error());
@@ -798,20 +801,7 @@ load_analysis_without_secrets(const std::string& path)
   if (!content) {
     return fail(content.error());
   }
-  auto document = parse_json(*content, path);
-  if (!document) {
-    Error error = document.error();
-    error.hint = "fix the syntax, or run `decant analyze` again";
-    return fail(error);
-  }
-  if (auto status = unescape_invalid_utf8(*document, path); !status) {
-    return fail(status.error());
-  }
-  auto analysis = analysis_from_json(*document);
-  if (!analysis) {
-    return fail(analysis.error().context(path));
-  }
-  return analysis;
+  return read_back(*content, path);
 }
 
 Status

@@ -13,21 +13,6 @@ struct Stop {
   std::string reason;
 };
 
-std::pair<int, int>
-line_column(std::string_view text, size_t offset)
-{
-  offset = std::min(offset, text.size());
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, static_cast<int>(offset - line_start) + 1};
-}
-
 // nlohmann's messages end in "; last read: '<text>'", the input around the error: a secret's
 // value in secrets.json. Keep the kind of error only.
 std::string
@@ -91,7 +76,8 @@ parse_json_document(std::string_view text, const JsonOptions& options)
   } catch (const nlohmann::json::parse_error& error) {
     size_t offset = error.byte > 0 ? error.byte - 1 : 0;
     auto [line, column] = line_column(text, offset);
-    return tl::unexpected(JsonSyntaxError{offset, line, column, reason_of(error)});
+    return tl::unexpected(JsonSyntaxError{
+        offset, static_cast<int>(line), static_cast<int>(column), reason_of(error)});
   } catch (const Stop& stop) {
     // The callback does not know the position; the depth or key names the problem.
     return tl::unexpected(JsonSyntaxError{0, 0, 0, stop.reason});

@@ -102,6 +102,21 @@ line_of_offset(std::string_view content, size_t offset)
   return 1 + static_cast<int>(std::count(content.begin(), content.begin() + offset, '\n'));
 }
 
+std::pair<size_t, size_t>
+line_column(std::string_view text, size_t offset)
+{
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, offset - line_start + 1};
+}
+
 std::string
 sha256_hex(std::string_view data)
 {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace decant {
@@ -24,6 +25,9 @@ std::string human_bytes(uint64_t bytes);
 // The 1-based line of byte `offset` in `content` (pugixml reports offsets, users want lines);
 // an offset past the end counts as the last line.
 int line_of_offset(std::string_view content, size_t offset);
+
+// 1-based line and column of byte `offset` (clamped to the end).
+std::pair<size_t, size_t> line_column(std::string_view text, size_t offset);
 
 // An input quoted in a message: in double quotes, control characters, quotes, backslashes and
 // bytes that are not UTF-8 escaped (\n, \", \\, \xHH), and at most `max_chars` of it, the rest
