@@ -6,8 +6,9 @@
 # images repacked from an edited analysis.json: the JSP compiler's jar removed (the JSP answers
 # 500), a start command that exits at once (its last output lines shown), and a layer blob with
 # one byte flipped (named). Bad input: not a layout, a tag not in it, a PID that is not the
-# application, a secrets file the image needs but is missing, no root. After every run nothing
-# of the sandbox is left: no process, no mount, no temporary tree.
+# application, a secrets file the image needs but is missing, no root. Then Ctrl-C, SIGTERM and
+# kill -9 of decant while the image starts. After every run nothing of the sandbox is left: no
+# process, no mount, no temporary tree.
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=1200 LABELS=e2e
 set -euo pipefail
 DECANT="${DECANT:-$(dirname "$0")/../../build/cli/decant}"
@@ -139,6 +140,41 @@ chmod o+rx "$W"
 rc=0; setpriv --reuid nobody --regid nogroup --clear-groups "$DECANT" verify "$W/img" --analysis "$W/analysis.json" --against none > /dev/null 2> "$W/noroot.err" || rc=$?
 [ "$rc" = 5 ] || { cat "$W/noroot.err"; fail "not root: exit $rc, expected 5"; }
 grep -q "needs root" "$W/noroot.err" || fail "not-root message: $(cat "$W/noroot.err")"
+left_nothing
+
+echo "== Ctrl-C, SIGTERM and kill -9 while the image starts: nothing of the sandbox is left"
+# wait_for_image_tomcat PID: until the image's Tomcat runs in the sandbox (another network
+# namespace), or decant PID exits.
+wait_for_image_tomcat() {
+  local i
+  for i in $(seq 600); do
+    [ -n "$(other_netns_pids 'catalina.base=/var/lib/tomcat10')" ] && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+for sig in INT TERM; do
+  "$DECANT" verify "$W/img" --analysis "$W/analysis.json" > "$W/sig$sig.out" 2> "$W/sig$sig.err" &
+  pid=$!
+  wait_for_image_tomcat "$pid" || { cat "$W/sig$sig.err"; fail "the image never started under verify"; }
+  kill -"$sig" "$pid"
+  rc=0; wait "$pid" || rc=$?
+  [ "$rc" = 11 ] || { cat "$W/sig$sig.err"; fail "verify after SIG$sig: exit $rc, expected 11 (aborted)"; }
+  left_nothing
+done
+"$DECANT" verify "$W/img" --analysis "$W/analysis.json" > "$W/sigkill.out" 2> "$W/sigkill.err" &
+pid=$!
+wait_for_image_tomcat "$pid" || { cat "$W/sigkill.err"; fail "the image never started under verify"; }
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+# The sandbox's PID 1 dies with decant, and the kernel then ends every process of its PID
+# namespace; its mounts go with its mount namespace. Only the unpacked tree can stay behind.
+for _ in $(seq 100); do [ -z "$(other_netns_pids 'catalina.base=/var/lib/tomcat10')" ] && break; sleep 0.1; done
+[ -z "$(other_netns_pids 'catalina.base=/var/lib/tomcat10')" ] || fail "the image's Tomcat outlived decant killed with SIGKILL"
+! grep -qF -- "$TMPDIR" /proc/self/mountinfo || fail "a mount of the sandbox outlived decant killed with SIGKILL"
+# The next verify removes what the killed one left.
+expect 0 "$W/afterkill" verify "$W/img" --analysis "$W/analysis.json" --against none
 left_nothing
 
 ok=1
