@@ -277,27 +277,27 @@ as_host_error(Error error, const std::string& real_path, std::string_view host_p
 Result<std::string>
 HostRoot::read_file(std::string_view host_path, uint64_t max_bytes) const
 {
-  auto resolved = resolve(host_path);
-  if (!resolved) {
-    return fail(resolved.error());
-  }
-  std::string path = real(*resolved);
-  auto content = decant::read_file(path, max_bytes);
-  if (!content) {
-    return fail(as_host_error(content.error(), path, host_path));
-  }
-  return content;
+  return read_resolved(host_path,
+                       [&](const std::string& path) { return decant::read_file(path, max_bytes); });
 }
 
 Result<std::string>
 HostRoot::read_file_head(std::string_view host_path, size_t bytes) const
+{
+  return read_resolved(
+      host_path, [&](const std::string& path) { return decant::read_file_head(path, bytes); });
+}
+
+Result<std::string>
+HostRoot::read_resolved(std::string_view host_path,
+                        const std::function<Result<std::string>(const std::string&)>& read) const
 {
   auto resolved = resolve(host_path);
   if (!resolved) {
     return fail(resolved.error());
   }
   std::string path = real(*resolved);
-  auto content = decant::read_file_head(path, bytes);
+  auto content = read(path);
   if (!content) {
     return fail(as_host_error(content.error(), path, host_path));
   }

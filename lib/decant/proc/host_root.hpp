@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -98,6 +99,10 @@ private:
   explicit HostRoot(std::string root);
   Result<std::string> resolve_uncached(std::string_view host_path, bool follow_last) const;
   Result<std::string> resolve_directory(const std::string& host_path) const;
+  // Resolves `host_path` and calls `read` with the real path; errors name the host path.
+  Result<std::string>
+  read_resolved(std::string_view host_path,
+                const std::function<Result<std::string>(const std::string&)>& read) const;
 
   struct ResolveCache;
 
