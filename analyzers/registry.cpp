@@ -1,4 +1,4 @@
-#include <decant/analyzer/analyzer.hpp>
+#include "registry.hpp"
 
 #include <aspnet/aspnet_analyzer.hpp>
 #include <jboss/jboss_analyzer.hpp>
@@ -7,11 +7,11 @@
 
 namespace decant {
 
-const std::vector<std::unique_ptr<Analyzer>>&
+const AnalyzerList&
 analyzers()
 {
-  static const std::vector<std::unique_ptr<Analyzer>> k_analyzers = [] {
-    std::vector<std::unique_ptr<Analyzer>> list;
+  static const AnalyzerList k_analyzers = [] {
+    AnalyzerList list;
     // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
     // Tomcat, so it must come before Tomcat).
     list.push_back(jboss::make_jboss_analyzer());
@@ -26,23 +26,13 @@ analyzers()
 const Analyzer*
 find_analyzer(const ProcessInfo& process, const HostRoot& root)
 {
-  for (const auto& analyzer : analyzers()) {
-    if (analyzer->matches(process, root)) {
-      return analyzer.get();
-    }
-  }
-  return nullptr;
+  return find_analyzer(analyzers(), process, root);
 }
 
 std::string
 supported_application_types()
 {
-  std::string out;
-  for (const auto& analyzer : analyzers()) {
-    out += out.empty() ? "" : ", ";
-    out += analyzer->info().id;
-  }
-  return out.empty() ? "(none)" : out;
+  return supported_application_types(analyzers());
 }
 
 } // namespace decant

@@ -1,5 +1,7 @@
 #include "hsperfdata.hpp"
 
+#include <decant/util/strings.hpp>
+
 #include <fmt/format.h>
 
 namespace decant::java {
@@ -85,7 +87,7 @@ parse_hsperfdata(std::string_view bytes)
     size_t data = offset + static_cast<size_t>(*data_offset);
     if (*type == 'J' && *vector_length == 0) {
       if (data + 8 > entry_end) {
-        return fail(ErrorCode::invalid_input, "entry {} ({}) is cut short", i, name);
+        return fail(ErrorCode::invalid_input, "entry {} ({}) is cut short", i, quote(name));
       }
       out.longs[name] = *in.integer(data, 8);
     } else if (*type == 'B' && *vector_length > 0) {

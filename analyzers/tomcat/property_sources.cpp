@@ -186,7 +186,7 @@ property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatL
                        "so does the analysis",
                        k_property_source,
                        configured->second.source,
-                       name,
+                       quote(name),
                        layout.tomcat_version.empty() ? "version" : layout.tomcat_version)});
       continue;
     }

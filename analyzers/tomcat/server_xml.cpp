@@ -1,7 +1,9 @@
 #include "server_xml.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
+#include <decant/util/xml.hpp>
 
 #include <pugixml.hpp>
 
@@ -155,16 +157,11 @@ public:
   Status
   load(pugi::xml_document& doc) const
   {
-    auto result = doc.load_buffer(
-        m_content.data(), m_content.size(), pugi::parse_default, pugi::encoding_auto);
-    if (!result) {
-      size_t offset = result.offset < 0 ? 0 : static_cast<size_t>(result.offset);
-      return fail(
-          Error(ErrorCode::invalid_input,
-                fmt::format("{}:{}: malformed XML: {}", m_file, line(offset), result.description()),
-                "fix the file (Tomcat would not start with it either) and analyze again"));
-    }
-    return {};
+    return load_xml(doc,
+                    m_content,
+                    m_file,
+                    "fix the file (Tomcat would not start with it either) and analyze "
+                    "again");
   }
 
   int
@@ -206,6 +203,15 @@ public:
     if (origin) {
       *origin = describe_uses(expanded.used);
     }
+    if (!expanded.stopped.empty()) {
+      m_warnings.push_back({"property-expansion",
+                            fmt::format("{}: <{} {}={}>: {}",
+                                        where(node),
+                                        node.name(),
+                                        name,
+                                        quote(raw),
+                                        expanded.stopped)});
+    }
     if (!expanded.undefined.empty()) {
       std::vector<std::string> names;
       for (const auto& undefined : expanded.undefined) {
@@ -214,25 +220,25 @@ public:
       if (m_properties.opaque_sources.empty()) {
         m_warnings.push_back(
             {"undefined-property",
-             fmt::format("{}: <{} {}=\"{}\">: {} {} undefined (no system property{}); Tomcat "
+             fmt::format("{}: <{} {}={}>: {} {} undefined (no system property{}); Tomcat "
                          "keeps it as written",
                          where(node),
                          node.name(),
                          name,
-                         raw,
+                         quote(raw),
                          join(names, ", "),
                          names.size() == 1 ? "is" : "are",
                          m_properties.lookup ? " or property source defines it" : "")});
       } else {
         m_warnings.push_back(
             {"property-source-unknown",
-             fmt::format("{}: <{} {}=\"{}\">: {} may come from the property source {}, which "
+             fmt::format("{}: <{} {}={}>: {} may come from the property source {}, which "
                          "decant cannot evaluate; the analysis keeps it as written: put the value "
                          "the running server uses into the analysis by hand",
                          where(node),
                          node.name(),
                          name,
-                         raw,
+                         quote(raw),
                          join(names, ", "),
                          join(m_properties.opaque_sources, ", "))});
       }
@@ -264,8 +270,8 @@ public:
       std::string value = raw;
       if (raw.find("${") != std::string::npos) {
         Expansion expanded = expand_properties(raw, m_properties);
-        if (!expanded.undefined.empty()) {
-          continue; // an undefined reference holds no secret; attribute() warns about it
+        if (!expanded.undefined.empty() || !expanded.stopped.empty()) {
+          continue; // an unresolved reference holds no secret; attribute() warns about it
         }
         value = expanded.text;
       }
@@ -453,6 +459,7 @@ Expansion
 expand_properties(std::string_view text, const PropertyResolver& resolver)
 {
   Expansion out;
+  std::set<std::string> recorded; // each name once in `used`, however often it is replaced
   auto get = [&](const std::string& name) -> std::optional<std::string> {
     if (!resolver.lookup) {
       return std::nullopt;
@@ -461,7 +468,9 @@ expand_properties(std::string_view text, const PropertyResolver& resolver)
     if (!hit) {
       return std::nullopt;
     }
-    out.used.push_back({name, hit->value, hit->origin});
+    if (recorded.insert(name).second) {
+      out.used.push_back({name, hit->value, hit->origin});
+    }
     return hit->value;
   };
   auto undefined = [&](const std::string& name) {
@@ -500,11 +509,13 @@ expand_properties(std::string_view text, const PropertyResolver& resolver)
           v = get(name.substr(0, col));
           if (!v) {
             v = name.substr(col + 2);
-            out.used.push_back({name.substr(0, col),
-                                *v,
-                                fmt::format("the default of ${{{}}} ({} is not defined)",
-                                            name,
-                                            name.substr(0, col))});
+            if (recorded.insert(name).second) {
+              out.used.push_back({name.substr(0, col),
+                                  *v,
+                                  fmt::format("the default of ${{{}}} ({} is not defined)",
+                                              name,
+                                              name.substr(0, col))});
+            }
           }
         } else {
           undefined(name);
@@ -517,10 +528,26 @@ expand_properties(std::string_view text, const PropertyResolver& resolver)
     if (prev < value.size()) {
       replaced.append(value, prev, std::string::npos);
     }
+    if (replaced.size() > limits::k_expansion_bytes) {
+      // Values that refer to each other several times each ("billion laughs") would grow
+      // without bound before the 20 rounds end: keep the text as written.
+      out.text = std::string(text);
+      out.undefined.clear();
+      out.stopped = fmt::format("its expansion grows past {} (decant's limit for one value); "
+                                "the analysis keeps it as written",
+                                human_bytes(limits::k_expansion_bytes));
+      return out;
+    }
     bool same = replaced == value;
     value = std::move(replaced);
     if (!resolver.recursive || same) {
+      if (same && out.undefined.empty() && value.find("${") != std::string::npos) {
+        out.stopped = "a property refers to itself; Tomcat stops replacing and keeps it as it is";
+      }
       break;
+    }
+    if (round == 19 && value.find("${") != std::string::npos) {
+      out.stopped = "still holds ${...} after Tomcat's 20 rounds of replacement, where it stops";
     }
   }
   out.text = std::move(value);

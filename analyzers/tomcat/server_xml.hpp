@@ -59,11 +59,16 @@ struct Expansion {
   std::string text;
   std::vector<PropertyUse> used;      // each name replaced (or defaulted), in order
   std::vector<std::string> undefined; // names kept as written
+  // Why the expansion stopped with "${" still in the text although every name is defined (a
+  // value that refers to itself, Tomcat's 20 rounds used up), or decant's size limit refused
+  // it (`text` is then the value as written); "" otherwise.
+  std::string stopped;
 };
 
 // IntrospectionUtils.replaceProperties: "${" up to the next "}" is a name; a defined name is
 // replaced by its value, "name:-default" falls back to the default when the rule exists, an
-// undefined name stays "${name}"; a lone '$' and an unclosed "${" are kept as written.
+// undefined name stays "${name}"; a lone '$' and an unclosed "${" are kept as written. A value
+// growing past limits::k_expansion_bytes stops the expansion (`stopped` says so).
 Expansion expand_properties(std::string_view text, const PropertyResolver& resolver);
 
 // A file named by a TLS attribute (keystoreFile, certificateKeyFile, truststoreFile...), as

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <registry.hpp>
 #include <set>
 
 using namespace decant;

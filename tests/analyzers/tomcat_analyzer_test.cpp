@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <registry.hpp>
 #include <set>
 
 using namespace decant;
@@ -517,13 +518,13 @@ TEST(TomcatAnalyzer, JsvcChildRunsAsJavaInTheImage)
   auto controller = read_process(root, 5301);
   ASSERT_TRUE(controller) << controller.error().message;
   EXPECT_FALSE(is_tomcat_process(*controller));
-  auto target = select_analyzer(root, 5301);
+  auto target = select_analyzer(root, analyzers(), 5301);
   ASSERT_TRUE(target) << target.error().message;
   EXPECT_EQ(target->process.pid, 5302);
   EXPECT_NE(target->note.find("jsvc controller"), std::string::npos);
   // Inventory lists the child only.
   int listed = 0;
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers())) {
     EXPECT_NE(entry.pid, 5301);
     listed += entry.pid == 5302;
   }
@@ -537,14 +538,14 @@ TEST(TomcatAnalyzer, AProcessInAChrootOrContainerIsRefusedAndNotListed)
   ASSERT_EQ(::unlink((host + "/proc/4402/root").c_str()), 0);
   ASSERT_EQ(::symlink("/var/lib/machines/blog", (host + "/proc/4402/root").c_str()), 0);
   auto root = HostRoot::open(host).value();
-  auto target = select_analyzer(root, 4402);
+  auto target = select_analyzer(root, analyzers(), 4402);
   ASSERT_FALSE(target);
   EXPECT_EQ(target.error().code, ErrorCode::unsupported);
   EXPECT_NE(target.error().message.find("not on this host's file system"), std::string::npos)
       << target.error().message;
   EXPECT_NE(target.error().message.find("/var/lib/machines/blog"), std::string::npos);
   std::vector<int> pids;
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers())) {
     pids.push_back(entry.pid);
   }
   EXPECT_EQ(pids, std::vector<int>{4401});
@@ -797,7 +798,7 @@ TEST(TomcatAnalyzer, JarFormIsTomcat)
 TEST(TomcatAnalyzer, InventoryListsTwoInstancesWithStableIds)
 {
   auto root = HostRoot::open(test::fixture("hosts/tomcat-two-instances")).value();
-  auto first = inventory(root);
+  auto first = inventory(root, analyzers());
   std::map<int, std::string> ids;
   for (const auto& entry : first) {
     EXPECT_TRUE(entry.analyzer_error.empty()) << entry.analyzer_error;
@@ -807,8 +808,8 @@ TEST(TomcatAnalyzer, InventoryListsTwoInstancesWithStableIds)
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_NE(ids[4401], ids[4402]);
   // Stable: the same ids again, and find_target maps each id back to its PID.
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers())) {
     EXPECT_EQ(entry.identity.application_id, ids[entry.pid]);
   }
-  EXPECT_EQ(find_target(root, ids[4402]).value(), 4402);
+  EXPECT_EQ(find_target(root, analyzers(), ids[4402]).value(), 4402);
 }

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <registry.hpp>
 
 using namespace decant;
 using namespace decant::tomee;

@@ -1,53 +1,32 @@
 #!/usr/bin/env bash
 # ctest: RESOURCE_LOCK=dotnet TIMEOUT=1200 LABELS=e2e
-# Live ASP.NET Core migration: the app of aspnet_analyze.sh, started (a) as `dotnet App.dll`
-# (loopback only, so the image must rebind) and (b) through its apphost, each analyzed, packed
-# with `decant pack --rootfs`, and started from that root file system by the packer's
-# scripts/run-rootfs in fresh PID, mount, UTS and network namespaces (a network namespace of its
-# own, so it takes the same port while the source runs), as the analysis says: start command,
-# working directory, user, environment and secrets. The image must answer like the source: the
-# same page, the same environment variables, the same working directory and user.
-#
-# Skips (77) when this build's `decant --help` lists no `pack` or scripts/run-rootfs is missing
-# (the packer is separate work); aspnet_analyze.sh covers the analysis on its own.
+# Live ASP.NET Core migration checked by `decant verify`: the app of aspnet_analyze.sh, started
+# (a) as `dotnet App.dll` on loopback (the image must rebind) and (b) through its apphost with a
+# secret in its environment (DB_PASSWORD), each analyzed, packed and verified: the image runs in
+# its sandbox on the source's port while the source runs, and answers /, /whoami and
+# /env/<NAME> (the variables it echoes: a marker, ASPNETCORE_URLS, DOTNET_ROOT, and the secret,
+# which only the secrets file supplies) like the source. Then a start command whose URL names
+# another port: the analyzed port never opens, exit 10 naming it; and the secrets file moved
+# away: exit 3 naming it. Nothing of a sandbox is left after any run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-source_dir=${DECANT_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-runner="$source_dir/scripts/run-rootfs"
-# Not below /tmp: run-rootfs mounts a fresh tmpfs on the image's /tmp, which would hide an
-# application directory that lives there.
-WORK=$(mktemp -d /var/tmp/decant-e2e-aspnet-pack-XXXXXX)
+WORK=$(mktemp -d /var/tmp/decant-e2e-aspnet-verify-XXXXXX)
 source "$here/lib/aspnet_app.bash"
-RUN_PIDS=()
-# run-rootfs execs `unshare --fork --kill-child`, which blocks SIGTERM while it waits for the
-# namespace's PID 1 (util-linux 2.38): TERM first, then KILL, whose death takes the child along.
-stop_runner() {
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+source "$here/lib/verify_checks.sh"
+# verify's temporary trees go here (not the apps' own temporary files), to check none is left.
+VT="$WORK/verify-tmp"
+mkdir "$VT"
+verify() { TMPDIR="$VT" "$DECANT" verify "$@"; }
 cleanup() {
-  local p
-  for p in "${RUN_PIDS[@]}"; do stop_runner "$p"; done
   aspnet_stop_all
   [ "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
 
 aspnet_require_tools
-# `decant pack --help` alone is no test: without the subcommand CLI11 prints the top-level help
-# and succeeds. The subcommand list must name it.
-"$DECANT" --help | sed -n '/^Subcommands:/,/^$/p' | grep -qE '^ +pack ' \
-  || aspnet_skip "this decant has no 'pack' subcommand (the packer is not merged into this build)"
-[ -x "$runner" ] || aspnet_skip "$runner (the packer's namespace runner) is not in this tree"
-[ "$(id -u)" = 0 ] || aspnet_skip "run-rootfs needs root for mounts and namespaces"
-command -v jq >/dev/null || aspnet_skip "jq is missing (scripts/packages.txt installs it; run-rootfs needs it)"
-command -v nsenter >/dev/null || aspnet_skip "nsenter is missing (util-linux)"
+[ "$(id -u)" = 0 ] || aspnet_skip "decant verify needs root for its namespaces and mounts"
+command -v jq >/dev/null || aspnet_skip "jq is missing (scripts/packages.txt installs it)"
 
 aspnet_build_app
 p1=$(aspnet_free_port)
@@ -57,80 +36,56 @@ cd "$WORK/pub"
 DECANT_E2E_MARKER=muxer-run dotnet HelloDecant.dll --urls "http://127.0.0.1:$p1" >"$WORK/a.log" 2>&1 &
 ASPNET_PIDS+=($!)
 pid_a=$!
-DECANT_E2E_MARKER=apphost-run ASPNETCORE_URLS="http://0.0.0.0:$p2" ./HelloDecant >"$WORK/b.log" 2>&1 &
+DB_PASSWORD='s3cr$t(1)' DECANT_E2E_MARKER=apphost-run ASPNETCORE_URLS="http://0.0.0.0:$p2" ./HelloDecant >"$WORK/b.log" 2>&1 &
 ASPNET_PIDS+=($!)
 pid_b=$!
 cd /
-aspnet_wait "http://127.0.0.1:$p1/" 180 || { cat "$WORK/a.log"; echo "FAIL: (a) did not answer"; exit 1; }
-aspnet_wait "http://127.0.0.1:$p2/" 180 || { cat "$WORK/b.log"; echo "FAIL: (b) did not answer"; exit 1; }
+aspnet_wait "http://127.0.0.1:$p1/" 180 || { cat "$WORK/a.log"; fail "(a) did not answer"; }
+aspnet_wait "http://127.0.0.1:$p2/" 180 || { cat "$WORK/b.log"; fail "(b) did not answer"; }
 
-answers() {  # answers [command prefix...] BASE_URL: what the comparison looks at
-  local base=${*: -1} path
-  local -a prefix=("${@:1:$#-1}")
-  for path in / /env/DECANT_E2E_MARKER /env/ASPNETCORE_URLS /env/DOTNET_ROOT /whoami; do
-    "${prefix[@]}" curl -fsS --max-time 5 "$base$path"
-    echo
-  done
-}
-
-# run-rootfs arguments from analysis.json: user, working directory, every non-secret variable
-# (secret ones come from secrets.json), then the start command.
-runner_args() {
-  python3 - "$1" <<'PY'
-import json, os, sys
-a = json.load(open(sys.argv[1]))
-out = ["--rootfs", "--user", f"{a['process']['uid']}:{a['process']['gid']}",
-       "--workdir", a["start"]["workingDir"] or "/"]
-secrets = os.path.join(os.path.dirname(sys.argv[1]), "secrets.json")
-if os.path.exists(secrets):
-    out += ["--secrets", secrets]
-for var in a["env"]:
-    if not var.get("secret"):
-        out += ["--env", f"{var['name']}={var.get('value', '')}"]
-out += ["ROOTFS", "--"] + a["start"]["command"]
-sys.stdout.write("\0".join(out) + "\0")
-PY
-}
-
-status=0
+probes=(--probe /whoami --probe /env/DECANT_E2E_MARKER --probe /env/ASPNETCORE_URLS --probe /env/DOTNET_ROOT --probe /env/DB_PASSWORD)
 for which in a b; do
   pid_var=pid_$which
   if [ "$which" = a ]; then port=$p1; else port=$p2; fi
-  answers "http://127.0.0.1:$port" >"$WORK/$which.source.txt"
   "$DECANT" analyze "${!pid_var}" -o "$WORK/$which/analysis.json" 2>"$WORK/$which.analyze.log" \
-    || { cat "$WORK/$which.analyze.log"; echo "FAIL: analyze ($which)"; exit 1; }
-  t0=$(date +%s)
-  "$DECANT" pack "$WORK/$which/analysis.json" -o "$WORK/$which/image" --rootfs "$WORK/$which/rootfs" \
-    >"$WORK/$which.pack.log" 2>&1 \
-    || { cat "$WORK/$which.pack.log"; echo "FAIL: pack ($which)"; exit 1; }
-  echo "($which) packed in $(($(date +%s) - t0))s: image $(du -sh "$WORK/$which/image" | cut -f1)," \
-    "rootfs $(du -sh "$WORK/$which/rootfs" | cut -f1)"
-  mapfile -d '' args < <(runner_args "$WORK/$which/analysis.json")
-  for i in "${!args[@]}"; do [ "${args[i]}" = ROOTFS ] && args[i]="$WORK/$which/rootfs"; done
-  "$runner" "${args[@]}" >"$WORK/$which.run.log" 2>&1 &
-  run_pid=$!
-  RUN_PIDS+=("$run_pid")
-  in_ns=(nsenter --target "$run_pid" --net)
-  # $! is the shell that execs run-rootfs and then unshare: until unshare has made the network
-  # namespace, nsenter would enter the host's and reach the source instead.
-  for ((i = 0; i < 100; i++)); do
-    [ "$(readlink "/proc/$run_pid/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] && break
-    sleep 0.1
-  done
-  ok=""
-  for ((i = 0; i < 360; i++)); do
-    if "${in_ns[@]}" curl -fsS --max-time 2 "http://127.0.0.1:$port/" >/dev/null 2>&1; then ok=1; break; fi
-    kill -0 "$run_pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  [ -n "$ok" ] || { cat "$WORK/$which.run.log"; echo "FAIL: the image ($which) did not answer on port $port"; exit 1; }
-  answers "${in_ns[@]}" "http://127.0.0.1:$port" >"$WORK/$which.image.txt"
-  if diff -u "$WORK/$which.source.txt" "$WORK/$which.image.txt"; then
-    echo "($which) the image answers like the source: $(tr '\n' '|' <"$WORK/$which.image.txt")"
-  else
-    echo "FAIL: ($which) the image answers differently"
-    status=1
-  fi
-  stop_runner "$run_pid"
+    || { cat "$WORK/$which.analyze.log"; fail "analyze ($which)"; }
+  "$DECANT" pack "$WORK/$which/analysis.json" -o "$WORK/$which/image" --tag "test/aspnet:$which" \
+    >"$WORK/$which.pack.log" 2>&1 || { cat "$WORK/$which.pack.log"; fail "pack ($which)"; }
+  rc=0
+  verify "$WORK/$which/image" "${probes[@]}" --json >"$WORK/$which.verify.json" 2>"$WORK/$which.verify.err" || rc=$?
+  [ "$rc" = 0 ] || { cat "$WORK/$which.verify.err"; jq . "$WORK/$which.verify.json"; fail "($which) verify: exit $rc"; }
+  jq -e '.source.compared and ([.probes[] | select(.verdict == "same")] | length) == 6' "$WORK/$which.verify.json" > /dev/null \
+    || { jq -c '.probes[] | {path, verdict, reason}' "$WORK/$which.verify.json"; fail "($which) not every path is the same"; }
+  echo "($which) the image answers like the source on port $port: $(jq -c '[.probes[] | {path, verdict}]' "$WORK/$which.verify.json")"
+  verify_left_nothing "$VT" "$WORK/" || exit 1
 done
-exit $status
+# The secret reached the image only through the secrets file, as the Deployment would give it.
+jq -e '.env[] | select(.name == "DB_PASSWORD") | .secret' "$WORK/b/analysis.json" > /dev/null || fail "DB_PASSWORD is not a secret in the analysis"
+! grep -rq 's3cr\$t' "$WORK/b/image" || fail "the secret's value is in the image"
+! grep -q 's3cr' "$WORK/b.verify.err" "$WORK/b.verify.json" || fail "the secret's value is in verify's output"
+
+echo "== a start command on another port: the analyzed port $p2 never opens"
+p3=$(aspnet_free_port)
+jq --arg url "http://0.0.0.0:$p3" '.env |= map(if .name == "ASPNETCORE_URLS" then .value = $url else . end)' \
+  "$WORK/b/analysis.json" > "$WORK/b/wrong-port.json"
+cp "$WORK/b/secrets.json" "$WORK/b/wrong-port.secrets.json" 2>/dev/null || true
+"$DECANT" pack "$WORK/b/wrong-port.json" -o "$WORK/b/image-wrong" --tag test/aspnet:wrong >/dev/null 2>&1 || fail "pack (wrong port)"
+rc=0
+verify "$WORK/b/image-wrong" --analysis "$WORK/b/wrong-port.json" --timeout 30 >"$WORK/wrong.out" 2>"$WORK/wrong.err" || rc=$?
+[ "$rc" = 10 ] || { cat "$WORK/wrong.out" "$WORK/wrong.err"; fail "wrong port: exit $rc, expected 10"; }
+grep -q "port $p2 did not listen within 30 s" "$WORK/wrong.err" || fail "the closed port is not named: $(cat "$WORK/wrong.err")"
+grep -q "Now listening on: http://0.0.0.0:$p3" "$WORK/wrong.out" || fail "the image's output is not shown: $(cat "$WORK/wrong.out")"
+verify_left_nothing "$VT" "$WORK/" || exit 1
+
+echo "== the secrets file the image needs is missing: exit 3 naming it"
+mv "$WORK/b/secrets.json" "$WORK/b/secrets.json.away"
+rc=0
+verify "$WORK/b/image" >"$WORK/nosecrets.out" 2>"$WORK/nosecrets.err" || rc=$?
+[ "$rc" = 3 ] || { cat "$WORK/nosecrets.err"; fail "missing secrets: exit $rc, expected 3"; }
+grep -q "ENV_DB_PASSWORD.*$WORK/b/secrets.json" "$WORK/nosecrets.err" || fail "the secrets file is not named: $(cat "$WORK/nosecrets.err")"
+! grep -q 's3cr' "$WORK/nosecrets.err" || fail "a secret value in a message"
+rc=0
+verify "$WORK/b/image" --secrets "$WORK/b/secrets.json.away" --against none --timeout 180 >/dev/null 2>"$WORK/override.err" || rc=$?
+[ "$rc" = 0 ] || { cat "$WORK/override.err"; fail "--secrets FILE: exit $rc"; }
+verify_left_nothing "$VT" "$WORK/" || exit 1
+echo "PASS"

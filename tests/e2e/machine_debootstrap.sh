@@ -3,7 +3,9 @@
 # temporary directory, with a tmpfs mounted at its /data and files under its /mnt. The image
 # holds the system but nothing from /mnt or /data; hard links (perl) and setuid bits (su)
 # survive; the image's own /bin/sh runs in fresh namespaces; and a service started by the
-# generated entry script under /.decant/init (PID 1) is stopped by SIGTERM through it.
+# generated entry script under /.decant/init (PID 1) is stopped by SIGTERM through it; and
+# `decant verify` runs the image's init in its sandbox and finds the recorded service's port
+# listening.
 # The debootstrap tree is cached as a tarball ($DECANT_TEST_CACHE, default
 # /var/cache/decant-tests) and built at most once per machine (flock).
 # ctest: TIMEOUT=1800 LABELS=e2e RESOURCE_LOCK=debootstrap
@@ -52,7 +54,10 @@ jq -e '.extensions.machine.os.id == "debian" and .extensions.machine.os.supporte
 # A service as analyze would record it for a unit: it traps SIGTERM and leaves a mark.
 jq '.extensions.machine.services = [{"name": "marker.service", "source": "systemd", "type": "simple",
       "command": "sh -c '\''trap \"echo stopped > /srv/stopped; exit 0\" TERM; echo up > /srv/up; while :; do sleep 0.2; done'\''",
-      "user": "root", "uid": 0, "gid": 0, "workingDirectory": "/srv", "ports": [8080], "pid": 0}]' "$A" > "$W/a2.json"
+      "user": "root", "uid": 0, "gid": 0, "workingDirectory": "/srv", "ports": [], "pid": 0},
+    {"name": "listener.service", "source": "systemd", "type": "simple",
+      "command": "perl -MIO::Socket::INET -e '\''$SIG{TERM} = sub { exit 0 }; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die $!; while (my $c = $s->accept) { print $c \"hello\\n\"; close $c }'\''",
+      "user": "root", "uid": 0, "gid": 0, "workingDirectory": "/", "ports": [8080], "pid": 0}]' "$A" > "$W/a2.json"
 mv "$W/a2.json" "$A"
 
 echo "== decant pack"
@@ -87,6 +92,16 @@ kill -TERM $init_host_pid
 set +e; wait "$bw"; code=$?; set -e
 [ -f "$B/srv/stopped" ] || fail "the service was not stopped by SIGTERM (exit $code)"
 [ "$code" = 0 ] || fail "init exit status $code"
+
+echo "== decant verify: the init starts the services in the sandbox, each recorded port listens"
+mkdir "$W/vt"
+rc=0
+TMPDIR="$W/vt" "$DECANT" verify "$W/img" --json > "$W/verify.json" 2> "$W/verify.err" || rc=$?
+[ "$rc" = 0 ] || { cat "$W/verify.err"; jq . "$W/verify.json"; fail "verify of the machine image: exit $rc"; }
+jq -e '.applicationType == "machine" and (.source.compared | not)
+    and (.ports | any(.port == 8080 and .listening)) and (.probes | all(.scheme == "tcp" and .passed))' \
+  "$W/verify.json" > /dev/null || fail "verify report: $(jq -c '{ports, probes, notes}' "$W/verify.json")"
+[ -z "$(ls -A "$W/vt")" ] || fail "verify left $(ls -A "$W/vt")"
 
 ok=1
 echo "PASS"

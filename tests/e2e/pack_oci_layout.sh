@@ -64,10 +64,12 @@ umoci unpack --image "$W/img:$REF" "$W/bundle" > /dev/null
 jq -e '.process.args[0] == "/.decant/init" and (.process.args | index("--") as $i | .[$i + 1] | endswith("/bin/java"))' "$W/bundle/config.json" >/dev/null || fail "bundle args: $(jq -c .process.args "$W/bundle/config.json")"
 [ -x "$W/bundle/rootfs/.decant/init" ] || fail "/.decant/init is not in the image"
 
-echo "== --rootfs: the JVM of the image starts as the tomcat user in fresh namespaces (scripts/run-rootfs)"
+echo "== --rootfs: the JVM of the image starts as the tomcat user in fresh namespaces"
 "$DECANT" pack "$W/analysis.json" --rootfs "$W/rootfs" 2> "$W/rootfs.err" || { cat "$W/rootfs.err"; fail "pack --rootfs"; }
-"$SRC/scripts/run-rootfs" --rootfs --user "$(id -u tomcat):$(id -g tomcat)" --workdir /var/lib/tomcat10 \
-  --env PATH=/usr/bin:/bin "$W/rootfs" -- "$java_home/bin/java" -version > "$W/java-version.txt" 2>&1 \
+mkdir -p "$W/rootfs/proc"
+env -i PATH=/usr/bin:/bin unshare --pid --mount --fork --root="$W/rootfs" --mount-proc \
+  --setuid "$(id -u tomcat)" --setgid "$(id -g tomcat)" --wd /var/lib/tomcat10 \
+  -- "$java_home/bin/java" -version > "$W/java-version.txt" 2>&1 \
   || { cat "$W/java-version.txt"; fail "java -version in the rootfs"; }
 grep -q 'OpenJDK' "$W/java-version.txt" || fail "unexpected java -version output: $(cat "$W/java-version.txt")"
 

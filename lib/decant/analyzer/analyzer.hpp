@@ -37,13 +37,15 @@ public:
   virtual Result<Analysis> analyze(const ProcessInfo& process, const HostRoot& root) const = 0;
 };
 
-// The ordered list of analyzers (analyzers/registry.cpp): the first that matches wins.
-const std::vector<std::unique_ptr<Analyzer>>& analyzers();
+// An ordered list of analyzers: the first that matches wins. The library takes it as an
+// argument; decant's own list is analyzers() in analyzers/registry.hpp.
+using AnalyzerList = std::vector<std::unique_ptr<Analyzer>>;
 
-// The first analyzer that matches, or nullptr.
-const Analyzer* find_analyzer(const ProcessInfo& process, const HostRoot& root);
+// The first analyzer of `analyzers` that matches, or nullptr.
+const Analyzer*
+find_analyzer(const AnalyzerList& analyzers, const ProcessInfo& process, const HostRoot& root);
 
-// "java-tomcat, java-tomee, ..." for messages.
-std::string supported_application_types();
+// "java-tomcat, java-tomee, ..." for messages; "(none)" for an empty list.
+std::string supported_application_types(const AnalyzerList& analyzers);
 
 } // namespace decant

@@ -3,8 +3,30 @@
 
 namespace decant {
 
+const Analyzer*
+find_analyzer(const AnalyzerList& analyzers, const ProcessInfo& process, const HostRoot& root)
+{
+  for (const auto& analyzer : analyzers) {
+    if (analyzer->matches(process, root)) {
+      return analyzer.get();
+    }
+  }
+  return nullptr;
+}
+
+std::string
+supported_application_types(const AnalyzerList& analyzers)
+{
+  std::string out;
+  for (const auto& analyzer : analyzers) {
+    out += out.empty() ? "" : ", ";
+    out += analyzer->info().id;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
 std::vector<InventoryEntry>
-inventory(const HostRoot& root)
+inventory(const HostRoot& root, const AnalyzerList& analyzers)
 {
   std::vector<InventoryEntry> entries;
   ReadOptions options;
@@ -15,7 +37,7 @@ inventory(const HostRoot& root)
     if (!process || !process->foreign_root.empty()) {
       continue; // vanished, unreadable, or in a container: not this host's application
     }
-    const Analyzer* analyzer = find_analyzer(*process, root);
+    const Analyzer* analyzer = find_analyzer(analyzers, *process, root);
     if (!analyzer) {
       continue;
     }
@@ -35,7 +57,7 @@ inventory(const HostRoot& root)
 }
 
 Result<int>
-find_target(const HostRoot& root, const std::string& target)
+find_target(const HostRoot& root, const AnalyzerList& analyzers, const std::string& target)
 {
   if (auto pid = parse_u64(target)) {
     if (*pid == 0 || *pid > 0x7fffffff) {
@@ -44,7 +66,7 @@ find_target(const HostRoot& root, const std::string& target)
     return static_cast<int>(*pid);
   }
   std::vector<int> pids;
-  for (const auto& entry : inventory(root)) {
+  for (const auto& entry : inventory(root, analyzers)) {
     if (entry.identity.application_id == target) {
       pids.push_back(entry.pid);
     }
@@ -68,7 +90,7 @@ find_target(const HostRoot& root, const std::string& target)
 }
 
 Result<Target>
-select_analyzer(const HostRoot& root, int pid)
+select_analyzer(const HostRoot& root, const AnalyzerList& analyzers, int pid)
 {
   auto process = read_process(root, pid);
   if (!process) {
@@ -86,7 +108,7 @@ select_analyzer(const HostRoot& root, int pid)
                       "it is containerized already; to analyze it anyway, run decant inside "
                       "its container (or with --root at its root file system)"));
   }
-  if (const Analyzer* analyzer = find_analyzer(*process, root)) {
+  if (const Analyzer* analyzer = find_analyzer(analyzers, *process, root)) {
     return Target{std::move(*process), analyzer};
   }
   // jsvc's controller (root) only starts and restarts its child, which loads the JVM and runs
@@ -98,7 +120,7 @@ select_analyzer(const HostRoot& root, int pid)
       if (!child || !is_jsvc(*child)) {
         continue;
       }
-      if (const Analyzer* analyzer = find_analyzer(*child, root)) {
+      if (const Analyzer* analyzer = find_analyzer(analyzers, *child, root)) {
         std::string note = fmt::format("PID {} is the jsvc controller; its child PID {} runs the "
                                        "JVM and is analyzed",
                                        pid,
@@ -114,7 +136,7 @@ select_analyzer(const HostRoot& root, int pid)
     if (!child) {
       continue;
     }
-    if (const Analyzer* analyzer = find_analyzer(*child, root)) {
+    if (const Analyzer* analyzer = find_analyzer(analyzers, *child, root)) {
       return fail(Error(ErrorCode::unsupported,
                         fmt::format("PID {} ({}) is a wrapper: its child PID {} ({}) is {}",
                                     pid,
@@ -131,7 +153,7 @@ select_analyzer(const HostRoot& root, int pid)
                     fmt::format("no analyzer recognizes PID {} ({}); supported: {}",
                                 pid,
                                 exe,
-                                supported_application_types()),
+                                supported_application_types(analyzers)),
                     "`decant inventory` lists the processes decant recognizes"));
 }
 

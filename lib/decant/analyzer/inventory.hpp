@@ -14,13 +14,14 @@ struct InventoryEntry {
   std::string analyzer_error; // "mine but broken": recognized, but identify() failed
 };
 
-// Every running process under the root that some analyzer recognizes, by PID. Processes that
-// vanish or cannot be read are skipped (a vanished PID is not an error), and so are processes
-// that do not see this root's file system (in a container: ProcessInfo::foreign_root).
-std::vector<InventoryEntry> inventory(const HostRoot& root);
+// Every running process under the root that one of `analyzers` recognizes, by PID. Processes
+// that vanish or cannot be read are skipped (a vanished PID is not an error), and so are
+// processes that do not see this root's file system (in a container: ProcessInfo::foreign_root).
+std::vector<InventoryEntry> inventory(const HostRoot& root, const AnalyzerList& analyzers);
 
 // "1234" -> 1234; "java-tomcat-5924e694" -> the PID running that application.
-Result<int> find_target(const HostRoot& root, const std::string& target);
+Result<int>
+find_target(const HostRoot& root, const AnalyzerList& analyzers, const std::string& target);
 
 // Reads the process and picks its analyzer. A process no analyzer recognizes fails with
 // `unsupported`, naming a supported child when the PID is only a wrapper (sh, runuser, su,
@@ -32,6 +33,6 @@ struct Target {
   const Analyzer* analyzer = nullptr;
   std::string note; // why the target is not the PID asked for, "" when it is
 };
-Result<Target> select_analyzer(const HostRoot& root, int pid);
+Result<Target> select_analyzer(const HostRoot& root, const AnalyzerList& analyzers, int pid);
 
 } // namespace decant

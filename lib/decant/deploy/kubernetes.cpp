@@ -1,9 +1,11 @@
+#include <decant/deploy/k8s_names.hpp>
 #include <decant/deploy/kubernetes.hpp>
 #include <decant/registry/auth.hpp> // base64_encode
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -100,19 +102,18 @@ emit(YAML::Emitter& out, const json& value)
 }
 
 std::string
-port_name(const Port& port, std::set<std::string>& used)
+port_name(const Port& port, std::set<std::string>& used, k8s::Renames& renames)
 {
-  // IANA_SVC_NAME: at most 15 characters, lower-case, a letter somewhere.
+  // IANA_SVC_NAME (k8s_names.hpp); the configuration's own name is kept in the annotation.
   std::string base = port.name.empty() ? to_string(port.role) : port.name;
-  base = dns_label(base, 15);
+  base = k8s::iana_svc_name(base, "");
   if (base.empty() || base == "other") {
     base = fmt::format("port-{}", port.port);
   }
-  std::string name = base;
-  for (int n = 2; used.count(name); ++n) {
-    name = dns_label(fmt::format("{}-{}", base.substr(0, 12), n), 15);
+  std::string name = k8s::unique(base, used, 15, k8s::is_iana_svc_name);
+  if (!port.name.empty()) {
+    renames.add("port", name, port.name);
   }
-  used.insert(name);
   return name;
 }
 
@@ -387,6 +388,43 @@ parse_memory_quantity(const std::string& text)
 }
 
 std::string
+expand_kubernetes_references(
+    const std::string& text,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup)
+{
+  // Kubernetes' expansion (third_party/forked/golang/expansion): "$$" is "$", "$(NAME)" is the
+  // variable's value or stays as written when there is none, any other "$" stays.
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char next = text[i + 1];
+    if (next == '$') {
+      out += '$';
+      ++i;
+    } else if (next == '(') {
+      size_t close = text.find(')', i + 2);
+      if (close == std::string::npos) {
+        out += "$(";
+        ++i;
+        continue;
+      }
+      std::string name = text.substr(i + 2, close - i - 2);
+      auto value = lookup(name);
+      out += value ? *value : "$(" + name + ")";
+      i = close;
+    } else {
+      out += '$';
+      out += next;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string
 container_argument(const std::string& argument, std::vector<std::string>& secrets)
 {
   std::string out;
@@ -404,9 +442,12 @@ container_argument(const std::string& argument, std::vector<std::string>& secret
         continue;
       }
     }
-    if (argument.compare(i, 2, "$(") == 0) {
-      out += "$$(";
-      i += 2;
+    // Kubernetes reads "$$" as an escaped "$" and "$(NAME)" as a reference: a literal '$'
+    // before either is doubled so the container gets the argument unchanged.
+    if (argument[i] == '$' && i + 1 < argument.size()
+        && (argument[i + 1] == '(' || argument[i + 1] == '$')) {
+      out += "$$";
+      ++i;
       continue;
     }
     out += argument[i++];
@@ -507,6 +548,23 @@ memory_limit_reason(const Resources& r)
   return "";
 }
 
+std::optional<uint32_t>
+pod_fs_group(const Analysis& a)
+{
+  // Fresh volumes belong to root; fsGroup makes them writable by the application's group.
+  for (const auto& volume : a.volumes) {
+    if (volume.uid != 0 || volume.gid != 0 || a.process.uid != 0) {
+      return volume.gid != 0 ? volume.gid : a.process.gid;
+    }
+  }
+  // Files mounted from a Secret (--externalize-secrets) belong to root with mode 0440: the
+  // group makes them readable by an application that is not root.
+  if (a.process.uid != 0 && std::any_of(a.files.begin(), a.files.end(), mounted_secret_file)) {
+    return a.process.gid;
+  }
+  return std::nullopt;
+}
+
 Result<KubernetesManifests>
 generate_kubernetes(const Analysis& a, const DeployOptions& options)
 {
@@ -518,19 +576,21 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   if (options.replicas < 0) {
     return fail(Error(ErrorCode::usage, "--replicas must be 0 or more"));
   }
-  std::string name = options.name.empty() ? dns_label(a.application_id) : options.name;
-  if (!is_dns_label(name)) {
-    return fail(Error(ErrorCode::usage,
-                      fmt::format("\"{}\" is not a valid Kubernetes name", name),
-                      "use at most 63 lower-case letters, digits and '-' (e.g. --name shop-web)"));
+  KubernetesManifests result;
+  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
+  // The Service takes this name too: a DNS-1035 label (k8s_names.hpp).
+  k8s::Renames renames;
+  std::string name = k8s::dns1035_label(options.name.empty() ? a.application_id : options.name);
+  if (!options.name.empty() && name != options.name) {
+    renames.add("name", name, options.name);
+    warn(fmt::format("--name {} is not a Kubernetes name; the objects are named \"{}\"",
+                     quote(options.name),
+                     name));
   }
   if (!options.namespace_name.empty() && !is_dns_label(options.namespace_name)) {
     return fail(Error(ErrorCode::usage,
                       fmt::format("\"{}\" is not a valid namespace name", options.namespace_name)));
   }
-  KubernetesManifests result;
-  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
-
   json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
   auto metadata = [&](const std::string& object_name) {
     json m = {{"name", object_name}};
@@ -557,12 +617,33 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json config_data = json::object();
   json env = json::array();
   std::set<std::string> env_names;
+  // Secret data keys follow the ConfigMap/Secret key rule; the secret's name stays visible.
+  std::map<std::string, std::string> secret_keys;
+  std::set<std::string> used_keys;
+  for (const auto& s : a.secrets) {
+    secret_keys[s.name] =
+        renames.add("secretKey",
+                    k8s::unique(k8s::config_key(s.name), used_keys, 253, k8s::is_config_key),
+                    s.name);
+  }
+  auto secret_key = [&](const std::string& secret) {
+    auto it = secret_keys.find(secret);
+    return it == secret_keys.end() ? k8s::config_key(secret) : it->second;
+  };
   for (const auto& var : a.env) {
+    if (!k8s::is_env_var_name(var.name)) {
+      warn(fmt::format("environment variable {} has a name Kubernetes refuses; it is left out of "
+                       "the manifests (set it in the start command, or rename it in the "
+                       "analysis)",
+                       quote(var.name)));
+      continue;
+    }
     env_names.insert(var.name);
     if (var.secret) {
       env.push_back(
           {{"name", var.name},
-           {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", var.secret_ref}}}}}});
+           {"valueFrom",
+            {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(var.secret_ref)}}}}}});
     } else {
       config_data[var.name] = var.value;
     }
@@ -580,10 +661,19 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     if (env_names.count(secret)) {
       continue;
     }
+    if (!k8s::is_env_var_name(secret)) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("start.command refers to ${{secret:{}}}: Kubernetes passes "
+                                    "argv secrets as variables, and that is not a variable name",
+                                    shorten(secret, 80)),
+                        "rename the secret (letters, digits, '_', '-', '.', not starting with a "
+                        "digit) in analysis.json and the secrets file"));
+    }
     // $(NAME) in args expands only from variables of this container, so each argv secret
     // becomes one.
-    env.push_back({{"name", secret},
-                   {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret}}}}}});
+    env.push_back(
+        {{"name", secret},
+         {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(secret)}}}}}});
   }
 
   // Ports.
@@ -595,7 +685,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     if (!port.expose && !port.listening) {
       continue;
     }
-    std::string pname = port_name(port, used_names);
+    std::string pname = port_name(port, used_names, renames);
     container_ports.push_back({{"name", pname},
                                {"containerPort", port.port},
                                {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
@@ -646,13 +736,13 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json mounts = json::array();
   json claims = json::array();
   std::map<std::string, int> per_role;
-  std::optional<uint32_t> fs_group;
+  std::optional<uint32_t> fs_group = pod_fs_group(a);
   for (const auto& volume : a.volumes) {
     std::string role = to_string(volume.role);
     std::string vname = fmt::format("{}-{}", role, ++per_role[role]);
     mounts.push_back({{"name", vname}, {"mountPath", volume.path}});
     if (volume.role == VolumeRole::data) {
-      std::string claim = dns_label(name + "-" + vname);
+      std::string claim = k8s::dns1123_subdomain(name + "-" + vname);
       volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
       claims.push_back({{"apiVersion", "v1"},
                         {"kind", "PersistentVolumeClaim"},
@@ -662,12 +752,6 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                           {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}});
     } else {
       volumes.push_back({{"name", vname}, {"emptyDir", json::object()}});
-    }
-    // Fresh volumes belong to root; fsGroup makes them writable by the application's group.
-    if (volume.uid != 0 || volume.gid != 0 || uid != 0) {
-      if (!fs_group) {
-        fs_group = volume.gid != 0 ? volume.gid : gid;
-      }
     }
   }
   bool has_secret_files = std::any_of(
@@ -686,9 +770,8 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
         continue;
       }
       if (options.secret_directories.count(file.path)) {
-        json claim = secret_directory_volume(file, name, options, volumes, mounts, secret_mounts);
-        claims.push_back(claim);
-        fs_group = fs_group.value_or(gid);
+        claims.push_back(
+            secret_directory_volume(file, name, options, volumes, mounts, secret_mounts));
         continue;
       }
       auto content = options.secret_files.find(file.path);
@@ -712,11 +795,6 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                         {{"secretName", files_secret_name},
                          {"items", secret_mounts.items},
                          {"defaultMode", 0440}}}});
-    // A Secret's files belong to root: fsGroup gives them (mode 0440) to the application's
-    // group, so a non-root application can read them.
-    if (uid != 0) {
-      fs_group = fs_group.value_or(gid);
-    }
   }
   if (fs_group) {
     pod_security["fsGroup"] = *fs_group;
@@ -850,7 +928,18 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   std::set<std::pair<std::string, std::string>> seen; // (ip, hostname)
   auto add_alias = [&](const std::string& ip, const std::vector<std::string>& hostnames) {
     json names = json::array();
-    for (const auto& h : hostnames) {
+    unsigned char address[sizeof(struct in6_addr)];
+    if (::inet_pton(AF_INET, ip.c_str(), address) != 1
+        && ::inet_pton(AF_INET6, ip.c_str(), address) != 1) {
+      warn(fmt::format("host alias address {} is not an IP address; left out", quote(ip)));
+      return;
+    }
+    for (const auto& written : hostnames) {
+      std::string h = to_lower(written); // DNS names are case-insensitive; Kubernetes wants lower
+      if (!k8s::is_dns1123_subdomain(h)) {
+        warn(fmt::format("host alias {} is not a DNS name Kubernetes accepts; left out", quote(h)));
+        continue;
+      }
       if (seen.insert({ip, h}).second) {
         names.push_back(h);
       }
@@ -887,6 +976,10 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json deployment_meta = metadata(name);
   deployment_meta["annotations"] = {{"decant.io/application-id", a.application_id},
                                     {"decant.io/source-host", a.source.hostname}};
+  if (!renames.empty()) {
+    // What was renamed to follow Kubernetes' naming rules: {kind: {kubernetesName: original}}.
+    deployment_meta["annotations"]["decant.io/original-names"] = renames.annotation();
+  }
   json selector_labels = {{"app.kubernetes.io/name", name}};
   json deployment = {{"apiVersion", "apps/v1"},
                      {"kind", "Deployment"},
@@ -926,7 +1019,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
       if (s.value.empty()) {
         empty.push_back(s.name);
       }
-      data[s.name] = s.value;
+      data[secret_key(s.name)] = s.value;
     }
     if (!empty.empty()) {
       warn(fmt::format("no value for secrets {} (secrets.json missing beside analysis.json?): "

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -75,9 +76,20 @@ std::string cpu_quantity(double cpus);
 std::optional<uint64_t> parse_memory_quantity(const std::string& text);
 
 // One argv element for a container: `${secret:NAME}` becomes `$(NAME)` (Kubernetes expands it
-// from the container's env) and a literal `$(` is escaped as `$$(` so it is not expanded.
-// Secret names met are appended to `secrets`.
+// from the container's env) and a literal `$` before `(` or `$` is doubled so Kubernetes leaves
+// it as written. Secret names met are appended to `secrets`.
 std::string container_argument(const std::string& argument, std::vector<std::string>& secrets);
+
+// What Kubernetes does to command and args: "$$" -> "$", "$(NAME)" -> lookup(NAME) or left as
+// written when the container has no such variable.
+std::string expand_kubernetes_references(
+    const std::string& text,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup);
+
+// The pod's fsGroup: the group of the first volume that is not root's (or the application's
+// group when it does not run as root), else the application's group when it is not root and
+// files marked secret are mounted from a Secret; none otherwise.
+std::optional<uint32_t> pod_fs_group(const Analysis& analysis);
 
 struct HostAlias {
   std::string ip;

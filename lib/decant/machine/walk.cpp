@@ -352,19 +352,6 @@ to_json(const SizeReport& report)
           {"largestFiles", files}};
 }
 
-std::string
-human_bytes(uint64_t bytes)
-{
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 Result<uint64_t>
 parse_size(const std::string& text)
 {

@@ -30,8 +30,7 @@ struct SizeReport {
 
 nlohmann::json to_json(const SizeReport& report);
 
-// "1.5 GiB"; and "10G", "500M", "1.5T", "123" (bytes) -> bytes (powers of 1024).
-std::string human_bytes(uint64_t bytes);
+// "10G", "500M", "1.5T", "123" (bytes) -> bytes (powers of 1024).
 Result<uint64_t> parse_size(const std::string& text);
 
 struct MachineWalk {

@@ -246,6 +246,17 @@ make_compression(int level, bool zstd)
   return c;
 }
 
+Status
+check_compression_level(int level)
+{
+  if (level < 0 || level > 10) {
+    return fail(Error(ErrorCode::usage,
+                      fmt::format("--compression {} is out of range", level),
+                      "use 0 (none) to 10 (strongest)"));
+  }
+  return {};
+}
+
 int
 deflate_level(int level)
 {

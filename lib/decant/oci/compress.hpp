@@ -31,6 +31,9 @@ struct Compression {
 // Level 0 means no compression whatever the codec.
 Compression make_compression(int level, bool zstd);
 
+// A level outside 0-10 is a usage error naming --compression.
+Status check_compression_level(int level);
+
 // decant level -> libdeflate level: 1-9 as is, 10 -> 12.
 int deflate_level(int level);
 // decant level -> zstd level: 1 -> 1, 2 -> 2, 3 -> 2, 4 -> 3, 5 -> 3, 6 -> 3, 7 -> 3 (zstd's

@@ -3,6 +3,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/layer_writer.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/output_directory.hpp>
 #include <decant/util/strings.hpp>
 
 #include <sys/stat.h>
@@ -192,49 +193,50 @@ namespace {
 
 constexpr const char* k_old_blobs = ".decant-old-blobs.";
 
+bool
+is_layout_entry(const std::string& name)
+{
+  return name == "oci-layout" || name == "index.json" || name == "blobs"
+         || name.rfind("index.json.tmp", 0) == 0 || name.rfind(k_old_blobs, 0) == 0;
+}
+
+std::optional<std::string>
+not_a_layout(const std::string& dir)
+{
+  return foreign_entry(dir, is_layout_entry, "is not part of an OCI image layout");
+}
+
 } // namespace
+
+const OutputKind&
+image_layout_output()
+{
+  static const OutputKind kind{"-o", "output directory", "an existing image layout", not_a_layout};
+  return kind;
+}
 
 Result<std::vector<std::string>>
 prepare_output_directory(const std::string& dir, bool force)
 {
   namespace fs = std::filesystem;
   std::vector<std::string> to_delete;
-  std::error_code ec;
-  auto status = fs::symlink_status(dir, ec);
-  if (ec || !fs::exists(status)) {
+  auto state = check_output_directory(dir, force, image_layout_output());
+  if (!state) {
+    return fail(state.error());
+  }
+  if (*state == OutputState::missing) {
     if (auto made = make_directories(dir, 0755); !made) {
       return fail(made.error());
     }
     return to_delete;
   }
-  if (!fs::is_directory(status)) {
-    return fail(Error(ErrorCode::output_exists,
-                      fmt::format("{} exists and is not a directory", dir),
-                      "choose another -o DIR"));
-  }
-  bool empty = fs::directory_iterator(dir, ec) == fs::directory_iterator();
-  if (empty) {
+  if (*state == OutputState::empty) {
     return to_delete;
   }
-  if (!force) {
-    return fail(Error(ErrorCode::output_exists,
-                      fmt::format("output directory {} exists and is not empty", dir),
-                      "choose another -o DIR, or add --force to replace the image layout in it"));
-  }
-  // --force replaces an image layout, nothing else: a typo like `-o /` must not delete a tree.
+  std::error_code ec;
   for (const auto& item : fs::directory_iterator(dir, ec)) {
-    std::string name = item.path().filename();
-    if (name.rfind(k_old_blobs, 0) == 0) {
+    if (std::string(item.path().filename()).rfind(k_old_blobs, 0) == 0) {
       to_delete.push_back(item.path().string()); // left by an interrupted pack
-      continue;
-    }
-    if (name != "oci-layout" && name != "index.json" && name != "blobs"
-        && name.rfind("index.json.tmp", 0) != 0) {
-      return fail(Error(
-          ErrorCode::output_exists,
-          fmt::format(
-              "{} is not empty and holds {}, which is not part of an OCI image layout", dir, name),
-          "--force only replaces an existing image layout; choose another -o DIR"));
     }
   }
   // index.json first: from here on the directory is no valid layout until the new one is done.

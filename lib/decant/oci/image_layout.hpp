@@ -11,6 +11,7 @@
 #include <decant/oci/reference.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
+#include <decant/util/output_directory.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -65,8 +66,13 @@ nlohmann::json image_config(const Analysis& analysis,
                             const std::vector<LayerSummary>& layers,
                             const std::string& created);
 
-// Checks that `dir` can receive a layout: missing, empty, or (with force) an existing OCI
-// layout that is then cleared. Anything else is refused, even with force. Clearing removes
+// -o DIR of an image layout for check_output_directory (util/output_directory.hpp): --force
+// replaces a directory holding only oci-layout, index.json and blobs/ (and what an interrupted
+// pack leaves).
+const OutputKind& image_layout_output();
+
+// Checks that `dir` can receive a layout (check_output_directory): missing, empty, or (with
+// force) an existing OCI layout that is then cleared. Anything else is refused. Clearing removes
 // index.json and oci-layout and moves the old blobs aside, to `dir`/.decant-old-blobs.<pid>:
 // the returned paths (old blobs, and those left by an interrupted run) are for the caller to
 // delete, which write_image_layout() does while the new layers are written (deleting a freshly

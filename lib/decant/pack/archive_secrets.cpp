@@ -1,5 +1,7 @@
 #include <decant/pack/archive_secrets.hpp>
+#include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
+#include <decant/util/xml.hpp>
 
 #include <archive.h>
 #include <pugixml.hpp>
@@ -151,12 +153,8 @@ replace_xml_attributes(std::string_view xml,
   // pugixml finds the elements; the values are then replaced in the text itself, so the file
   // differs from the original in nothing else (comments, white space, quoting, line numbers).
   pugi::xml_document doc;
-  auto result = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_auto);
-  if (!result) {
-    return fail(ErrorCode::invalid_input,
-                "{}: not well-formed XML any more ({}); run `decant analyze` again",
-                name,
-                result.description());
+  if (auto loaded = load_xml(doc, xml, name, "run `decant analyze` again"); !loaded) {
+    return fail(loaded.error());
   }
   std::vector<std::pair<std::pair<size_t, size_t>, std::string>> spans;
   for (const auto& edit : edits) {
@@ -241,6 +239,14 @@ externalize_archive_secrets(const std::string& real_path,
       }
       if (n == 0) {
         break;
+      }
+      // The archive is rewritten in memory: a zip bomb must not take the machine's memory.
+      if (content.size() + out.size() + static_cast<size_t>(n) > limits::k_program_file_bytes) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: {} decompresses past {} (decant's limit for an archive it rewrites)",
+                    name,
+                    quote(path),
+                    human_bytes(limits::k_program_file_bytes));
       }
       content.append(buffer, static_cast<size_t>(n));
     }

@@ -2,6 +2,7 @@
 #include <decant/oci/layer_writer.hpp>
 #include <decant/pack/rootfs_writer.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/output_directory.hpp>
 
 #include <archive.h>
 
@@ -13,6 +14,31 @@
 
 namespace decant {
 
+namespace {
+
+// A rootfs holds usr/, etc/ ...: only one with decant's marker may be replaced.
+std::optional<std::string>
+not_a_decant_rootfs(const std::string& dir)
+{
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/.decant-rootfs", ec)) {
+    return std::nullopt;
+  }
+  return "has no .decant-rootfs (decant did not write it)";
+}
+
+} // namespace
+
+const OutputKind&
+rootfs_output()
+{
+  static const OutputKind kind{"--rootfs",
+                               "rootfs directory",
+                               "a rootfs decant wrote (it has .decant-rootfs)",
+                               not_a_decant_rootfs};
+  return kind;
+}
+
 Status
 write_rootfs(const FileSet& set,
              const HostRoot& root,
@@ -20,30 +46,16 @@ write_rootfs(const FileSet& set,
              std::optional<int64_t> clamp_mtime,
              bool force)
 {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(fs::symlink_status(dir, ec))) {
-    if (!fs::is_directory(fs::symlink_status(dir, ec))) {
-      return fail(Error(ErrorCode::output_exists,
-                        fmt::format("{} exists and is not a directory", dir),
-                        "choose another --rootfs DIR"));
-    }
-    if (fs::directory_iterator(dir, ec) != fs::directory_iterator()) {
-      // A rootfs holds usr/, etc/ ...: only one with decant's marker may be replaced.
-      if (!force || !fs::exists(fs::path(dir) / ".decant-rootfs", ec)) {
-        return fail(Error(
-            ErrorCode::output_exists,
-            fmt::format("rootfs directory {} exists and is not empty", dir),
-            force
-                ? "--force only replaces a rootfs decant wrote (it has .decant-rootfs); choose "
-                  "another --rootfs DIR"
-                : "choose another --rootfs DIR, or add --force to replace a rootfs decant wrote"));
-      }
-      fs::remove_all(dir, ec);
-      if (ec) {
-        return fail(
-            Error(ErrorCode::failure, fmt::format("cannot remove {}: {}", dir, ec.message())));
-      }
+  auto state = check_output_directory(dir, force, rootfs_output());
+  if (!state) {
+    return fail(state.error());
+  }
+  if (*state == OutputState::replace) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) {
+      return fail(
+          Error(ErrorCode::failure, fmt::format("cannot remove {}: {}", dir, ec.message())));
     }
   }
   if (auto made = make_directories(dir, 0755); !made) {

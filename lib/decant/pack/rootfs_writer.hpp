@@ -8,11 +8,16 @@
 #include <decant/error.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
+#include <decant/util/output_directory.hpp>
 
 #include <optional>
 #include <string>
 
 namespace decant {
+
+// --rootfs DIR for check_output_directory (util/output_directory.hpp): --force replaces a tree
+// holding decant's marker file .decant-rootfs.
+const OutputKind& rootfs_output();
 
 // `dir` must be missing or empty (or force: an earlier rootfs is replaced).
 Status write_rootfs(const FileSet& set,

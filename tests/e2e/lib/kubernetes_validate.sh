@@ -3,7 +3,8 @@
 #   k8s_validate_setup DECANT   installs kubernetes-models next to the build of DECANT; returns 77
 #                               (the test's skip code) when npm cannot install it
 #   k8s_validate DIR            validates every object of DIR/kubernetes/*.yaml (not the
-#                               kustomization), writing DIR/objects.json; fails on an invalid one
+#                               kustomization), writing DIR.objects.json (beside it: the output
+#                               directory holds only what generate wrote); fails on an invalid one
 k8s_validate_setup() {
   local build node_dir
   build=$(dirname "$(dirname "$1")")
@@ -24,7 +25,7 @@ docs = []
 for f in sorted(glob.glob(sys.argv[1] + "/kubernetes/*.yaml")):
     if not f.endswith("kustomization.yaml"):
         docs += [d for d in yaml.safe_load_all(open(f)) if d]
-json.dump(docs, open(sys.argv[1] + "/objects.json", "w"))
+json.dump(docs, open(sys.argv[1] + ".objects.json", "w"))
 PY
-  node "$(dirname "${BASH_SOURCE[0]}")/validate_k8s.js" "$1/objects.json"
+  node "$(dirname "${BASH_SOURCE[0]}")/validate_k8s.js" "$1.objects.json"
 }
