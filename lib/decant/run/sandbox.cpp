@@ -705,8 +705,21 @@ Sandbox::rss_bytes() const
 }
 
 void
-Sandbox::stop()
+Sandbox::stop(std::chrono::milliseconds grace)
 {
+  if (m_holder > 0 && grace.count() > 0 && ::kill(m_holder, SIGTERM) == 0) {
+    // PID 1 relays SIGTERM to every process inside and exits when the entrypoint does.
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pid_t done = ::waitpid(m_holder, &status, WNOHANG);
+      if (done == m_holder || (done < 0 && errno != EINTR)) {
+        m_holder = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   if (m_holder > 0) {
     // SIGKILL to PID 1 of the namespace: the kernel kills every other process in it and
     // waitpid returns only when they are all gone.

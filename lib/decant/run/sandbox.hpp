@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -73,8 +74,11 @@ public:
   }
   // Sum of the resident memory of every process in the sandbox but the holder, now.
   uint64_t rss_bytes() const;
-  // Kills every process of the sandbox (SIGKILL to its PID 1) and waits until they are gone.
-  void stop();
+  // Stops the sandbox and waits until every process of it is gone. With a grace period, as a
+  // container runtime does: SIGTERM to every process first (the application shuts down,
+  // flushes its buffered logs, decant-init forwards their last lines), SIGKILL to PID 1 when
+  // they are not gone by then; without one, SIGKILL at once.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
 
 private:
   Sandbox() = default;
