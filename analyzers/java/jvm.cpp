@@ -3,7 +3,6 @@
 #include "hsperfdata.hpp"
 
 #include <decant/deploy/kubernetes.hpp>
-
 #include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 
@@ -639,6 +638,9 @@ effective_max_heap(const ProcessInfo& process, const HostRoot& root, const JvmCo
   if (!perf_file.empty()) {
     auto bytes = root.read_in_process_root(process.pid, perf_file);
     auto counters = bytes ? parse_hsperfdata(*bytes) : Result<PerfCounters>(fail(bytes.error()));
+    if (bytes && !counters) {
+      counters = fail(counters.error().context(perf_file)); // the reader names it already
+    }
     if (counters) {
       if (auto perf = perf_max_heap(*counters)) {
         heap.bytes = perf->max_bytes;

@@ -1089,7 +1089,10 @@ private:
     if (app.in_war) {
       auto entry = java::read_zip_entry(m_root.real_resolved(app.webapp), "META-INF/context.xml");
       if (!entry) {
-        m_a.warn("war-unreadable", entry.error().context(app.webapp).message);
+        m_a.warn("war-unreadable",
+                 entry.error().context(app.webapp).message
+                     + ": its META-INF/context.xml is not analyzed (no dependency or secret is "
+                       "taken from it) and the WAR goes into the image as it is");
         return std::nullopt;
       }
       if (!*entry) {
@@ -1109,7 +1112,11 @@ private:
     }
     auto parsed = parse_context_xml(text, file, "", lookup());
     if (!parsed) {
-      m_a.warn("context-malformed", parsed.error().message);
+      // Tomcat does not deploy the webapp either; the file still goes into the image.
+      m_a.warn("context-malformed",
+               parsed.error().message
+                   + ": Tomcat fails to deploy this webapp; no dependency or secret is taken "
+                     "from the file");
       return std::nullopt;
     }
     if (!app.ignored.empty() && !parsed->secrets.empty()) {
