@@ -12,6 +12,7 @@
 #include "aspnet/kestrel_urls.hpp"
 #include "aspnet/runtime_config.hpp"
 #include "aspnet/web_config.hpp"
+#include "java/hsperfdata.hpp"
 #include "java/jar.hpp"
 #include "java/jdbc.hpp"
 #include "java/jvm.hpp"
@@ -23,12 +24,14 @@
 #include <decant/machine/mountinfo.hpp>
 #include <decant/machine/services.hpp>
 #include <decant/oci/reference.hpp>
+#include <decant/pack/archive_secrets.hpp>
 #include <decant/proc/parse.hpp>
 #include <decant/registry/auth.hpp>
 #include <decant/registry/push.hpp>
 #include <decant/registry/reference.hpp>
 #include <decant/run/image_config.hpp>
 #include <decant/util/json.hpp>
+#include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 
 #include <cstdio>
@@ -130,6 +133,53 @@ const std::map<std::string, std::function<void(std::string_view)>> k_targets = {
        }
        std::vector<tomee::ConfigWarning> warnings;
        (void)tomee::services_from_properties(properties, "system.properties", lookup, warnings);
+     }},
+    {"tomcat_properties",
+     [](std::string_view in) {
+       // Tomcat's own replacement rules (rounds, ":-" defaults) over the document's properties,
+       // with each version's rule set on and off.
+       auto properties = java::parse_properties(in);
+       for (bool recursive : {true, false}) {
+         for (bool defaults : {true, false}) {
+           tomcat::PropertyResolver resolver(self_lookup(properties));
+           resolver.recursive = recursive;
+           resolver.default_values = defaults;
+           for (const auto& [name, value] : properties) {
+             auto expanded = tomcat::expand_properties(value.value, resolver);
+             must(expanded.text.size() <= limits::k_expansion_bytes,
+                  "a Tomcat property expands past the limit");
+           }
+         }
+       }
+     }},
+    {"war_context_xml",
+     [](std::string_view in) {
+       // A webapp's META-INF/context.xml as the analyzer reads it, then rewritten as pack
+       // --externalize-secrets does for a WAR: what it writes is XML that still parses.
+       auto parsed = tomcat::parse_context_xml(in, "app.war!/META-INF/context.xml", "", {});
+       if (!parsed) {
+         return;
+       }
+       std::vector<ArchiveSecret> edits;
+       for (const auto& secret : parsed->secrets) {
+         edits.push_back({"META-INF/context.xml",
+                          secret.line,
+                          secret.element,
+                          secret.attribute,
+                          "s" + std::to_string(edits.size()),
+                          "${decant.secret.s" + std::to_string(edits.size()) + "}"});
+       }
+       auto replaced = replace_xml_attributes(in, edits, "app.war!/META-INF/context.xml");
+       if (replaced) {
+         must(tomcat::parse_context_xml(*replaced, "rewritten", "", {}).has_value(),
+              "a rewritten context.xml does not parse");
+       }
+     }},
+    {"hsperfdata",
+     [](std::string_view in) {
+       if (auto counters = java::parse_hsperfdata(in)) {
+         (void)java::perf_max_heap(*counters);
+       }
      }},
     {"runtimeconfig_json",
      [](std::string_view in) { (void)aspnet::parse_runtime_config(in, "app.runtimeconfig.json"); }},

@@ -32,6 +32,14 @@ deep_xml() {
   python3 -c 'import sys; r, n = sys.argv[1], int(sys.argv[2]); print(f"<{r}>" + "<a>" * n + "</a>" * n + f"</{r}>")' "$1" "$2"
 }
 
+# war_with_context WAR FILE: WAR becomes a web archive holding FILE as its META-INF/context.xml
+# (deflated, so a large file of spaces is a small archive).
+war_with_context() {
+  python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[2], "META-INF/context.xml")' "$1" "$2"
+}
+
 # big FILE MIB: a file of MIB mebibytes of spaces in a JSON/XML-neutral shape.
 big() { head -c "$(( $2 * 1048576 ))" /dev/zero | tr '\0' ' ' > "$1"; }
 
