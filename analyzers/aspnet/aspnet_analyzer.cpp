@@ -601,7 +601,11 @@ add_files(Analysis& a,
         || !root.is_regular_file(file)) {
       continue;
     }
-    a.add_file({file, "native library mapped by the process", FileRole::system, false, false});
+    a.add_file({file,
+                "native library mapped by the process",
+                a.covering_role(file).value_or(role_by_location(file)),
+                false,
+                false});
   }
   bool invariant = false;
   if (auto value = process.env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT")) {
