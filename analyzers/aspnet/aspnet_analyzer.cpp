@@ -417,12 +417,16 @@ add_settings_secrets(Analysis& a, const AppModel& m)
         names.push_back(value->key);
       }
     }
+    // The deployment's own settings go to the config layer, so the application's layer is the
+    // same on every server that runs the same build.
     if (!names.empty()) {
       a.add_file({path,
                   "holds secrets (" + join(names, ", ") + "); their values are in secrets.json",
                   FileRole::config,
                   true,
                   false});
+    } else {
+      a.add_file({path, "application settings read at start", FileRole::config, false, false});
     }
   }
   for (auto& var : a.env) {
