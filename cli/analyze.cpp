@@ -42,7 +42,8 @@ const char* const k_analyze_help = R"(
 Reads the process through /proc (command line, environment, open files, sockets, mapped
 libraries) and the runtime's configuration, then writes analysis.json: ports, environment,
 start command, and every file the image needs with the reason it is there. Secret values
-(passwords, tokens, keys) go to secrets.json (mode 0600) beside it, never into analysis.json.
+(passwords, tokens, keys) go to a secrets file (mode 0600) beside it, never into analysis.json:
+analysis.json keeps secrets.json, any other NAME.json keeps NAME.secrets.json.
 The path written is printed on standard output; a summary and warnings go to standard error.
 
 Examples:

@@ -45,7 +45,7 @@ Writes OUT/kubernetes/ (apply with kubectl apply -k OUT/kubernetes):
                    hostAliases for the dependencies' entries in the source's /etc/hosts
   service.yaml     the ports marked "expose" (none: no Service)
   configmap.yaml   plain environment variables
-  secret.yaml      the values of secrets.json (mode 0600; never in the other files)
+  secret.yaml      the values of the secrets file (mode 0600; never in the other files)
   secret-files.yaml  with --externalize-secrets: the files marked secret, each mounted read-only
                    at its path (contents read through --root from the source host)
   pvc-*.yaml       one PersistentVolumeClaim per "data" volume; log/work/temp volumes are emptyDir
@@ -68,8 +68,12 @@ add_generate_command(CLI::App& app, Context& ctx)
   auto* cmd = app.add_subcommand(
       "generate", "Write Kubernetes manifests (and a Dockerfile) that deploy the pushed image");
   auto o = std::make_shared<workflow::GenerateOptions>();
-  cmd->add_option("analysis", o->analysis, "analysis.json (secrets.json beside it is read too)")
+  cmd->add_option("analysis", o->analysis, "analysis.json (its secrets file is read too)")
       ->required();
+  cmd->add_option("--secrets",
+                  o->secrets,
+                  "Secrets file of the analysis (default: beside it, analysis.json -> "
+                  "secrets.json, NAME.json -> NAME.secrets.json)");
   cmd->add_option("--image", o->image, "Image reference the Deployment runs (what push printed)");
   cmd->add_option("-o,--output", o->output, "Output directory (created; must be empty)")
       ->required();

@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <decant/util/strings.hpp>
 #include <decant/version.hpp>
 
 #include <fmt/format.h>
@@ -44,14 +45,72 @@ Examples:
 
 )";
 
+// What the operator can do when the error itself did not say: by the kind of error.
+const char*
+default_hint(ErrorCode code)
+{
+  switch (code) {
+  case ErrorCode::usage:
+    return "run `decant --help` or `decant <command> --help`";
+  case ErrorCode::not_found:
+    return "check the path, PID or application id (`decant inventory` lists what runs here)";
+  case ErrorCode::unsupported:
+    return "`decant inventory` lists what decant can migrate; `decant machine` packs a whole "
+           "server";
+  case ErrorCode::permission:
+    return "run decant as root";
+  case ErrorCode::invalid_input:
+    return "fix the input the message names, then run the command again";
+  case ErrorCode::source_changed:
+    return "the source process changed while decant read it; run the command again";
+  case ErrorCode::output_exists:
+    return "choose an empty output directory, or add --force to replace what decant wrote there";
+  case ErrorCode::network:
+    return "check the registry address, that it runs, and the credentials";
+  case ErrorCode::verification:
+    return "the data does not match what it claims to be; produce it again (pack, push)";
+  case ErrorCode::aborted:
+    return "raise the limit, or run the command again";
+  case ErrorCode::failure:
+  default:
+    return "run the command again; if it fails the same way, report it with the command line";
+  }
+}
+
+// One line per error and one hint, always; the message is shortened and escaped as a last
+// guard (a message quoting input must never flood a terminal or a log with it).
 int
 report(const Error& error)
 {
-  std::fprintf(stderr, "decant: error: %s\n", error.message.c_str());
-  if (!error.hint.empty()) {
-    std::fprintf(stderr, "hint: %s\n", error.hint.c_str());
-  }
+  std::fprintf(stderr, "decant: error: %s\n", shorten(error.message, 2000).c_str());
+  std::fprintf(stderr,
+               "hint: %s\n",
+               error.hint.empty() ? default_hint(error.code) : shorten(error.hint, 1000).c_str());
   return exit_code(error.code);
+}
+
+// An option given with an empty value ("--tag ''", "--root=") is a mistake, never a request for
+// the default: refused as a usage error for every option of every command.
+void
+refuse_empty_values(CLI::App& app)
+{
+  CLI::Validator non_empty(
+      [](std::string& value) {
+        return value.empty() ? std::string("an empty value is not allowed (leave the option out "
+                                           "for its default)")
+                             : std::string();
+      },
+      "",
+      "NONEMPTY");
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_type_size() != 0 && option->get_name() != "--help"
+        && option->get_name() != "--help-all" && option->get_name() != "--version") {
+      option->check(non_empty);
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands({})) {
+    refuse_empty_values(*sub);
+  }
 }
 
 } // namespace
@@ -83,6 +142,7 @@ main(int argc, char** argv)
   add_generate_command(app, ctx);
   add_machine_command(app, ctx);
   add_verify_command(app, ctx);
+  refuse_empty_values(app);
 
   try {
     app.parse(argc, argv);
@@ -93,7 +153,7 @@ main(int argc, char** argv)
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "decant: error: %s\n", e.what());
+    std::fprintf(stderr, "decant: error: %s\n", shorten(e.what(), 2000).c_str());
     std::fprintf(stderr, "hint: run `decant --help` or `decant <command> --help`\n");
     return exit_code(ErrorCode::usage);
   }

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <decant/registry/progress.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -114,7 +115,8 @@ print_layers(const ImageSummary& image)
 void
 print_json(const nlohmann::json& json)
 {
-  fmt::print("{}\n", json.dump(2));
+  // Command lines and file names may hold bytes that are not UTF-8: escaped as in analysis.json.
+  fmt::print("{}\n", dump_json(json, 2));
 }
 
 } // namespace decant::cli

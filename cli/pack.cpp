@@ -108,8 +108,12 @@ add_pack_command(CLI::App& app, Context& ctx)
   auto json = std::make_shared<bool>(false);
   cmd->add_option("analysis",
                   options->analysis,
-                  "analysis.json written by `decant analyze` (secrets.json beside it)")
+                  "analysis.json written by `decant analyze` (its secrets file beside it)")
       ->required();
+  cmd->add_option("--secrets",
+                  options->secrets,
+                  "Secrets file of the analysis (default: beside it, analysis.json -> "
+                  "secrets.json, NAME.json -> NAME.secrets.json)");
   cmd->add_option("-o,--output",
                   options->output,
                   "OCI image layout directory to write (must be missing or empty)");

@@ -89,7 +89,7 @@ read_text(const HostRoot& root, const std::string& path)
 {
   auto text = root.read_file(path);
   if (!text) {
-    return fail(text.error().context("cannot read " + path));
+    return fail(text.error()); // "cannot read <path>: why"
   }
   return text;
 }
@@ -222,7 +222,7 @@ Status
 read_settings(const HostRoot& root, AppModel& m, const std::string& name)
 {
   std::string path = m.content_root + "/" + name;
-  if (!root.is_regular_file(path)) {
+  if (!root.exists(path)) { // a special file there: the read below says what it is
     return {};
   }
   auto text = read_text(root, path);
@@ -744,7 +744,7 @@ public:
 
     for (const auto& dir : {m.launch.app_dir, m.content_root}) {
       std::string path = dir + "/web.config";
-      if (!root.is_regular_file(path) || details.contains("webConfig")) {
+      if (!root.exists(path) || details.contains("webConfig")) {
         continue;
       }
       auto text = root.read_file(path);

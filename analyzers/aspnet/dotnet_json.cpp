@@ -1,5 +1,6 @@
 #include "dotnet_json.hpp"
 
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
@@ -50,21 +51,6 @@ blank_trailing_commas(std::string_view text)
   return out;
 }
 
-std::pair<size_t, size_t>
-line_column(std::string_view text, size_t offset)
-{
-  offset = std::min(offset, text.size());
-  size_t line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, offset - line_start + 1};
-}
-
 Result<nlohmann::json>
 parse_dotnet_json(std::string_view text, const std::string& path)
 {
@@ -76,23 +62,24 @@ parse_dotnet_json(std::string_view text, const std::string& path)
     bom = 3;
   }
   std::string cleaned = blank_trailing_commas(body);
-  try {
-    return nlohmann::json::parse(cleaned, nullptr, true, /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is 1-based and points just past the offending character.
-    size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    auto [line, column] = line_column(text, offset + bom);
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while
-    // parsing object key - ..." -> keep the part after the position.
-    if (auto colon = what.find(": "); colon != std::string::npos) {
-      what = what.substr(colon + 2);
-    }
-    return fail(
-        Error(ErrorCode::invalid_input,
-              fmt::format("{}:{}:{}: malformed JSON: {}", path, line, column, what),
-              fmt::format("fix {} (the application itself cannot start with it either)", path)));
+  // Comments as .NET's readers allow them; a repeated key is left to the runtime's own rules.
+  JsonOptions options;
+  options.comments = true;
+  options.duplicate_keys_are_errors = false;
+  auto document = parse_json_document(cleaned, options);
+  if (document) {
+    return std::move(*document);
   }
+  const auto& e = document.error();
+  std::string where = path;
+  if (e.line > 0) {
+    auto [line, column] = line_column(text, e.offset + bom);
+    where = fmt::format("{}:{}:{}", path, line, column);
+  }
+  return fail(
+      Error(ErrorCode::invalid_input,
+            fmt::format("{}: malformed JSON: {}", where, e.reason),
+            fmt::format("fix {} (the application itself cannot start with it either)", path)));
 }
 
 size_t

@@ -22,9 +22,6 @@ Result<nlohmann::json> parse_dotnet_json(std::string_view text, const std::strin
 // spaces, outside strings and comments, so positions in error messages stay those of the file.
 std::string blank_trailing_commas(std::string_view text);
 
-// 1-based line and column of a byte offset.
-std::pair<size_t, size_t> line_column(std::string_view text, size_t offset);
-
 // The line where a configuration key path ("Kestrel:Endpoints:Http:Url") is written in a JSON
 // text, found by looking for each quoted segment after the previous one (case-insensitive, as
 // configuration keys are); 0 when it cannot be found.

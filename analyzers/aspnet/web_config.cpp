@@ -1,5 +1,7 @@
 #include "web_config.hpp"
 
+#include <decant/util/xml.hpp>
+
 #include <pugixml.hpp>
 
 namespace decant::aspnet {
@@ -8,13 +10,10 @@ Result<WebConfigHints>
 read_web_config(std::string_view text, const std::string& path)
 {
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(text.data(), text.size());
-  if (!parsed) {
-    return fail(ErrorCode::invalid_input,
-                "{}: malformed XML at byte {}: {}",
-                path,
-                parsed.offset,
-                parsed.description());
+  if (auto loaded = load_xml(
+          doc, text, path, "fix web.config (IIS and the ASP.NET Core Module refuse it as well)");
+      !loaded) {
+    return fail(loaded.error());
   }
   // <configuration><system.webServer> or <configuration><location><system.webServer>.
   auto node = doc.select_node("//system.webServer/aspNetCore").node();

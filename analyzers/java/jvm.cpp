@@ -1,5 +1,6 @@
 #include "jvm.hpp"
 
+#include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 
 #include <set>
@@ -416,11 +417,20 @@ closing_brace(std::string_view text, size_t open)
   return std::string_view::npos;
 }
 
+// `budget` is what the whole expansion may still produce: values referring to values twice at
+// each of 16 levels would otherwise grow to gigabytes from a few lines ("billion laughs").
 Result<std::string>
-expand(std::string_view text, const PropertyLookup& lookup, bool with_defaults, int depth)
+expand(std::string_view text,
+       const PropertyLookup& lookup,
+       bool with_defaults,
+       int depth,
+       size_t& budget)
 {
-  if (depth > 16) {
-    return fail(ErrorCode::invalid_input, "placeholders nest too deeply in \"{}\"", text);
+  // Messages name placeholders, never the text around them: it may be a password attribute.
+  if (depth > limits::k_expansion_depth) {
+    return fail(ErrorCode::invalid_input,
+                "placeholders refer to placeholders more than {} levels deep",
+                limits::k_expansion_depth);
   }
   std::string out;
   size_t pos = 0;
@@ -433,7 +443,8 @@ expand(std::string_view text, const PropertyLookup& lookup, bool with_defaults, 
     out += text.substr(pos, open - pos);
     size_t close = closing_brace(text, open);
     if (close == std::string_view::npos) {
-      return fail(ErrorCode::invalid_input, "unterminated \"${{\" in \"{}\"", text);
+      return fail(
+          ErrorCode::invalid_input, "unterminated \"${{\" at character {} of the value", open + 1);
     }
     std::string_view inner = text.substr(open + 2, close - open - 2);
     std::string_view names = inner;
@@ -465,13 +476,20 @@ expand(std::string_view text, const PropertyLookup& lookup, bool with_defaults, 
       value = std::string(*fallback);
     }
     if (!value) {
-      return fail(ErrorCode::invalid_input, "\"${{{}}}\" is undefined", names);
+      return fail(ErrorCode::invalid_input, "\"${{{}}}\" is undefined", shorten(names, 80));
     }
     // Values (and defaults) may hold placeholders themselves.
-    auto expanded = expand(*value, lookup, with_defaults, depth + 1);
+    auto expanded = expand(*value, lookup, with_defaults, depth + 1, budget);
     if (!expanded) {
       return expanded;
     }
+    if (expanded->size() > budget) {
+      return fail(ErrorCode::invalid_input,
+                  "expanding ${{{}}} grows past {} (decant's limit for one value)",
+                  shorten(names, 80),
+                  human_bytes(limits::k_expansion_bytes));
+    }
+    budget -= expanded->size();
     out += *expanded;
     pos = close + 1;
   }
@@ -483,7 +501,8 @@ expand(std::string_view text, const PropertyLookup& lookup, bool with_defaults, 
 Result<std::string>
 expand_placeholders(std::string_view text, const PropertyLookup& lookup, bool with_defaults)
 {
-  return expand(text, lookup, with_defaults, 0);
+  size_t budget = limits::k_expansion_bytes;
+  return expand(text, lookup, with_defaults, 0, budget);
 }
 
 } // namespace decant::java

@@ -141,7 +141,7 @@ load_model(const ProcessInfo& process, const HostRoot& root)
     auto text = root.read_file(host);
     if (!text) {
       return fail(Error(text.error().code,
-                        fmt::format("cannot read {}: {}", host, text.error().message),
+                        text.error().message, // "cannot read <path>: why"
                         "the server read this file at start; restore it (or remove the "
                         "--properties argument and restart) and analyze again"));
     }
@@ -207,7 +207,7 @@ load_model(const ProcessInfo& process, const HostRoot& root)
       m.config_file = HostRoot::normalize(process.host_path(name));
     }
   }
-  if (!root.is_regular_file(m.config_file)) {
+  if (!root.exists(m.config_file)) { // a special file there: the read below says what it is
     return fail(
         Error(ErrorCode::not_found,
               fmt::format("PID {}: the server configuration {} is missing{}",
@@ -221,7 +221,7 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   }
   auto text = root.read_file(m.config_file);
   if (!text) {
-    return fail(text.error().context("cannot read " + m.config_file));
+    return fail(text.error()); // "cannot read <path>: why"
   }
   m.uses_environment = text->find("env.") != std::string::npos;
   auto config = parse_standalone_config(*text, m.config_file);

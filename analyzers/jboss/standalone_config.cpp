@@ -1,6 +1,7 @@
 #include "standalone_config.hpp"
 
 #include <decant/util/strings.hpp>
+#include <decant/util/xml.hpp>
 
 #include <pugixml.hpp>
 
@@ -447,15 +448,13 @@ Result<StandaloneConfig>
 parse_standalone_config(std::string_view content, const std::string& path)
 {
   pugi::xml_document document;
-  auto result = document.load_buffer(content.data(), content.size(), pugi::parse_default);
-  if (!result) {
-    return fail(
-        Error(ErrorCode::invalid_input,
-              fmt::format("{}:{}: malformed XML: {}",
-                          path,
-                          line_of_offset(content, static_cast<size_t>(result.offset)),
-                          result.description()),
-              "fix the file (xmllint --noout shows the same error), then run decant again"));
+  if (auto loaded = load_xml(document,
+                             content,
+                             path,
+                             "fix the file (xmllint --noout shows the same error), then run "
+                             "decant again");
+      !loaded) {
+    return fail(loaded.error());
   }
   auto server = document.document_element();
   if (local_name(server) != "server") {

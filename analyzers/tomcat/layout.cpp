@@ -194,7 +194,8 @@ find_layout(const ProcessInfo& process, const HostRoot& root)
           HostRoot::normalize(host_path_join(layout.catalina_base, layout.jvm.arguments[i + 1]));
     }
   }
-  if (!root.is_regular_file(layout.server_xml)) {
+  // A special file there is not "missing": reading it says what it is.
+  if (!root.exists(layout.server_xml)) {
     return fail(Error(ErrorCode::not_found,
                       fmt::format("{} is missing (CATALINA_BASE {} from {})",
                                   layout.server_xml,
@@ -259,7 +260,7 @@ load_server_config(const ProcessInfo& process, const HostRoot& root, const Tomca
 {
   auto text = root.read_file(layout.server_xml);
   if (!text) {
-    return fail(text.error().context("cannot read " + layout.server_xml));
+    return fail(text.error()); // "cannot read <path>: why"
   }
   auto properties = tomcat_properties(process, root, layout);
   java::PropertyLookup lookup = [&](const std::string& name) -> std::optional<std::string> {

@@ -2,6 +2,7 @@
 
 #include <decant/analyzer/common.hpp>
 #include <decant/util/strings.hpp>
+#include <decant/util/xml.hpp>
 
 #include <pugixml.hpp>
 
@@ -137,16 +138,11 @@ public:
   Status
   load(pugi::xml_document& doc) const
   {
-    auto result = doc.load_buffer(
-        m_content.data(), m_content.size(), pugi::parse_default, pugi::encoding_auto);
-    if (!result) {
-      size_t offset = result.offset < 0 ? 0 : static_cast<size_t>(result.offset);
-      return fail(
-          Error(ErrorCode::invalid_input,
-                fmt::format("{}:{}: malformed XML: {}", m_file, line(offset), result.description()),
-                "fix the file (Tomcat would not start with it either) and analyze again"));
-    }
-    return {};
+    return load_xml(doc,
+                    m_content,
+                    m_file,
+                    "fix the file (Tomcat would not start with it either) and analyze "
+                    "again");
   }
 
   int

@@ -559,7 +559,7 @@ add_tomee(Analysis& a,
   if (root.is_regular_file(config_path)) {
     auto text = root.read_file(config_path);
     if (!text) {
-      return fail(text.error().context("cannot read " + config_path));
+      return fail(text.error()); // "cannot read <path>: why"
     }
     auto config = parse_tomee_xml(*text, config_path, lookup);
     if (!config) {

@@ -1,6 +1,7 @@
 #include "tomee_xml.hpp"
 
 #include <decant/util/strings.hpp>
+#include <decant/util/xml.hpp>
 
 #include <pugixml.hpp>
 
@@ -200,15 +201,13 @@ parse_tomee_xml(std::string_view content,
                 const java::PropertyLookup& lookup)
 {
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(content.data(), content.size());
-  if (!parsed) {
-    return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("{}:{}: malformed XML: {}",
-                                  file,
-                                  line_of_offset(content, static_cast<size_t>(parsed.offset)),
-                                  parsed.description()),
-                      "fix the file (TomEE itself refuses to start with it), or restore it "
-                      "from the distribution, then analyze again"));
+  if (auto loaded = load_xml(doc,
+                             content,
+                             file,
+                             "fix the file (TomEE itself refuses to start with it), or restore it "
+                             "from the distribution, then analyze again");
+      !loaded) {
+    return fail(loaded.error());
   }
   pugi::xml_node top = doc.document_element();
   std::string root_name = top.name();

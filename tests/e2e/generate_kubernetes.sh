@@ -169,7 +169,7 @@ PY
 ! grep -q "supplementary groups" ext.err || fail "group names were not resolved through --root"
 # hostAliases from the source's /etc/hosts alone (the analysis' extensions.hostAliases removed).
 python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); a["extensions"].pop("hostAliases"); json.dump(a, open("noalias.json", "w"))' "$FIXTURES/tomcat/analysis.json"
-cp "$FIXTURES/tomcat/secrets.json" secrets.json
+cp "$FIXTURES/tomcat/secrets.json" noalias.secrets.json  # NAME.json keeps NAME.secrets.json
 "$DECANT" --root "$FIXTURES/tomcat-host" generate noalias.json --image r.io/a:1 -o hosts >/dev/null 2>&1 || fail "generate with /etc/hosts"
 python3 - hosts <<'PY'
 import sys, yaml
@@ -195,6 +195,25 @@ svc = yaml.safe_load(open(sys.argv[1] + "/kubernetes/service.yaml"))
 assert {(p["port"], p["protocol"]) for p in svc["spec"]["ports"]} == {(80, "TCP"), (5353, "UDP")}
 print("machine command ok")
 PY
+
+echo "== names Kubernetes refuses: sanitized, originals in decant.io/original-names"
+"$DECANT" generate "$FIXTURES/hostile-names/analysis.json" --image reg.example.com/a:1 \
+  --name 'Shop_Web.Prod!!' -o hostile >/dev/null 2>hostile.err || { cat hostile.err; fail "hostile names"; }
+validate hostile
+python3 - hostile <<'PY'
+import json, sys, yaml
+dep = yaml.safe_load(open(sys.argv[1] + "/kubernetes/deployment.yaml"))
+names = json.loads(dep["metadata"]["annotations"]["decant.io/original-names"])
+assert names["name"]["shop-web-prod"] == "Shop_Web.Prod!!", names
+assert "HTTP/1.1 Connector (port 8080)" in names["port"].values(), names
+assert names["secretKey"]["db_password__prod_"] == "db password (prod)", names
+c = dep["spec"]["template"]["spec"]["containers"][0]
+assert len({p["name"] for p in c["ports"]}) == len(c["ports"]), "port names are unique"
+sec = yaml.safe_load(open(sys.argv[1] + "/kubernetes/secret.yaml"))
+assert sec["stringData"]["db_password__prod_"] == "hostile-s3cret"
+print("hostile names ok")
+PY
+grep -q 'environment variable "WITH SPACE" has a name Kubernetes refuses' hostile.err || { cat hostile.err; fail "no warning for a refused variable name"; }
 
 echo "== bad input"
 set +e

@@ -132,10 +132,16 @@ TEST(DeployKubernetes, BadInput)
   EXPECT_EQ(no_image.error().code, ErrorCode::usage);
   EXPECT_NE(no_image.error().hint.find("--image"), std::string::npos);
   options.image = "r.io/a:1";
+  // A name Kubernetes refuses is made one it accepts, with a warning and the original kept.
   options.name = "Not_Valid";
-  auto bad_name = generate_kubernetes(a, options);
-  ASSERT_FALSE(bad_name);
-  EXPECT_NE(bad_name.error().message.find("Not_Valid"), std::string::npos);
+  auto renamed = generate_kubernetes(a, options);
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->objects[0].object["metadata"]["name"], "not-valid");
+  EXPECT_NE(renamed->objects[0]
+                .object["metadata"]["annotations"]["decant.io/original-names"]
+                .get<std::string>()
+                .find("Not_Valid"),
+            std::string::npos);
   options.name.clear();
   a.start.command.push_back("${secret:UNLISTED}");
   auto unlisted = generate_kubernetes(a, options);

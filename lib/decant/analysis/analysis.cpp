@@ -1,11 +1,15 @@
 #include <decant/analysis/analysis.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ctime>
 
@@ -151,7 +155,10 @@ public:
   }
 
   std::optional<uint64_t>
-  unsigned_number(const std::string& key, uint64_t max, bool required = false) const
+  unsigned_number(const std::string& key,
+                  uint64_t max,
+                  bool required = false,
+                  uint64_t min = 0) const
   {
     const json* value = required ? &need(key) : find(key);
     if (!value) {
@@ -160,11 +167,15 @@ public:
     if (!value->is_number_integer()
         || (value->is_number_integer() && value->get<int64_t>() < 0
             && !value->is_number_unsigned())) {
-      throw FieldError{at(key), "expected a non-negative whole number, found " + value->dump()};
+      throw FieldError{at(key),
+                       "expected a non-negative whole number, found " + quote(dump_json(*value))};
     }
     uint64_t n = value->get<uint64_t>();
     if (n > max) {
       throw FieldError{at(key), fmt::format("{} is larger than {}", n, max)};
+    }
+    if (n < min) {
+      throw FieldError{at(key), fmt::format("{} is smaller than {}", n, min)};
     }
     return n;
   }
@@ -216,7 +227,7 @@ public:
     }
     auto value = names.parse(text);
     if (!value) {
-      throw FieldError{at(key), fmt::format("\"{}\" is not one of: {}", text, names.list())};
+      throw FieldError{at(key), fmt::format("{} is not one of: {}", quote(text), names.list())};
     }
     return *value;
   }
@@ -230,12 +241,15 @@ void
 check_absolute(const std::string& path, const std::string& field)
 {
   if (path.empty() || path[0] != '/') {
-    throw FieldError{field, fmt::format("\"{}\" is not an absolute path", path)};
+    throw FieldError{field, fmt::format("{} is not an absolute path", quote(path))};
   }
   for (const auto& part : split(path, '/')) {
     if (part == "..") {
-      throw FieldError{field, fmt::format("\"{}\" contains '..'", path)};
+      throw FieldError{field, fmt::format("{} contains '..'", quote(path))};
     }
+  }
+  if (path.size() >= PATH_MAX) {
+    throw FieldError{field, fmt::format("{} is longer than PATH_MAX", quote(path))};
   }
 }
 
@@ -262,9 +276,9 @@ parse(const json& document)
   if (std::find(std::begin(k_application_types), std::end(k_application_types), a.application_type)
       == std::end(k_application_types)) {
     throw FieldError{"applicationType",
-                     fmt::format("\"{}\" is not one of: java-tomcat, java-tomee, java-jboss, "
+                     fmt::format("{} is not one of: java-tomcat, java-tomee, java-jboss, "
                                  "dotnet-aspnetcore, machine",
-                                 a.application_type)};
+                                 quote(a.application_type))};
   }
   a.application_id = top.string("applicationId", true);
   if (!starts_with(a.application_id, a.application_type + "-")
@@ -273,7 +287,7 @@ parse(const json& document)
              != std::string::npos) {
     throw FieldError{
         "applicationId",
-        fmt::format("\"{}\" is not <applicationType>-<8 hex digits>", a.application_id)};
+        fmt::format("{} is not <applicationType>-<8 hex digits>", quote(a.application_id))};
   }
   a.created_at = top.string("createdAt");
 
@@ -336,7 +350,7 @@ parse(const json& document)
   top.array("ports", [&](const json& item, const std::string& path) {
     Fields f(item, path);
     Port port;
-    port.port = static_cast<uint16_t>(*f.unsigned_number("port", 65535, true));
+    port.port = static_cast<uint16_t>(*f.unsigned_number("port", 65535, true, 1));
     port.protocol = f.string("protocol", false, "tcp");
     if (port.protocol != "tcp" && port.protocol != "udp") {
       throw FieldError{f.at("protocol"), "expected \"tcp\" or \"udp\""};
@@ -352,7 +366,17 @@ parse(const json& document)
 
   top.array("secrets", [&](const json& item, const std::string& path) {
     Fields f(item, path);
-    a.secrets.push_back({f.string("name", true), f.string("source"), ""});
+    std::string name = f.string("name", true);
+    if (name.empty()) {
+      throw FieldError{f.at("name"), "a secret needs a name (its key in the secrets file)"};
+    }
+    for (const auto& other : a.secrets) {
+      if (other.name == name) {
+        throw FieldError{f.at("name"),
+                         fmt::format("{} is listed twice; each secret has one value", quote(name))};
+      }
+    }
+    a.secrets.push_back({name, f.string("source"), ""});
   });
   auto has_secret = [&](const std::string& name) {
     return std::any_of(
@@ -364,7 +388,7 @@ parse(const json& document)
     EnvVar var;
     var.name = f.string("name", true);
     if (var.name.empty() || var.name.find('=') != std::string::npos) {
-      throw FieldError{f.at("name"), fmt::format("\"{}\" is not a variable name", var.name)};
+      throw FieldError{f.at("name"), fmt::format("{} is not a variable name", quote(var.name))};
     }
     var.secret = f.boolean("secret");
     if (var.secret) {
@@ -375,11 +399,18 @@ parse(const json& document)
       std::string ref = f.string("secretRef", true);
       if (!has_secret(ref)) {
         throw FieldError{f.at("secretRef"),
-                         fmt::format("\"{}\" is not listed in \"secrets\"", ref)};
+                         fmt::format("{} is not listed in \"secrets\"", quote(ref))};
       }
       var.secret_ref = ref; // the value comes from secrets.json
     } else {
       var.value = f.string("value");
+    }
+    for (const auto& other : a.env) {
+      if (other.name == var.name) {
+        throw FieldError{
+            f.at("name"),
+            fmt::format("{} is set twice; a process has one value per variable", quote(var.name))};
+      }
     }
     a.env.push_back(var);
   });
@@ -388,6 +419,9 @@ parse(const json& document)
     Fields s(*start, "start");
     a.start.command = s.strings("command");
     a.start.working_dir = s.string("workingDir");
+    if (!a.start.working_dir.empty()) {
+      check_absolute(a.start.working_dir, "start.workingDir");
+    }
     a.start.user = s.string("user");
     a.start.groups = s.strings("groups");
   }
@@ -418,7 +452,7 @@ parse(const json& document)
     auto parsed = parse_u64(mode, 8);
     if (!parsed || *parsed > 07777) {
       throw FieldError{f.at("mode"),
-                       fmt::format("\"{}\" is not an octal mode like \"0750\"", mode)};
+                       fmt::format("{} is not an octal mode like \"0750\"", quote(mode))};
     }
     volume.mode = static_cast<uint32_t>(*parsed);
     volume.reason = f.string("reason");
@@ -559,6 +593,15 @@ Analysis::add_secret(std::string name, std::string source, std::string value)
 void
 Analysis::add_env(const std::string& name, const std::string& value, bool secret)
 {
+  // An environment block may repeat a name (execve does not check); getenv(3) and the
+  // runtimes see the first one, so that is the one kept.
+  for (const auto& existing : env) {
+    if (existing.name == name) {
+      warn("duplicate-env",
+           fmt::format("{} is set twice in the environment; the first value is kept", quote(name)));
+      return;
+    }
+  }
   EnvVar var{name, value, secret, ""};
   if (secret) {
     std::string ref = add_secret("ENV_" + name, "env:" + name, value);
@@ -701,7 +744,7 @@ analysis_from_json(const json& document)
                       "fix the field in analysis.json (docs/analysis-json.md describes each "
                       "field), or run `decant analyze` again"));
   } catch (const json::exception& error) {
-    return fail(ErrorCode::invalid_input, "{}", error.what());
+    return fail(ErrorCode::invalid_input, "{}", shorten(error.what()));
   }
 }
 
@@ -709,22 +752,84 @@ std::string
 secrets_path_for(const std::string& analysis_path)
 {
   size_t slash = analysis_path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : analysis_path.substr(0, slash);
-  return (dir.empty() ? std::string() : dir) + "/secrets.json";
+  std::string dir = slash == std::string::npos ? "" : analysis_path.substr(0, slash + 1);
+  std::string name = slash == std::string::npos ? analysis_path : analysis_path.substr(slash + 1);
+  // analysis.json keeps secrets.json; any other NAME.json gets NAME.secrets.json, so analyses
+  // written side by side never share (and overwrite) one secrets file.
+  if (name == "analysis.json" || name.empty()) {
+    return dir + "secrets.json";
+  }
+  if (ends_with(name, ".json") && name.size() > 5) {
+    name.resize(name.size() - 5);
+  }
+  return dir + name + ".secrets.json";
 }
+
+namespace {
+
+// analysis.json's text into an Analysis, as loading does; also run on the text about to be
+// written, so what decant writes it reads back.
+Result<Analysis>
+read_back(const std::string& text, const std::string& path)
+{
+  auto document = parse_json(text, path);
+  if (!document) {
+    Error error = document.error();
+    error.hint = "fix the syntax, or run `decant analyze` again";
+    return fail(error);
+  }
+  if (auto status = unescape_invalid_utf8(*document, path); !status) {
+    return fail(status.error());
+  }
+  auto analysis = analysis_from_json(*document);
+  if (!analysis) {
+    return fail(analysis.error().context(path));
+  }
+  return analysis;
+}
+
+} // namespace
 
 Status
 save_analysis(const Analysis& analysis, const std::string& path)
 {
+  // Refused before anything is written: an analysis that `decant pack` would refuse (a value
+  // from odd /proc content, an edited field out of range) is not written at all.
+  std::string text = dump_json(to_json(analysis), 2) + "\n";
+  if (auto back = read_back(text, path); !back) {
+    Error error = back.error();
+    error.message = "cannot write an analysis that reads back: " + error.message;
+    error.hint = "the source has a value analysis.json cannot hold; the message names it";
+    return fail(error);
+  }
+  // Both files go to temporary names first and are renamed together: a failure (a full disk)
+  // leaves neither a secrets file without its analysis nor an analysis with another's secrets.
+  std::string secrets_path = secrets_path_for(path);
+  std::string pending_secrets = secrets_path + ".decant-new";
+  std::string pending_analysis = path + ".decant-new";
   if (!analysis.secrets.empty()) {
-    // Secrets first: an analysis.json that references secrets must find them beside it.
     auto written =
-        write_file_atomic(secrets_path_for(path), secrets_json(analysis).dump(2) + "\n", 0600);
+        write_file_atomic(pending_secrets, dump_json(secrets_json(analysis), 2) + "\n", 0600);
     if (!written) {
       return written;
     }
   }
-  return write_file_atomic(path, to_json(analysis).dump(2) + "\n", 0644);
+  if (auto written = write_file_atomic(pending_analysis, text, 0644); !written) {
+    ::unlink(pending_secrets.c_str());
+    return written;
+  }
+  if (!analysis.secrets.empty() && ::rename(pending_secrets.c_str(), secrets_path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(pending_secrets.c_str());
+    ::unlink(pending_analysis.c_str());
+    return fail(errno_error("cannot rename to", secrets_path, err));
+  }
+  if (::rename(pending_analysis.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(pending_analysis.c_str());
+    return fail(errno_error("cannot rename to", path, err));
+  }
+  return {};
 }
 
 Result<Analysis>
@@ -734,20 +839,7 @@ load_analysis_without_secrets(const std::string& path)
   if (!content) {
     return fail(content.error());
   }
-  json document;
-  try {
-    document = json::parse(*content);
-  } catch (const json::parse_error& error) {
-    return fail(
-        Error(ErrorCode::invalid_input,
-              fmt::format("{}: not valid JSON at byte {}: {}", path, error.byte, error.what()),
-              "fix the syntax, or run `decant analyze` again"));
-  }
-  auto analysis = analysis_from_json(document);
-  if (!analysis) {
-    return fail(analysis.error().context(path));
-  }
-  return analysis;
+  return read_back(*content, path);
 }
 
 Status
@@ -770,11 +862,14 @@ load_secrets(Analysis& analysis,
                  "it with --secrets FILE";
     return fail(error);
   }
-  json secrets;
-  try {
-    secrets = json::parse(*secrets_content);
-  } catch (const json::parse_error& error) {
-    return fail(ErrorCode::invalid_input, "{}: not valid JSON: {}", secrets_path, error.what());
+  // parse_json never quotes the text around an error: here it would be a secret's value.
+  auto parsed = parse_json(*secrets_content, secrets_path);
+  if (!parsed) {
+    return fail(parsed.error());
+  }
+  json secrets = std::move(*parsed);
+  if (auto status = unescape_invalid_utf8(secrets, secrets_path); !status) {
+    return fail(status.error());
   }
   if (!secrets.is_object()) {
     return fail(Error(ErrorCode::invalid_input,
@@ -788,9 +883,9 @@ load_secrets(Analysis& analysis,
     if (it == secrets.end() || !it->is_string()) {
       if (must) {
         return fail(ErrorCode::invalid_input,
-                    "{}: secret \"{}\" is listed in analysis.json but has no string value here",
+                    "{}: secret {} is listed in the analysis but has no string value here",
                     secrets_path,
-                    secret.name);
+                    quote(secret.name));
       }
       continue;
     }
@@ -810,13 +905,15 @@ load_secrets(Analysis& analysis,
 }
 
 Result<Analysis>
-load_analysis(const std::string& path)
+load_analysis(const std::string& path, const std::string& secrets_path)
 {
   auto analysis = load_analysis_without_secrets(path);
   if (!analysis || analysis->secrets.empty()) {
     return analysis;
   }
-  if (auto status = load_secrets(*analysis, secrets_path_for(path)); !status) {
+  if (auto status =
+          load_secrets(*analysis, secrets_path.empty() ? secrets_path_for(path) : secrets_path);
+      !status) {
     Error error = status.error();
     if (error.code != ErrorCode::invalid_input) {
       error.message =
@@ -825,6 +922,49 @@ load_analysis(const std::string& path)
     return fail(error);
   }
   return analysis;
+}
+
+Status
+check_utf8_fields(const Analysis& analysis, const std::string& target)
+{
+  auto refuse = [&](const std::string& field, const std::string& value) {
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{} is not UTF-8 ({}): {} cannot hold it", field, quote(value), target),
+              "edit the field in analysis.json (docs/analysis-json.md, \"Bytes that are "
+              "not UTF-8\"); file names may keep any bytes"));
+  };
+  for (size_t i = 0; i < analysis.start.command.size(); ++i) {
+    if (!is_valid_utf8(analysis.start.command[i])) {
+      return refuse(fmt::format("start.command[{}]", i), analysis.start.command[i]);
+    }
+  }
+  for (const auto& [field, value] : {std::pair{"start.workingDir", &analysis.start.working_dir},
+                                     std::pair{"start.user", &analysis.start.user}}) {
+    if (!is_valid_utf8(*value)) {
+      return refuse(field, *value);
+    }
+  }
+  for (size_t i = 0; i < analysis.env.size(); ++i) {
+    const auto& var = analysis.env[i];
+    if (!is_valid_utf8(var.name)) {
+      return refuse(fmt::format("env[{}].name", i), var.name);
+    }
+    if (!var.secret && !is_valid_utf8(var.value)) {
+      return refuse(fmt::format("env[{}].value", i), var.value);
+    }
+  }
+  for (const auto& secret : analysis.secrets) {
+    if (!is_valid_utf8(secret.value)) {
+      // The value itself is never shown.
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("the value of secret {} is not UTF-8: {} cannot hold it",
+                                    quote(secret.name),
+                                    target),
+                        "edit it in the secrets file"));
+    }
+  }
+  return {};
 }
 
 std::string

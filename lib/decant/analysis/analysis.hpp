@@ -204,15 +204,20 @@ nlohmann::json secrets_json(const Analysis& analysis);
 // Parses and validates; the error names the exact field ("ports[2].role: expected one of ...").
 Result<Analysis> analysis_from_json(const nlohmann::json& json);
 
-// Where the secrets of the analysis at `analysis_path` are kept: secrets.json beside it. The one
-// place that decides the name; every command that reads or writes secrets asks here.
+// Where the secrets of the analysis at `analysis_path` are kept, beside it: "analysis.json" keeps
+// "secrets.json", any other "NAME.json" keeps "NAME.secrets.json" (so two analyses written into
+// one directory never share a secrets file). The one place that decides the name; every command
+// that reads or writes secrets asks here, and takes --secrets FILE to override it.
 std::string secrets_path_for(const std::string& analysis_path);
 
-// Writes analysis.json (and its secrets file, mode 0600, when there are secrets) atomically.
+// Writes analysis.json (and its secrets file, mode 0600, when there are secrets) atomically, after
+// checking that the text reads back (exit 6 naming the field when it would not). Strings that
+// are not UTF-8 are escaped (util/json.hpp escape_bytes).
 Status save_analysis(const Analysis& analysis, const std::string& path);
 
-// Reads analysis.json and, when it lists secrets, their values from secrets_path_for(path).
-Result<Analysis> load_analysis(const std::string& path);
+// Reads analysis.json and, when it lists secrets, their values from `secrets_path` (empty:
+// secrets_path_for(path)). Strings that are not UTF-8 come back as their bytes (util/json.hpp).
+Result<Analysis> load_analysis(const std::string& path, const std::string& secrets_path = {});
 
 // Reads analysis.json alone: secret values stay empty (for work that needs none of them, or
 // takes them from elsewhere with load_secrets).
@@ -224,6 +229,11 @@ Result<Analysis> load_analysis_without_secrets(const std::string& path);
 Status load_secrets(Analysis& analysis,
                     const std::string& secrets_path,
                     const std::vector<std::string>& needed = {});
+
+// The image configuration and the Kubernetes manifests are JSON/YAML, Unicode only: the start
+// command, working directory, user, environment and secret values that go there must be UTF-8.
+// Fails (exit 6) naming the first field that is not, for `target` ("the image configuration").
+Status check_utf8_fields(const Analysis& analysis, const std::string& target);
 
 // Now as RFC 3339 UTC ("2026-11-25T22:06:31Z").
 std::string utc_now();

@@ -1,9 +1,11 @@
+#include <decant/deploy/k8s_names.hpp>
 #include <decant/deploy/kubernetes.hpp>
 #include <decant/registry/auth.hpp> // base64_encode
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -100,19 +102,18 @@ emit(YAML::Emitter& out, const json& value)
 }
 
 std::string
-port_name(const Port& port, std::set<std::string>& used)
+port_name(const Port& port, std::set<std::string>& used, k8s::Renames& renames)
 {
-  // IANA_SVC_NAME: at most 15 characters, lower-case, a letter somewhere.
+  // IANA_SVC_NAME (k8s_names.hpp); the configuration's own name is kept in the annotation.
   std::string base = port.name.empty() ? to_string(port.role) : port.name;
-  base = dns_label(base, 15);
+  base = k8s::iana_svc_name(base, "");
   if (base.empty() || base == "other") {
     base = fmt::format("port-{}", port.port);
   }
-  std::string name = base;
-  for (int n = 2; used.count(name); ++n) {
-    name = dns_label(fmt::format("{}-{}", base.substr(0, 12), n), 15);
+  std::string name = k8s::unique(base, used, 15, k8s::is_iana_svc_name);
+  if (!port.name.empty()) {
+    renames.add("port", name, port.name);
   }
-  used.insert(name);
   return name;
 }
 
@@ -403,19 +404,21 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   if (options.replicas < 0) {
     return fail(Error(ErrorCode::usage, "--replicas must be 0 or more"));
   }
-  std::string name = options.name.empty() ? dns_label(a.application_id) : options.name;
-  if (!is_dns_label(name)) {
-    return fail(Error(ErrorCode::usage,
-                      fmt::format("\"{}\" is not a valid Kubernetes name", name),
-                      "use at most 63 lower-case letters, digits and '-' (e.g. --name shop-web)"));
+  KubernetesManifests result;
+  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
+  // The Service takes this name too: a DNS-1035 label (k8s_names.hpp).
+  k8s::Renames renames;
+  std::string name = k8s::dns1035_label(options.name.empty() ? a.application_id : options.name);
+  if (!options.name.empty() && name != options.name) {
+    renames.add("name", name, options.name);
+    warn(fmt::format("--name {} is not a Kubernetes name; the objects are named \"{}\"",
+                     quote(options.name),
+                     name));
   }
   if (!options.namespace_name.empty() && !is_dns_label(options.namespace_name)) {
     return fail(Error(ErrorCode::usage,
                       fmt::format("\"{}\" is not a valid namespace name", options.namespace_name)));
   }
-  KubernetesManifests result;
-  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
-
   json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
   auto metadata = [&](const std::string& object_name) {
     json m = {{"name", object_name}};
@@ -444,12 +447,33 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json config_data = json::object();
   json env = json::array();
   std::set<std::string> env_names;
+  // Secret data keys follow the ConfigMap/Secret key rule; the secret's name stays visible.
+  std::map<std::string, std::string> secret_keys;
+  std::set<std::string> used_keys;
+  for (const auto& s : a.secrets) {
+    secret_keys[s.name] =
+        renames.add("secretKey",
+                    k8s::unique(k8s::config_key(s.name), used_keys, 253, k8s::is_config_key),
+                    s.name);
+  }
+  auto secret_key = [&](const std::string& secret) {
+    auto it = secret_keys.find(secret);
+    return it == secret_keys.end() ? k8s::config_key(secret) : it->second;
+  };
   for (const auto& var : a.env) {
+    if (!k8s::is_env_var_name(var.name)) {
+      warn(fmt::format("environment variable {} has a name Kubernetes refuses; it is left out of "
+                       "the manifests (set it in the start command, or rename it in the "
+                       "analysis)",
+                       quote(var.name)));
+      continue;
+    }
     env_names.insert(var.name);
     if (var.secret) {
       env.push_back(
           {{"name", var.name},
-           {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", var.secret_ref}}}}}});
+           {"valueFrom",
+            {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(var.secret_ref)}}}}}});
     } else {
       config_data[var.name] = var.value;
     }
@@ -467,10 +491,19 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     if (env_names.count(secret)) {
       continue;
     }
+    if (!k8s::is_env_var_name(secret)) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("start.command refers to ${{secret:{}}}: Kubernetes passes "
+                                    "argv secrets as variables, and that is not a variable name",
+                                    shorten(secret, 80)),
+                        "rename the secret (letters, digits, '_', '-', '.', not starting with a "
+                        "digit) in analysis.json and the secrets file"));
+    }
     // $(NAME) in args expands only from variables of this container, so each argv secret
     // becomes one.
-    env.push_back({{"name", secret},
-                   {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret}}}}}});
+    env.push_back(
+        {{"name", secret},
+         {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(secret)}}}}}});
   }
 
   // Ports.
@@ -482,7 +515,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     if (!port.expose && !port.listening) {
       continue;
     }
-    std::string pname = port_name(port, used_names);
+    std::string pname = port_name(port, used_names, renames);
     container_ports.push_back({{"name", pname},
                                {"containerPort", port.port},
                                {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
@@ -539,7 +572,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     std::string vname = fmt::format("{}-{}", role, ++per_role[role]);
     mounts.push_back({{"name", vname}, {"mountPath", volume.path}});
     if (volume.role == VolumeRole::data) {
-      std::string claim = dns_label(name + "-" + vname);
+      std::string claim = k8s::dns1123_subdomain(name + "-" + vname);
       volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
       claims.push_back({{"apiVersion", "v1"},
                         {"kind", "PersistentVolumeClaim"},
@@ -738,7 +771,18 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   std::set<std::pair<std::string, std::string>> seen; // (ip, hostname)
   auto add_alias = [&](const std::string& ip, const std::vector<std::string>& hostnames) {
     json names = json::array();
-    for (const auto& h : hostnames) {
+    unsigned char address[sizeof(struct in6_addr)];
+    if (::inet_pton(AF_INET, ip.c_str(), address) != 1
+        && ::inet_pton(AF_INET6, ip.c_str(), address) != 1) {
+      warn(fmt::format("host alias address {} is not an IP address; left out", quote(ip)));
+      return;
+    }
+    for (const auto& written : hostnames) {
+      std::string h = to_lower(written); // DNS names are case-insensitive; Kubernetes wants lower
+      if (!k8s::is_dns1123_subdomain(h)) {
+        warn(fmt::format("host alias {} is not a DNS name Kubernetes accepts; left out", quote(h)));
+        continue;
+      }
       if (seen.insert({ip, h}).second) {
         names.push_back(h);
       }
@@ -775,6 +819,10 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   json deployment_meta = metadata(name);
   deployment_meta["annotations"] = {{"decant.io/application-id", a.application_id},
                                     {"decant.io/source-host", a.source.hostname}};
+  if (!renames.empty()) {
+    // What was renamed to follow Kubernetes' naming rules: {kind: {kubernetesName: original}}.
+    deployment_meta["annotations"]["decant.io/original-names"] = renames.annotation();
+  }
   json selector_labels = {{"app.kubernetes.io/name", name}};
   json deployment = {{"apiVersion", "apps/v1"},
                      {"kind", "Deployment"},
@@ -814,7 +862,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
       if (s.value.empty()) {
         empty.push_back(s.name);
       }
-      data[s.name] = s.value;
+      data[secret_key(s.name)] = s.value;
     }
     if (!empty.empty()) {
       warn(fmt::format("no value for secrets {} (secrets.json missing beside analysis.json?): "

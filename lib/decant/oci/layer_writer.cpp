@@ -1,4 +1,5 @@
 #include <decant/oci/layer_writer.hpp>
+#include <decant/util/fs.hpp>
 
 #include <archive.h>
 
@@ -235,7 +236,8 @@ write_file_data(struct archive* archive,
                 uint64_t& done)
 {
   std::string real = file.source.empty() ? root.real(file.path) : file.source;
-  int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a file replaced by a FIFO or a device since the walk must not block the pack.
+  int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     if (file.live && errno == ENOENT) {
       return {}; // removed since the walk: the image simply does not have it
@@ -244,7 +246,14 @@ write_file_data(struct archive* archive,
   }
   struct stat before {
   };
-  ::fstat(fd, &before);
+  if (::fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
+    ::close(fd);
+    return fail(Error(ErrorCode::source_changed,
+                      fmt::format("{} was a regular file when the file set was made and is now {}",
+                                  file.path,
+                                  file_kind(before.st_mode)),
+                      "the source changed while decant packed it; run pack again"));
+  }
   archive_entry_set_size(entry, before.st_size);
   auto regions = data_regions(fd, before);
   for (const auto& [offset, length] : regions) {

@@ -461,7 +461,7 @@ Expander::add_start_command()
     }
     m_exec_roots.push_back(program);
     // A script: its interpreter goes in too ("#!/bin/sh" -> dash and its libraries).
-    auto head = m_root.read_file(program);
+    auto head = m_root.read_file_head(program, 4096);
     if (head && starts_with(*head, "#!")) {
       std::string line = head->substr(2, head->find('\n') - 2);
       std::string interpreter(trim(line));
@@ -513,7 +513,7 @@ Expander::add_libraries()
       // A bare soname: found like ld.so would find it for the program the image runs.
       ElfInfo as{true, EM_X86_64, "", {}, {}, {}}; // replaced by the program's own below
       for (const auto& root : m_exec_roots) {
-        if (auto elf = m_root.read_file(root); elf && is_elf(*elf)) {
+        if (auto elf = m_root.read_file(root, limits::k_program_file_bytes); elf && is_elf(*elf)) {
           if (auto info = parse_elf(*elf)) {
             as = *info;
             break;

@@ -124,7 +124,8 @@ LibrarySearch::info(const std::string& host_path) const
   // On the live root the kernel follows links itself; under another root they are resolved
   // inside it first, so an absolute link target cannot leave it.
   std::string real = m_root.is_live() ? host_path : m_root.real_resolved(host_path);
-  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd =
+      ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY); // never blocks on a FIFO
   struct stat st {
   };
   // The ELF magic first: most files of a walked tree are not ELF, and an mmap + munmap per

@@ -258,21 +258,48 @@ HostRoot::real_resolved(std::string_view host_path) const
   return real(resolved ? *resolved : std::string(host_path));
 }
 
+namespace {
+
+// Names the host path in a read error, not the real one under the root: that is what the
+// operator knows.
+Error
+as_host_error(Error error, const std::string& real_path, std::string_view host_path)
+{
+  size_t at = error.message.find(real_path);
+  std::string rest =
+      at == std::string::npos ? ": " + error.message : error.message.substr(at + real_path.size());
+  error.message = fmt::format("cannot read {}{}", host_path, rest);
+  return error;
+}
+
+} // namespace
+
 Result<std::string>
-HostRoot::read_file(std::string_view host_path) const
+HostRoot::read_file(std::string_view host_path, uint64_t max_bytes) const
+{
+  return read_resolved(host_path,
+                       [&](const std::string& path) { return decant::read_file(path, max_bytes); });
+}
+
+Result<std::string>
+HostRoot::read_file_head(std::string_view host_path, size_t bytes) const
+{
+  return read_resolved(
+      host_path, [&](const std::string& path) { return decant::read_file_head(path, bytes); });
+}
+
+Result<std::string>
+HostRoot::read_resolved(std::string_view host_path,
+                        const std::function<Result<std::string>(const std::string&)>& read) const
 {
   auto resolved = resolve(host_path);
   if (!resolved) {
     return fail(resolved.error());
   }
-  auto content = decant::read_file(real(*resolved));
+  std::string path = real(*resolved);
+  auto content = read(path);
   if (!content) {
-    // Name the host path, not the real one under the root: that is what the operator knows.
-    Error error = content.error();
-    error.message = fmt::format("cannot read {}: {}",
-                                std::string(host_path),
-                                error.message.substr(error.message.rfind(": ") + 2));
-    return fail(error);
+    return fail(as_host_error(content.error(), path, host_path));
   }
   return content;
 }
@@ -376,12 +403,10 @@ Result<std::string>
 HostRoot::read_proc(int pid, std::string_view name) const
 {
   std::string host = proc_path(pid, name);
-  auto content = decant::read_file(real(host));
+  std::string path = real(host);
+  auto content = decant::read_file(path);
   if (!content) {
-    Error error = content.error();
-    error.message = fmt::format(
-        "cannot read {}: {}", host, error.message.substr(error.message.rfind(": ") + 2));
-    return fail(error);
+    return fail(as_host_error(content.error(), path, host));
   }
   return content;
 }

@@ -2,9 +2,11 @@
 
 #include <decant/error.hpp>
 #include <decant/proc/parse.hpp>
+#include <decant/util/limits.hpp>
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,8 +59,13 @@ public:
   // resolve() then real(); on a loop, the unresolved real path.
   std::string real_resolved(std::string_view host_path) const;
 
-  // Reads a file by host path, following links inside the root.
-  Result<std::string> read_file(std::string_view host_path) const;
+  // Reads a regular file by host path, following links inside the root, at most `max_bytes`
+  // (util/fs.hpp read_file: a FIFO, socket or device is refused, never read).
+  Result<std::string> read_file(std::string_view host_path,
+                                uint64_t max_bytes = limits::k_text_file_bytes) const;
+
+  // Up to `bytes` from the start of a regular file (a script's "#!" line, an ELF header).
+  Result<std::string> read_file_head(std::string_view host_path, size_t bytes) const;
 
   // readlink(2) of the host path itself (the last component is not followed).
   Result<std::string> read_link(std::string_view host_path) const;
@@ -92,6 +99,10 @@ private:
   explicit HostRoot(std::string root);
   Result<std::string> resolve_uncached(std::string_view host_path, bool follow_last) const;
   Result<std::string> resolve_directory(const std::string& host_path) const;
+  // Resolves `host_path` and calls `read` with the real path; errors name the host path.
+  Result<std::string>
+  read_resolved(std::string_view host_path,
+                const std::function<Result<std::string>(const std::string&)>& read) const;
 
   struct ResolveCache;
 

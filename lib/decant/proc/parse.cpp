@@ -216,8 +216,12 @@ parse_limits(std::string_view content)
   size_t soft_col = lines[0].find("Soft Limit");
   size_t hard_col = lines[0].find("Hard Limit");
   size_t unit_col = lines[0].find("Units");
-  if (soft_col == std::string_view::npos || hard_col == std::string_view::npos) {
-    return fail(ErrorCode::invalid_input, "limits: header lacks Soft/Hard Limit columns");
+  // The kernel writes Limit, Soft Limit, Hard Limit, Units in that order; anything else (a
+  // hand-made host tree) is refused rather than cut at columns that do not exist.
+  if (soft_col == std::string_view::npos || hard_col == std::string_view::npos
+      || hard_col <= soft_col || (unit_col != std::string_view::npos && unit_col <= hard_col)) {
+    return fail(ErrorCode::invalid_input,
+                "limits: the header lacks Soft Limit, Hard Limit and Units columns in that order");
   }
   std::map<std::string, Limit> limits;
   auto value = [](std::string_view text) -> std::optional<uint64_t> {

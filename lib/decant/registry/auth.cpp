@@ -1,5 +1,6 @@
 #include <decant/registry/auth.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -167,8 +168,8 @@ credentials_from_config(const std::string& path, const std::string& registry)
   if (!text) {
     return fail(text.error());
   }
-  auto config = nlohmann::json::parse(*text, nullptr, false);
-  if (config.is_discarded() || !config.is_object()) {
+  auto config = parse_json_document(*text).value_or(nlohmann::json());
+  if (!config.is_object()) {
     return fail(Error(ErrorCode::invalid_input,
                       fmt::format("{}: not a JSON object", path),
                       "fix or remove the file, or pass --username and --password-stdin"));
@@ -193,8 +194,8 @@ credentials_from_config(const std::string& path, const std::string& registry)
         creds.username = decoded->substr(0, colon);
         creds.password = decoded->substr(colon + 1);
       } else {
-        creds.username = entry.value("username", "");
-        creds.password = entry.value("password", "");
+        creds.username = json_string(entry, "username");
+        creds.password = json_string(entry, "password");
       }
       if (creds.username.empty()) {
         continue;

@@ -1,4 +1,5 @@
 #include <decant/registry/http.hpp>
+#include <decant/util/limits.hpp>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,7 @@ struct Transfer {
   HttpResponse* response = nullptr;
   const HttpOptions* options = nullptr;
   uint64_t reported = 0;
+  bool aborted = false;
 };
 
 size_t
@@ -69,9 +71,14 @@ read_body(char* buffer, size_t size, size_t count, void* user)
     t->position += want;
     return want;
   }
-  ssize_t got = ::pread(t->fd, buffer, want, static_cast<off_t>(t->body->offset + t->position));
+  uint64_t offset = t->body->offset + t->position;
+  ssize_t got = ::pread(t->fd, buffer, want, static_cast<off_t>(offset));
   if (got <= 0) {
     return CURL_READFUNC_ABORT; // the file shrank under us
+  }
+  if (t->body->on_read && !t->body->on_read(offset, buffer, static_cast<size_t>(got))) {
+    t->aborted = true;
+    return CURL_READFUNC_ABORT;
   }
   t->position += static_cast<uint64_t>(got);
   return static_cast<size_t>(got);
@@ -94,7 +101,7 @@ write_body(char* data, size_t size, size_t count, void* user)
 {
   auto* t = static_cast<Transfer*>(user);
   // Error bodies are small; a registry streaming megabytes at us is not something to keep.
-  if (t->response->body.size() < (1u << 20)) {
+  if (t->response->body.size() < limits::k_registry_answer_bytes) {
     t->response->body.append(data, size * count);
   }
   return size * count;
@@ -111,6 +118,8 @@ write_header(char* data, size_t size, size_t count, void* user)
   if (line.rfind("HTTP/", 0) == 0) {
     // A new status line (after 100 Continue or a redirect): forget earlier headers.
     t->response->headers.entries.clear();
+  } else if (t->response->headers.entries.size() >= 200) {
+    // A registry's answer is untrusted: a few dozen headers are normal, thousands are not kept.
   } else if (size_t colon = line.find(':'); colon != std::string::npos) {
     std::string value = line.substr(colon + 1);
     size_t start = value.find_first_not_of(" \t");
@@ -305,8 +314,15 @@ HttpClient::perform(const HttpRequest& request)
     if (error_buffer[0] != '\0' && cause != error_buffer) {
       cause += std::string(": ") + error_buffer;
     }
-    return tl::unexpected(
-        TransportError{request.url, cause, is_transient(code), response.bytes_sent});
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    TransportError error{request.url, cause, is_transient(code), response.bytes_sent};
+    error.refused = code == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED;
+    error.aborted = transfer.aborted;
+    if (error.aborted) {
+      error.transient = false;
+    }
+    return tl::unexpected(error);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

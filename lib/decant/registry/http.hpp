@@ -31,6 +31,10 @@ struct HttpBody {
   uint64_t offset = 0;
   uint64_t length = 0;
   bool from_file = false;
+  // Sees every byte read from the file, with its offset in the file, before it is sent (also
+  // again after a rewind); returning false aborts the request before those bytes leave. Push
+  // hashes blobs this way while sending them.
+  std::function<bool(uint64_t offset, const char* data, size_t size)> on_read;
 
   static HttpBody bytes(std::string data);
   static HttpBody file_range(std::string path, uint64_t offset, uint64_t length);
@@ -61,6 +65,8 @@ struct TransportError {
   std::string cause;       // curl's words: "Couldn't connect to server: Connection refused"
   bool transient = false;  // connection refused/reset, timeout: worth a retry
   uint64_t bytes_sent = 0; // body bytes sent before it failed
+  bool refused = false;    // nothing listens there (ECONNREFUSED)
+  bool aborted = false;    // HttpBody::on_read stopped the request
 };
 
 struct HttpOptions {

@@ -1,6 +1,7 @@
 #include <decant/registry/oci_layout_reader.hpp>
 #include <decant/registry/reference.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ parse_descriptor(const json& j, const std::string& where)
   Descriptor d;
   d.digest = j["digest"].get<std::string>();
   d.size = j["size"].get<uint64_t>();
-  d.media_type = j.value("mediaType", "");
+  d.media_type = json_string(j, "mediaType");
   if (j.contains("urls") && j["urls"].is_array()) {
     for (const auto& url : j["urls"]) {
       if (url.is_string()) {
@@ -113,9 +114,8 @@ read_oci_layout(const std::string& dir, const std::string& name)
   if (!index_text) {
     return fail(ErrorCode::invalid_input, "{}/index.json: {}", dir, index_text.error().message);
   }
-  json index = json::parse(*index_text, nullptr, false);
-  if (index.is_discarded() || !index.is_object() || !index.contains("manifests")
-      || !index["manifests"].is_array()) {
+  json index = parse_json_document(*index_text).value_or(json());
+  if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array()) {
     return fail(ErrorCode::invalid_input, "{}/index.json: not an image index", dir);
   }
   LayoutImage image;
@@ -126,9 +126,9 @@ read_oci_layout(const std::string& dir, const std::string& name)
   for (const auto& entry : index["manifests"]) {
     std::string ref_name;
     if (entry.contains("annotations") && entry["annotations"].is_object()) {
-      ref_name = entry["annotations"].value("org.opencontainers.image.ref.name", "");
+      ref_name = json_string(entry["annotations"], "org.opencontainers.image.ref.name");
     }
-    names.push_back(ref_name.empty() ? entry.value("digest", "?") : ref_name);
+    names.push_back(ref_name.empty() ? json_string(entry, "digest", "?") : ref_name);
     ++images;
     if (name.empty() || ref_name == name) {
       if (chosen && name.empty()) {
@@ -165,13 +165,13 @@ read_oci_layout(const std::string& dir, const std::string& name)
     return fail(manifest_bytes.error());
   }
   image.manifest_bytes = std::move(*manifest_bytes);
-  json m = json::parse(image.manifest_bytes, nullptr, false);
-  if (m.is_discarded() || !m.is_object()) {
+  json m = parse_json_document(image.manifest_bytes).value_or(json());
+  if (!m.is_object()) {
     return fail(
         ErrorCode::invalid_input, "{}: manifest {} is not JSON", dir, image.manifest.digest);
   }
   if (image.manifest.media_type.empty()) {
-    image.manifest.media_type = m.value("mediaType", k_oci_manifest_type);
+    image.manifest.media_type = json_string(m, "mediaType", k_oci_manifest_type);
   }
   auto config = parse_descriptor(m.value("config", json()), "manifest config");
   if (!config) {

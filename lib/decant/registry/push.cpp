@@ -2,9 +2,14 @@
 #include <decant/registry/progress.hpp>
 #include <decant/registry/push.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -81,7 +86,7 @@ public:
       return;
     }
     if (auto text = read_file(m_path)) {
-      m_state = json::parse(*text, nullptr, false);
+      m_state = parse_json_document(*text).value_or(json());
     }
     if (!m_state.is_object()) {
       m_state = json::object(); // a damaged cache is only a cache: start over
@@ -106,7 +111,8 @@ public:
   void
   add_blob(const std::string& digest, const std::string& repository)
   {
-    json& repos = m_state["registries"][m_registry]["blobs"][digest];
+    json& repos = json_object_at(json_object_at(json_object_at(m_state, "registries"), m_registry),
+                                 "blobs")[digest];
     if (!repos.is_array()) {
       repos = json::array();
     }
@@ -123,7 +129,7 @@ public:
     if (!u || !u->is_object() || !u->contains("location")) {
       return std::nullopt;
     }
-    return std::make_pair(u->value("location", ""), u->value("offset", uint64_t(0)));
+    return std::make_pair(json_string(*u, "location"), json_unsigned(*u, "offset").value_or(0));
   }
 
   void
@@ -132,8 +138,9 @@ public:
              const std::string& location,
              uint64_t offset)
   {
-    m_state["registries"][m_registry]["uploads"][repository + "@" + digest] = {
-        {"location", location}, {"offset", offset}};
+    json_object_at(json_object_at(json_object_at(m_state, "registries"), m_registry),
+                   "uploads")[repository + "@" + digest] = {{"location", location},
+                                                            {"offset", offset}};
     save();
   }
 
@@ -177,12 +184,128 @@ private:
       (void)make_directories(m_path.substr(0, slash), 0700);
     }
     // Best effort: failing to remember only costs a re-upload next time.
-    (void)write_file_atomic(m_path, m_state.dump(1), 0600);
+    // Locations come from the registry: any bytes, replaced where they are not UTF-8.
+    (void)write_file_atomic(
+        m_path, m_state.dump(1, ' ', false, json::error_handler_t::replace), 0600);
   }
 
   std::string m_path;
   std::string m_registry;
   json m_state = json::object();
+};
+
+// A blob's SHA-256, computed from the bytes as they are read to be sent (no extra pass over the
+// file): the upload is stopped before its last bytes leave when they do not hash to the digest
+// the manifest names, so a corrupted layout never reaches a registry that does not re-check.
+// Bytes are taken in file order; bytes sent again (a rewind, a chunk the registry asks for
+// twice) are skipped, and a gap (an upload resumed from a previous run) is read once to fill it.
+class BlobCheck
+{
+public:
+  BlobCheck(std::string path, const Descriptor& blob)
+      : m_path(std::move(path)),
+        m_blob(blob),
+        m_context(EVP_MD_CTX_new(), EVP_MD_CTX_free)
+  {
+    m_checked = !starts_with(blob.digest, "sha256:"); // other algorithms: the registry checks
+    EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr);
+  }
+
+  // HttpBody::on_read: false (abort the request) once the whole blob is read and is not what
+  // its digest says.
+  bool
+  feed(uint64_t offset, const char* data, size_t size)
+  {
+    if (m_checked || offset + size <= m_done) {
+      return !m_mismatch;
+    }
+    if (offset > m_done && !catch_up(offset)) {
+      return false;
+    }
+    uint64_t skip = m_done - offset;
+    EVP_DigestUpdate(m_context.get(), data + skip, size - skip);
+    m_done = offset + size;
+    if (m_done >= m_blob.size) {
+      finish();
+    }
+    return !m_mismatch;
+  }
+
+  // Reads [m_done, end) from the file (bytes a previous run sent); false on a mismatch.
+  bool
+  catch_up(uint64_t end)
+  {
+    if (m_checked || end <= m_done) {
+      return !m_mismatch;
+    }
+    int fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    char buffer[65536];
+    while (fd >= 0 && m_done < end) {
+      ssize_t n = ::pread(fd, buffer, std::min<uint64_t>(sizeof(buffer), end - m_done), m_done);
+      if (n <= 0) {
+        break;
+      }
+      EVP_DigestUpdate(m_context.get(), buffer, static_cast<size_t>(n));
+      m_done += static_cast<uint64_t>(n);
+    }
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    if (m_done < end) {
+      m_mismatch = true; // shorter than the manifest says
+      m_actual = fmt::format("{} bytes", m_done);
+      return false;
+    }
+    if (m_done >= m_blob.size) {
+      finish();
+    }
+    return !m_mismatch;
+  }
+
+  bool
+  mismatch() const
+  {
+    return m_mismatch;
+  }
+
+  Error
+  error(const std::string& layout) const
+  {
+    return Error(ErrorCode::verification,
+                 fmt::format("blob {} in {} does not match its digest (its bytes are {}): the "
+                             "layout is corrupt; nothing of it was committed to the registry",
+                             m_blob.digest,
+                             layout,
+                             m_actual),
+                 "pack the image again (the layout was changed or damaged after decant wrote "
+                 "it), then push");
+  }
+
+private:
+  void
+  finish()
+  {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(m_context.get(), digest, &length);
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+      hex += fmt::format("{:02x}", digest[i]);
+    }
+    m_checked = true;
+    if (m_done != m_blob.size || "sha256:" + hex != m_blob.digest) {
+      m_mismatch = true;
+      m_actual = m_done != m_blob.size ? fmt::format("{} bytes", m_done) : "sha256:" + hex;
+    }
+  }
+
+  std::string m_path;
+  Descriptor m_blob;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> m_context;
+  uint64_t m_done = 0;
+  bool m_checked = false;
+  bool m_mismatch = false;
+  std::string m_actual;
 };
 
 class Pusher
@@ -410,11 +533,22 @@ private:
                                 display_url(response.error().url),
                                 response.error().cause),
                     transport_hint(response.error().cause));
+        // Nothing listening where the registry was never reached yet is a wrong address or a
+        // registry that is not running: no retry makes it answer, so say it at once. Later in
+        // a push, a refused connection may be a registry restarting: retried.
+        if (response.error().refused && !m_reached) {
+          error.hint = fmt::format("nothing listens on {}: check the host and port of the "
+                                   "reference and that the registry runs{}",
+                                   m_ref.api_host(),
+                                   m_options.insecure ? "" : " (plain http needs --insecure)");
+          return fatal(error);
+        }
         if (response.error().transient) {
           return transient(error);
         }
         return fatal(error);
       }
+      m_reached = true;
       if (response->status == 401 && round == 0) {
         if (auto auth = authenticate(*response); !auth) {
           return tl::unexpected(auth.error());
@@ -571,13 +705,10 @@ private:
           Error(ErrorCode::network,
                 fmt::format("the token service {} answered {}", realm, response->status)));
     }
-    json body = json::parse(response->body, nullptr, false);
+    json body = parse_json_document(response->body).value_or(json());
     std::string token;
-    if (response->status == 200 && body.is_object()) {
-      token = body.value("token", "");
-      if (token.empty()) {
-        token = body.value("access_token", "");
-      }
+    if (response->status == 200) {
+      token = json_string(body, "token", json_string(body, "access_token"));
     }
     if (token.empty()) {
       return fatal(Error(ErrorCode::network,
@@ -731,15 +862,26 @@ private:
       location = resolve_location(request.url, response->headers.get("Location"));
     }
     std::string path = m_image.blob_path(blob);
+    BlobCheck check(path, blob);
+    auto checked_body = [&](uint64_t from, uint64_t length) {
+      HttpBody body = HttpBody::file_range(path, from, length);
+      body.on_read = [&check](uint64_t at, const char* data, size_t size) {
+        return check.feed(at, data, size);
+      };
+      return body;
+    };
     if (offset == 0 && blob.size <= m_options.chunk_bytes) {
       // Monolithic: the whole blob in the PUT that closes the upload.
       HttpRequest request;
       request.method = "PUT";
       request.url = add_query(location, "digest", blob.digest);
       request.headers.push_back("Content-Type: application/octet-stream");
-      request.body = HttpBody::file_range(path, 0, blob.size);
+      request.body = checked_body(0, blob.size);
       request.has_body = true;
       auto response = send(request);
+      if (check.mismatch()) {
+        return fatal(check.error(m_image.dir));
+      }
       if (!response) {
         return tl::unexpected(response.error());
       }
@@ -756,9 +898,12 @@ private:
       request.url = location;
       request.headers.push_back("Content-Type: application/octet-stream");
       request.headers.push_back(fmt::format("Content-Range: {}-{}", offset, offset + length - 1));
-      request.body = HttpBody::file_range(path, offset, length);
+      request.body = checked_body(offset, length);
       request.has_body = true;
       auto response = send(request);
+      if (check.mismatch()) {
+        return fatal(check.error(m_image.dir));
+      }
       if (!response) {
         return tl::unexpected(response.error());
       }
@@ -781,6 +926,12 @@ private:
       }
       offset = next_offset;
       m_state.set_upload(m_ref.repository, blob.digest, location, offset);
+    }
+    // Every byte was hashed on its way out (and what a previous run sent, read once now): the
+    // upload is committed only when the whole blob is what its digest says.
+    if (!check.catch_up(blob.size) || check.mismatch()) {
+      m_state.clear_upload(m_ref.repository, blob.digest);
+      return fatal(check.error(m_image.dir));
     }
     HttpRequest close;
     close.method = "PUT";
@@ -882,6 +1033,7 @@ private:
   std::string m_base;
   std::vector<std::string> m_scopes;
   std::string m_authorization;
+  bool m_reached = false; // some request got an HTTP answer from the registry
   Clock::time_point m_epoch = Clock::now();
   RateMeter m_meter;
   double m_last_report = -1;
@@ -951,23 +1103,27 @@ to_json(const PushOutcome& outcome)
 std::string
 describe_registry_error(const std::string& body)
 {
-  json j = json::parse(body, nullptr, false);
+  // The registry's answer is untrusted: any shape, any size, any bytes. Only the fields of the
+  // distribution spec's error format are read, each shortened and escaped.
+  json j = parse_json_document(body).value_or(json());
   if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
     std::vector<std::string> parts;
     for (const auto& e : j["errors"]) {
-      if (!e.is_object()) {
+      if (!e.is_object() || parts.size() >= 5) {
         continue;
       }
-      std::string part = e.value("code", "ERROR");
-      std::string message = e.value("message", "");
+      std::string part = json_string(e, "code", "ERROR");
+      part = shorten(part, 40);
+      std::string message = json_string(e, "message");
       if (!message.empty()) {
-        part += ": " + message;
+        part += ": " + shorten(message, 200);
       }
       if (e.contains("detail") && !e["detail"].is_null() && !e["detail"].empty()
           && e["detail"] != "") {
-        part += " ("
-                + (e["detail"].is_string() ? e["detail"].get<std::string>() : e["detail"].dump())
-                + ")";
+        std::string detail = e["detail"].is_string()
+                                 ? e["detail"].get<std::string>()
+                                 : e["detail"].dump(-1, ' ', false, json::error_handler_t::replace);
+        part += " (" + shorten(detail, 200) + ")";
       }
       parts.push_back(part);
     }
@@ -979,10 +1135,7 @@ describe_registry_error(const std::string& body)
   if (text.empty()) {
     return "(no error body)";
   }
-  if (text.size() > 300) {
-    text = text.substr(0, 300) + "...";
-  }
-  return text;
+  return shorten(text, 300);
 }
 
 std::optional<uint64_t>

@@ -1,4 +1,5 @@
 #include <decant/run/image_config.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -73,8 +74,9 @@ ImageRunConfig::env_value(const std::string& name) const
 Result<ImageRunConfig>
 parse_image_config(const std::string& bytes)
 {
-  json document = json::parse(bytes, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) {
+  // The layout's config is outside input: bounded, no repeated keys (util/json.hpp).
+  json document = parse_json_document(bytes).value_or(json());
+  if (!document.is_object()) {
     return fail(ErrorCode::invalid_input, "the image config is not a JSON object");
   }
   ImageRunConfig out;

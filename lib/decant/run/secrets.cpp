@@ -98,8 +98,11 @@ apply_secrets(const Analysis& analysis,
   out.env = image_env;
   for (const auto& [name, value] : container_env) {
     std::string entry = name + "=" + value;
+    // A named prefix, not the binding: C++17 lambdas cannot capture structured bindings (clang
+    // refuses it; the sanitizer build uses clang).
+    std::string prefix = name + "=";
     auto same = std::find_if(out.env.begin(), out.env.end(), [&](const std::string& e) {
-      return e.compare(0, name.size() + 1, name + "=") == 0;
+      return e.compare(0, prefix.size(), prefix) == 0;
     });
     if (same != out.env.end()) {
       *same = entry;

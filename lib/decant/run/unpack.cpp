@@ -1,5 +1,6 @@
 #include <decant/oci/blob.hpp>
 #include <decant/run/unpack.hpp>
+#include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
 #include <archive.h>
@@ -360,9 +361,19 @@ unpack_one(const LayoutImage& image,
            const std::atomic<bool>* cancel)
 {
   std::string path = image.blob_path(layer);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK + fstat: a FIFO or device in the layout is refused, never waited on.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return fail(errno_error("cannot open layer blob", path, errno));
+  }
+  struct stat blob_stat {
+  };
+  if (::fstat(fd, &blob_stat) != 0 || !S_ISREG(blob_stat.st_mode)) {
+    ::close(fd);
+    return fail(Error(
+        ErrorCode::invalid_input,
+        fmt::format("layer blob {} is {}, not a regular file", path, file_kind(blob_stat.st_mode)),
+        "the OCI layout is damaged; pack the image again"));
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   LayerStream stream(fd, layer.size, cancel);

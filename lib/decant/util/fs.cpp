@@ -1,4 +1,5 @@
 #include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,31 +25,129 @@ errno_error(const std::string& what, const std::string& path, int err)
   return Error(code, fmt::format("{} {}: {}", what, path, std::strerror(err)), hint);
 }
 
-Result<std::string>
-read_file(const std::string& path)
+std::string
+file_kind(mode_t mode)
 {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  switch (mode & S_IFMT) {
+  case S_IFREG:
+    return "a regular file";
+  case S_IFDIR:
+    return "a directory";
+  case S_IFLNK:
+    return "a symbolic link";
+  case S_IFIFO:
+    return "a FIFO";
+  case S_IFSOCK:
+    return "a socket";
+  case S_IFCHR:
+    return "a character device";
+  case S_IFBLK:
+    return "a block device";
+  default:
+    return "a special file";
+  }
+}
+
+namespace {
+
+// open(2) that never blocks on a FIFO or a device (O_NONBLOCK), then fstat: only a regular file
+// is read. O_NOCTTY: a terminal opened by mistake must not become decant's controlling one.
+Result<int>
+open_regular(const std::string& path)
+{
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
+    if (errno == ENXIO) {
+      // A socket (or a FIFO's peer missing on some kernels): never a file to read.
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("cannot read {}: it is a socket, not a regular file", path),
+                        "point decant at the file itself, not at a socket"));
+    }
     return fail(errno_error("cannot open", path, errno));
+  }
+  struct stat st {
+  };
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return fail(errno_error("cannot stat", path, err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(Error(
+        ErrorCode::invalid_input,
+        fmt::format("cannot read {}: it is {}, not a regular file", path, file_kind(st.st_mode)),
+        "replace it with the file it stands for, or leave it out"));
+  }
+  return fd;
+}
+
+} // namespace
+
+Result<std::string>
+read_file(const std::string& path, uint64_t max_bytes)
+{
+  auto fd = open_regular(path);
+  if (!fd) {
+    return fail(fd.error());
   }
   std::string content;
   char buffer[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    ssize_t n = ::read(*fd, buffer, sizeof(buffer));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
       int err = errno;
-      ::close(fd);
+      ::close(*fd);
       return fail(errno_error("cannot read", path, err));
     }
     if (n == 0) {
       break;
     }
+    if (content.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(*fd);
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("cannot read {}: it is larger than {} (decant's limit for "
+                                    "this kind of file)",
+                                    path,
+                                    human_bytes(max_bytes)),
+                        "a configuration file this large is not what decant expects here; "
+                        "check that the path names the right file"));
+    }
     content.append(buffer, static_cast<size_t>(n));
   }
-  ::close(fd);
+  ::close(*fd);
+  return content;
+}
+
+Result<std::string>
+read_file_head(const std::string& path, size_t bytes)
+{
+  auto fd = open_regular(path);
+  if (!fd) {
+    return fail(fd.error());
+  }
+  std::string content(bytes, '\0');
+  size_t have = 0;
+  while (have < bytes) {
+    ssize_t n = ::read(*fd, content.data() + have, bytes - have);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      int err = errno;
+      ::close(*fd);
+      return fail(errno_error("cannot read", path, err));
+    }
+    if (n == 0) {
+      break;
+    }
+    have += static_cast<size_t>(n);
+  }
+  ::close(*fd);
+  content.resize(have);
   return content;
 }
 

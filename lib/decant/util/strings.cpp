@@ -102,6 +102,21 @@ line_of_offset(std::string_view content, size_t offset)
   return 1 + static_cast<int>(std::count(content.begin(), content.begin() + offset, '\n'));
 }
 
+std::pair<size_t, size_t>
+line_column(std::string_view text, size_t offset)
+{
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, offset - line_start + 1};
+}
+
 std::string
 sha256_hex(std::string_view data)
 {
@@ -114,6 +129,102 @@ sha256_hex(std::string_view data)
   for (unsigned int i = 0; i < length; ++i) {
     out += hex[digest[i] >> 4];
     out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+size_t
+utf8_sequence_length(std::string_view text, size_t i)
+{
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) {
+    return 1;
+  }
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    low = c == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
+    high = c == 0xED ? 0x9F : 0xBF; // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    low = c == 0xF0 ? 0x90 : 0x80;
+    high = c == 0xF4 ? 0x8F : 0xBF; // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) {
+    return 0;
+  }
+  if (byte(i + 1) < low || byte(i + 1) > high) {
+    return 0;
+  }
+  for (size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) {
+      return 0;
+    }
+  }
+  return length;
+}
+
+bool
+is_valid_utf8(std::string_view text)
+{
+  for (size_t i = 0; i < text.size();) {
+    size_t length = utf8_sequence_length(text, i);
+    if (length == 0) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+std::string shorten(std::string_view text, size_t max_chars, bool quoted);
+
+std::string
+quote(std::string_view text, size_t max_chars)
+{
+  return shorten(text, max_chars, true);
+}
+
+std::string
+shorten(std::string_view text, size_t max_chars)
+{
+  return shorten(text, max_chars, false);
+}
+
+std::string
+shorten(std::string_view text, size_t max_chars, bool quoted)
+{
+  std::string out = quoted ? "\"" : "";
+  size_t shown = 0;
+  size_t i = 0;
+  for (; i < text.size() && shown < max_chars; ++shown) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = utf8_sequence_length(text, i);
+    if (quoted && (c == '"' || c == '\\')) {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F || length == 0) {
+      out += fmt::format("\\x{:02x}", c);
+      length = 1;
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length == 0 ? 1 : length;
+  }
+  out += quoted ? "\"" : "";
+  if (i < text.size()) {
+    out += fmt::format("… ({} bytes)", text.size());
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace decant {
@@ -24,6 +25,26 @@ std::string human_bytes(uint64_t bytes);
 // The 1-based line of byte `offset` in `content` (pugixml reports offsets, users want lines);
 // an offset past the end counts as the last line.
 int line_of_offset(std::string_view content, size_t offset);
+
+// 1-based line and column of byte `offset` (clamped to the end).
+std::pair<size_t, size_t> line_column(std::string_view text, size_t offset);
+
+// An input quoted in a message: in double quotes, control characters, quotes, backslashes and
+// bytes that are not UTF-8 escaped (\n, \", \\, \xHH), and at most `max_chars` of it, the rest
+// summarized as "… (N bytes)". Every message that quotes what decant read goes through here,
+// so a huge or binary field cannot flood a terminal or a log.
+std::string quote(std::string_view text, size_t max_chars = 120);
+
+// The same escaping and shortening without the quotes, for text that is itself a message (a
+// registry's error message, a line of a file shown as it is).
+std::string shorten(std::string_view text, size_t max_chars = 120);
+
+// Whether `text` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+// Length of the valid UTF-8 sequence starting at text[i], or 0 when the byte there does not
+// start one.
+size_t utf8_sequence_length(std::string_view text, size_t i);
 
 // SHA-256 of `data` as 64 lowercase hex characters (OpenSSL libcrypto).
 std::string sha256_hex(std::string_view data);

@@ -1,5 +1,6 @@
 #include <decant/analysis/analysis.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/verify/report.hpp>
 
@@ -138,8 +139,12 @@ record_verification(const std::string& path, const VerifyReport& r)
   if (!content) {
     return fail(content.error());
   }
-  json document = json::parse(*content, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) {
+  auto parsed = parse_json(*content, path);
+  if (!parsed) {
+    return fail(parsed.error());
+  }
+  json document = std::move(*parsed);
+  if (!document.is_object()) {
     return fail(ErrorCode::invalid_input, "{}: not a JSON object", path);
   }
   json& extensions = document["extensions"];
@@ -158,7 +163,7 @@ record_verification(const std::string& path, const VerifyReport& r)
     }
   }
   verify["answered"] = answered;
-  std::string current = verify.value("httpPath", "");
+  std::string current = json_string(verify, "httpPath"); // edited by operators: any type
   if (std::find(answered.begin(), answered.end(), current) == answered.end()) {
     if (answered.empty()) {
       verify.erase("httpPath");
@@ -180,7 +185,7 @@ std::vector<std::string>
 tail_lines(const std::string& path, size_t count)
 {
   std::vector<std::string> out;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return out;
   }

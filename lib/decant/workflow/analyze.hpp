@@ -1,7 +1,7 @@
 #pragma once
 
 // The analyze stage (`decant analyze`): one running application, or the whole server for
-// machine-level mode, into analysis.json (and secrets.json beside it).
+// machine-level mode, into analysis.json (and its secrets file beside it: secrets_path_for).
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/analyzer/analyzer.hpp>
@@ -41,7 +41,7 @@ Result<AnalyzeSummary> analyze(const HostRoot& root,
                                const EventSink& on_event = {});
 
 // Writes `analysis` to `output`, or to <workspace>/<app-id>/analysis.json (directory mode 0700:
-// secrets.json lives there) when `output` is empty; returns the path written.
+// the secrets file lives there) when `output` is empty; returns the path written.
 Result<std::string>
 save_analysis_to(const Analysis& analysis, const std::string& output, const std::string& workspace);
 

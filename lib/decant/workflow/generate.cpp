@@ -191,9 +191,12 @@ generate(const Result<HostRoot>& root, const GenerateOptions& o, const EventSink
   if (auto checked = check_options(o); !checked) {
     return fail(checked.error());
   }
-  auto analysis = load_analysis(o.analysis);
+  auto analysis = load_analysis(o.analysis, o.secrets);
   if (!analysis) {
     return fail(analysis.error());
+  }
+  if (auto utf8 = check_utf8_fields(*analysis, "the Kubernetes manifests (YAML)"); !utf8) {
+    return fail(utf8.error());
   }
   auto options = deploy_options(root, *analysis, o);
   if (!options) {

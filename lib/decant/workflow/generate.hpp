@@ -14,7 +14,8 @@
 namespace decant::workflow {
 
 struct GenerateOptions {
-  std::string analysis; // analysis.json (secrets.json beside it is read too)
+  std::string analysis; // analysis.json (its secrets file is read too)
+  std::string secrets;  // the secrets file; "" = secrets_path_for(analysis)
   std::string image;    // the reference the Deployment pulls (what push returned), as written
   std::string oci;      // OCI layout of the image ("DIR" or "DIR:NAME"): also docker/; "" = none
   std::string output;   // the directory to write: OUT/kubernetes/, OUT/docker/

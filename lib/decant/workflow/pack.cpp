@@ -250,9 +250,14 @@ pack(const HostRoot& root, const PackOptions& options, const EventSink& on_event
   if (auto checked = check_options(options); !checked) {
     return fail(checked.error());
   }
-  auto analysis = load_analysis(options.analysis);
+  auto analysis = load_analysis(options.analysis, options.secrets);
   if (!analysis) {
     return fail(analysis.error());
+  }
+  if (!options.list) {
+    if (auto utf8 = check_utf8_fields(*analysis, "the image configuration (JSON)"); !utf8) {
+      return fail(utf8.error());
+    }
   }
   auto reference = image_reference(*analysis, options, warn);
   if (!reference) {

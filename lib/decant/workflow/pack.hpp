@@ -20,7 +20,8 @@
 namespace decant::workflow {
 
 struct PackOptions {
-  std::string analysis; // analysis.json (secrets.json beside it is read too)
+  std::string analysis; // analysis.json (its secrets file is read too)
+  std::string secrets;  // the secrets file; "" = secrets_path_for(analysis)
   std::string output;   // OCI image layout directory to write; empty = none
   std::string tag;      // NAME:VERSION; empty = <app-id>:latest
   int compression = 7;  // 0-10 (oci/compress.hpp)
