@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace decant;
 using decant::test::TempDir;
@@ -43,8 +45,12 @@ contains(const std::vector<std::string>& list, const std::string& item)
 std::string
 bytes_of(const std::string& path)
 {
-  auto content = read_file(path);
-  return content ? *content : "unreadable: " + content.error().message;
+  // lib/modules is ~100 MB, beyond read_file's limit for configuration files.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return "unreadable: " + path;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // A fake host with a JDK whose release lists `modules`.
@@ -289,7 +295,8 @@ TEST(JlinkTrim, TrimsThisMachinesJdkAndCachesIt)
   auto second = trim_runtime(*root, plan, elsewhere);
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_FALSE(second->from_cache);
-  EXPECT_EQ(bytes_of(second->dir + "/lib/modules"), bytes_of(trimmed->dir + "/lib/modules"));
+  EXPECT_TRUE(bytes_of(second->dir + "/lib/modules") == bytes_of(trimmed->dir + "/lib/modules"))
+      << "jlink wrote another lib/modules for the same plan";
   if (!trimmed->not_reproducible.empty()) {
     GTEST_SKIP() << "the CDS dump could not run serialized here (" << trimmed->not_reproducible
                  << "): its archive is not compared";
