@@ -86,6 +86,18 @@ TEST(ArchiveSecrets, AnEditThatMatchesNothingFails)
   ASSERT_FALSE(broken);
 }
 
+TEST(ArchiveSecrets, AnAttributeWrittenTwiceInOneElementIsRefused)
+{
+  // Found by fuzzing: two edits found the first value and left the second password in place.
+  const char* twice = "<Context>\n<Resource name=\"a\" password=\"one\" password=\"two\"/>\n"
+                      "</Context>\n";
+  auto replaced = replace_xml_attributes(twice, {edit(2, "A1"), edit(2, "A2")}, "x.war");
+  ASSERT_FALSE(replaced);
+  EXPECT_NE(replaced.error().message.find("same secret attribute twice"), std::string::npos)
+      << replaced.error().message;
+  EXPECT_EQ(replaced.error().message.find("two"), std::string::npos);
+}
+
 TEST(ArchiveSecrets, RewritesTheArchiveEntryByEntry)
 {
   TempDir dir;

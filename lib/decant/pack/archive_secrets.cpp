@@ -183,6 +183,17 @@ replace_xml_attributes(std::string_view xml,
   std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
     return a.first.first > b.first.first;
   });
+  // An attribute written twice in one element (pugixml accepts it, XML and Tomcat do not) would
+  // have two edits find the same value and leave the other one in the image.
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first.second > spans[i - 1].first.first) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("{}: an element holds the same secret attribute twice (not "
+                                    "well-formed XML; Tomcat does not deploy it either)",
+                                    name),
+                        "correct the file and run `decant analyze` again"));
+    }
+  }
   std::string out(xml);
   for (const auto& [span, value] : spans) {
     out.replace(span.first, span.second - span.first, value);
