@@ -18,6 +18,7 @@ namespace decant::cli {
 struct Context {
   std::string root = "/";
   std::string workspace = "/var/lib/decant";
+  std::string layer_cache_max = "10Gi"; // bound of <workspace>/cache/layers
   std::function<Status()> run;
 
   // The HostRoot for --root; opened once.
@@ -27,6 +28,9 @@ struct Context {
     return HostRoot::open(root);
   }
 };
+
+// <workspace>/cache/layers and its bound, for PackOptions::layer_cache(_max_bytes).
+Status use_layer_cache(const Context& ctx, std::string& dir, uint64_t& max_bytes);
 
 // Each registers one subcommand; its callback sets ctx.run.
 void add_inventory_command(CLI::App& app, Context& ctx);

@@ -28,11 +28,17 @@ print_image(const ImageSummary& image, bool json)
 }
 
 Status
-run_pack(const Context& ctx, const workflow::PackOptions& options, bool json)
+run_pack(const Context& ctx, workflow::PackOptions options, bool json, bool no_cache)
 {
   auto root = ctx.host_root();
   if (!root) {
     return fail(root.error());
+  }
+  if (!no_cache) {
+    if (auto cache = use_layer_cache(ctx, options.layer_cache, options.layer_cache_max_bytes);
+        !cache) {
+      return cache;
+    }
   }
   EventPrinter printer(!json);
   auto summary = workflow::pack(*root, options, printer.sink());
@@ -78,6 +84,11 @@ jshell, Graal, ...) and the class-data sharing archive is regenerated and checke
 is cached in ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK
 whole. See docs/packing.md.
 
+Layers are kept in <workspace>/cache/layers (bounded by --layer-cache-max, least recently used
+first out), keyed by their files' path, size, mtime, ctime, inode, mode and owner plus the
+compression and --reproducible date: packing unchanged files again links the layer instead of
+writing it, with the same digest. --no-cache writes every layer.
+
 Compression levels (--compression, default 7):
   0      uncompressed tar layers
   1-9    deflate levels 1-9 (gzip); with --zstd: zstd 1,2,2,3,3,3,3,6,12
@@ -98,6 +109,7 @@ add_pack_command(CLI::App& app, Context& ctx)
   auto* cmd = app.add_subcommand("pack", "Pack an analysis.json into a layered OCI image");
   auto options = std::make_shared<workflow::PackOptions>();
   auto json = std::make_shared<bool>(false);
+  auto no_cache = std::make_shared<bool>(false);
   cmd->add_option("analysis",
                   options->analysis,
                   "analysis.json written by `decant analyze` (its secrets file beside it)")
@@ -137,9 +149,13 @@ add_pack_command(CLI::App& app, Context& ctx)
   cmd->add_flag("--strict-tags",
                 options->strict_tags,
                 "Reject tags outside the strict rule (a-z 0-9 . _ -) instead of warning");
+  cmd->add_flag(
+      "--no-cache",
+      *no_cache,
+      "Write every layer, neither reusing nor keeping layers in <workspace>/cache/layers");
   cmd->footer(k_pack_help);
-  cmd->callback([&ctx, options, json] {
-    ctx.run = [&ctx, options, json] { return run_pack(ctx, *options, *json); };
+  cmd->callback([&ctx, options, json, no_cache] {
+    ctx.run = [&ctx, options, json, no_cache] { return run_pack(ctx, *options, *json, *no_cache); };
   });
 }
 

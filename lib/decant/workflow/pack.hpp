@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,16 @@ struct PackOptions {
   bool externalize_secrets = false; // leave files marked secret out
   bool strict_tags = false;         // a tag outside the strict rule is an error, not a warning
   bool allow_unreadable = false;    // machine analyses: leave unreadable files out
+  // Layers packed before are reused from here (oci/layer_cache.hpp, docs/packing.md), and new
+  // ones kept; "" = no cache. The CLI uses <workspace>/cache/layers.
+  std::string layer_cache;
+  uint64_t layer_cache_max_bytes = k_default_layer_cache_bytes;
+  // Record each packed host file's SHA-256 (ImageSummary's LayerSummary::checksums).
+  bool checksums = false;
+  std::map<std::string, std::string> annotations; // the image manifest's annotations
+  // With reproducible: the clamp date; nullopt = SOURCE_DATE_EPOCH, else the analysis' createdAt.
+  std::optional<int64_t> source_date_epoch;
+  const std::atomic<bool>* cancel = nullptr; // set: stop while writing layers (aborted, exit 11)
 };
 
 // One file of the image, with why it is there.
