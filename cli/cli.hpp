@@ -40,6 +40,8 @@ void add_push_command(CLI::App& app, Context& ctx);
 void add_generate_command(CLI::App& app, Context& ctx);
 void add_machine_command(CLI::App& app, Context& ctx);
 void add_verify_command(CLI::App& app, Context& ctx);
+void add_migrate_command(CLI::App& app, Context& ctx);
+void add_jobs_command(CLI::App& app, Context& ctx);
 
 // Shared wording for the exit-code table printed by --help.
 extern const char* const k_exit_codes_help;

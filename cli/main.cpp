@@ -162,6 +162,8 @@ main(int argc, char** argv)
   add_generate_command(app, ctx);
   add_machine_command(app, ctx);
   add_verify_command(app, ctx);
+  add_migrate_command(app, ctx);
+  add_jobs_command(app, ctx);
   refuse_empty_values(app);
 
   try {
