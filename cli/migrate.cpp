@@ -61,9 +61,10 @@ add_settings(CLI::App* cmd, workflow::MigrateOptions& o)
   cmd->add_option("--deploy-dir",
                   o.deploy_dir,
                   "Where the manifests go (default <job dir>/deploy; must be missing or empty)");
-  cmd->add_flag("--no-verify{false}",
-                o.verify,
-                "Do not run the image in a sandbox and compare it with the source");
+  cmd->add_flag_callback(
+      "--no-verify",
+      [&o] { o.verify = false; },
+      "Do not run the image in a sandbox and compare it with the source");
   cmd->add_option("--probe", o.probes, "Another HTTP path verify compares (repeatable)");
   cmd->add_option("--namespace", o.namespace_name, "Kubernetes namespace of the manifests");
 }
