@@ -11,6 +11,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
+#include <decant/workflow/job_runner.hpp>
 #include <decant/workflow/migrate.hpp>
 #include <decant/workflow/pack.hpp>
 
@@ -421,6 +422,28 @@ TEST_F(WorkflowMigrate, RefusesBadOptionsBeforeMakingAJob)
   auto unknown = workflow::resume_job(context, "j-00000000", {});
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+} // namespace
+} // namespace decant
+
+namespace decant {
+namespace {
+
+// verify writes its verdict into extensions.verify (making extensions when there was none): that
+// is not an edit by the operator and must not make a resumed job pack again.
+TEST(AnalysisFingerprint, IgnoresTheVerdictVerifyWrites)
+{
+  test::TempDir dir;
+  std::string path = dir.path() + "/analysis.json";
+  ASSERT_TRUE(write_file_atomic(path, R"({"applicationId": "a", "files": []})"));
+  std::string before = workflow::analysis_fingerprint(path);
+  ASSERT_FALSE(before.empty());
+  ASSERT_TRUE(write_file_atomic(
+      path, R"({"applicationId": "a", "files": [], "extensions": {"verify": {"lastRun": {}}}})"));
+  EXPECT_EQ(workflow::analysis_fingerprint(path), before);
+  ASSERT_TRUE(write_file_atomic(path, R"({"applicationId": "a", "files": [{"path": "/x"}]})"));
+  EXPECT_NE(workflow::analysis_fingerprint(path), before);
 }
 
 } // namespace

@@ -83,6 +83,9 @@ analysis_fingerprint(const std::string& path)
   if (analysis.is_object() && analysis.contains("extensions")
       && analysis["extensions"].is_object()) {
     analysis["extensions"].erase("verify"); // verify writes its verdict there
+    if (analysis["extensions"].empty()) {
+      analysis.erase("extensions"); // and made the object for it
+    }
   }
   return sha256_hex(analysis.dump());
 }

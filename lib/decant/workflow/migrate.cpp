@@ -463,6 +463,12 @@ resume_job(const JobContext& context, const std::string& id, const ResumeOptions
   if (auto resumable = check_resumable(report.job, options); !resumable) {
     return fail(resumable.error());
   }
+  store->log(report.job.id,
+             "migrate",
+             fmt::format("resumed; it was {}{}",
+                         to_string(report.job.shown_state()),
+                         report.job.stage ? std::string(" at ") + to_string(*report.job.stage)
+                                          : std::string()));
   apply_resume_options(report.job, options, report);
   repack_when_edited(report.job, JobPaths::of(*store, report.job), report);
   for (const auto& note : report.notes) {
