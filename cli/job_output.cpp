@@ -122,17 +122,6 @@ print_summary(const workflow::JobReport& report)
 
 } // namespace
 
-std::string
-read_password_stdin()
-{
-  std::string password((std::istreambuf_iterator<char>(std::cin)),
-                       std::istreambuf_iterator<char>());
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
-    password.pop_back();
-  }
-  return password;
-}
-
 Status
 run_job_command(const Context& ctx,
                 const JobCommandOptions& options,

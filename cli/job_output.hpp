@@ -26,9 +26,6 @@ Status run_job_command(
     const JobCommandOptions& options,
     const std::function<Result<workflow::JobReport>(const workflow::JobContext&)>& work);
 
-// The registry password as piped in, without the line end `echo` adds.
-std::string read_password_stdin();
-
 // `decant jobs`: a table, or with json one JSON array.
 void print_job_list(const job::JobStore::Listing& listing, bool json);
 // `decant jobs show`: the job in full (settings, stages with times, error, image, files, the

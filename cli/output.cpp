@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
+#include <iterator>
 
 namespace decant::cli {
 
@@ -320,6 +322,17 @@ const std::atomic<bool>*
 CancelOnSignal::flag() const
 {
   return &g_stop;
+}
+
+std::string
+read_password_stdin()
+{
+  std::string password((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  return password;
 }
 
 } // namespace decant::cli

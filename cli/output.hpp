@@ -63,6 +63,9 @@ void print_layers(const ImageSummary& image);
 // standard error).
 void print_verify_report(const VerifyReport& report, std::FILE* out = stdout);
 
+// The registry password as piped in on standard input, without the line end `echo` adds.
+std::string read_password_stdin();
+
 // A JSON document on standard output, indented.
 void print_json(const nlohmann::json& json);
 

@@ -270,17 +270,17 @@ JobLock::acquire(const JobStore& store, const std::string& job_id)
                                   "cancel {0})",
                                   job_id)));
   }
-  return JobLock(**fd);
+  return JobLock(HeldLock(**fd));
 }
 
-JobLock::JobLock(JobLock&& other) noexcept
+HeldLock::HeldLock(HeldLock&& other) noexcept
     : m_fd(other.m_fd)
 {
   other.m_fd = -1;
 }
 
-JobLock&
-JobLock::operator=(JobLock&& other) noexcept
+HeldLock&
+HeldLock::operator=(HeldLock&& other) noexcept
 {
   if (this != &other) {
     if (m_fd >= 0) {
@@ -292,10 +292,10 @@ JobLock::operator=(JobLock&& other) noexcept
   return *this;
 }
 
-JobLock::~JobLock()
+HeldLock::~HeldLock()
 {
   if (m_fd >= 0) {
-    ::close(m_fd);
+    ::close(m_fd); // releases the flock
   }
 }
 
@@ -337,33 +337,7 @@ ApplicationLock::acquire(const JobStore& store,
                                         "(decant jobs cancel {0})",
                                         fields[0])));
   }
-  return ApplicationLock(**fd);
-}
-
-ApplicationLock::ApplicationLock(ApplicationLock&& other) noexcept
-    : m_fd(other.m_fd)
-{
-  other.m_fd = -1;
-}
-
-ApplicationLock&
-ApplicationLock::operator=(ApplicationLock&& other) noexcept
-{
-  if (this != &other) {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = other.m_fd;
-    other.m_fd = -1;
-  }
-  return *this;
-}
-
-ApplicationLock::~ApplicationLock()
-{
-  if (m_fd >= 0) {
-    ::close(m_fd); // releases the flock
-  }
+  return ApplicationLock(HeldLock(**fd));
 }
 
 } // namespace decant::job

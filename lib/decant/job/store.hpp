@@ -71,6 +71,24 @@ private:
 // id is a directory name).
 bool is_job_id(std::string_view text);
 
+// An flock'ed file descriptor: closing it lets the lock go.
+class HeldLock
+{
+public:
+  explicit HeldLock(int fd)
+      : m_fd(fd)
+  {
+  }
+  HeldLock(HeldLock&& other) noexcept;
+  HeldLock& operator=(HeldLock&& other) noexcept;
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+  ~HeldLock();
+
+private:
+  int m_fd = -1;
+};
+
 // Holds <job dir>/job.lock (flock) while a process works on the job: runs its stages, or
 // cancels or removes it. A second process gets an error naming the first one's PID; the kernel
 // lets go when the holder dies, even by kill -9.
@@ -78,18 +96,13 @@ class JobLock
 {
 public:
   static Result<JobLock> acquire(const JobStore& store, const std::string& job_id);
-  JobLock(JobLock&& other) noexcept;
-  JobLock& operator=(JobLock&& other) noexcept;
-  JobLock(const JobLock&) = delete;
-  JobLock& operator=(const JobLock&) = delete;
-  ~JobLock();
 
 private:
-  explicit JobLock(int fd)
-      : m_fd(fd)
+  explicit JobLock(HeldLock held)
+      : m_held(std::move(held))
   {
   }
-  int m_fd = -1;
+  HeldLock m_held;
 };
 
 // Whether no process works on the job now (its JobLock is free); else the error naming it.
@@ -103,18 +116,13 @@ public:
   // Fails (ErrorCode::failure) naming the job that holds the lock and its PID.
   static Result<ApplicationLock>
   acquire(const JobStore& store, const std::string& application, const std::string& job_id);
-  ApplicationLock(ApplicationLock&& other) noexcept;
-  ApplicationLock& operator=(ApplicationLock&& other) noexcept;
-  ApplicationLock(const ApplicationLock&) = delete;
-  ApplicationLock& operator=(const ApplicationLock&) = delete;
-  ~ApplicationLock();
 
 private:
-  explicit ApplicationLock(int fd)
-      : m_fd(fd)
+  explicit ApplicationLock(HeldLock held)
+      : m_held(std::move(held))
   {
   }
-  int m_fd = -1;
+  HeldLock m_held;
 };
 
 } // namespace decant::job

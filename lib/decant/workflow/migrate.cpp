@@ -10,6 +10,7 @@
 #include <decant/workflow/generate.hpp>
 #include <decant/workflow/job_runner.hpp>
 #include <decant/workflow/migrate.hpp>
+#include <decant/workflow/pack.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -98,18 +99,10 @@ check_settings(const MigrateOptions& o)
 Result<std::optional<int64_t>>
 creation_epoch(bool reproducible)
 {
-  const char* env = std::getenv("SOURCE_DATE_EPOCH");
-  if (!reproducible || env == nullptr || *env == '\0') {
+  if (!reproducible) {
     return std::optional<int64_t>();
   }
-  auto value = parse_i64(env);
-  if (!value || *value < 0) {
-    return fail(
-        Error(ErrorCode::usage,
-              fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", env),
-              "export SOURCE_DATE_EPOCH=$(date +%s), or unset it"));
-  }
-  return std::optional<int64_t>(*value);
+  return source_date_epoch_from_environment();
 }
 
 Result<Job>

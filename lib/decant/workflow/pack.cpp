@@ -12,6 +12,23 @@
 
 namespace decant::workflow {
 
+Result<std::optional<int64_t>>
+source_date_epoch_from_environment()
+{
+  const char* env = std::getenv("SOURCE_DATE_EPOCH");
+  if (env == nullptr || *env == '\0') {
+    return std::optional<int64_t>();
+  }
+  auto value = parse_i64(env);
+  if (!value || *value < 0) {
+    return fail(
+        Error(ErrorCode::usage,
+              fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", env),
+              "export SOURCE_DATE_EPOCH=$(date +%s), or unset it"));
+  }
+  return std::optional<int64_t>(*value);
+}
+
 namespace {
 
 // Warnings go to the caller as events and into the summary.
@@ -182,15 +199,12 @@ source_date_epoch(const Analysis& analysis, const PackOptions& options)
   if (options.source_date_epoch) {
     return *options.source_date_epoch;
   }
-  if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env != nullptr && *env != '\0') {
-    auto value = parse_i64(env);
-    if (!value || *value < 0) {
-      return fail(
-          Error(ErrorCode::usage,
-                fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", env),
-                "export SOURCE_DATE_EPOCH=$(date +%s), or unset it"));
-    }
-    return *value;
+  auto env = source_date_epoch_from_environment();
+  if (!env) {
+    return fail(env.error());
+  }
+  if (*env) {
+    return **env;
   }
   struct tm tm {
   };

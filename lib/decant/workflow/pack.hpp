@@ -21,6 +21,10 @@
 
 namespace decant::workflow {
 
+// SOURCE_DATE_EPOCH (reproducible-builds.org) when set; a value that is not a number of seconds
+// is a usage error naming it.
+Result<std::optional<int64_t>> source_date_epoch_from_environment();
+
 struct PackOptions {
   std::string analysis; // analysis.json (its secrets file is read too)
   std::string secrets;  // the secrets file; "" = secrets_path_for(analysis)
