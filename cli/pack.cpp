@@ -28,13 +28,13 @@ print_image(const ImageSummary& image, bool json)
 }
 
 Status
-run_pack(const Context& ctx, workflow::PackOptions options, bool json, bool no_cache)
+run_pack(const Context& ctx, workflow::PackOptions options, bool json, bool use_cache)
 {
   auto root = ctx.host_root();
   if (!root) {
     return fail(root.error());
   }
-  if (!no_cache) {
+  if (use_cache) {
     if (auto cache = use_layer_cache(ctx, options.layer_cache, options.layer_cache_max_bytes);
         !cache) {
       return cache;
@@ -92,10 +92,11 @@ the dump runs serialized, the same bytes on every host) and checked. The result 
 ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK whole. See
 docs/packing.md.
 
-Layers are kept in <workspace>/cache/layers (bounded by --layer-cache-max, least recently used
-first out), keyed by their files' path, size, mtime, ctime, inode, mode and owner plus the
-compression and --reproducible date: packing unchanged files again links the layer instead of
-writing it, with the same digest. --no-cache writes every layer.
+With --layer-cache, layers are kept in <workspace>/cache/layers (bounded by --layer-cache-max,
+least recently used first out; migration jobs always use it), keyed by their files' path, size,
+mtime, ctime, inode, mode and owner plus the compression and --reproducible date: packing
+unchanged files again links the layer instead of writing it, with the same digest. Without it,
+pack writes nothing outside -o DIR.
 
 Compression levels (--compression, default 7):
   0      uncompressed tar layers
@@ -117,7 +118,7 @@ add_pack_command(CLI::App& app, Context& ctx)
   auto* cmd = app.add_subcommand("pack", "Pack an analysis.json into a layered OCI image");
   auto options = std::make_shared<workflow::PackOptions>();
   auto json = std::make_shared<bool>(false);
-  auto no_cache = std::make_shared<bool>(false);
+  auto use_cache = std::make_shared<bool>(false);
   cmd->add_option("analysis",
                   options->analysis,
                   "analysis.json written by `decant analyze` (its secrets file beside it)")
@@ -158,13 +159,14 @@ add_pack_command(CLI::App& app, Context& ctx)
   cmd->add_flag("--strict-tags",
                 options->strict_tags,
                 "Reject tags outside the strict rule (a-z 0-9 . _ -) instead of warning");
-  cmd->add_flag(
-      "--no-cache",
-      *no_cache,
-      "Write every layer, neither reusing nor keeping layers in <workspace>/cache/layers");
+  cmd->add_flag("--layer-cache",
+                *use_cache,
+                "Reuse and keep layers in <workspace>/cache/layers (as migration jobs do)");
   cmd->footer(k_pack_help);
-  cmd->callback([&ctx, options, json, no_cache] {
-    ctx.run = [&ctx, options, json, no_cache] { return run_pack(ctx, *options, *json, *no_cache); };
+  cmd->callback([&ctx, options, json, use_cache] {
+    ctx.run = [&ctx, options, json, use_cache] {
+      return run_pack(ctx, *options, *json, *use_cache);
+    };
   });
 }
 

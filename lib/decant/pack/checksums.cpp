@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 namespace decant {
 
@@ -19,7 +20,10 @@ describe(const std::string& sha256, uint64_t size)
 
 // The file's SHA-256 and size now, or what keeps it from being read.
 std::string
-read_now(const HostRoot& root, const FileChecksum& packed, uint64_t& done, const auto& tick)
+read_now(const HostRoot& root,
+         const FileChecksum& packed,
+         uint64_t& done,
+         const std::function<void()>& tick)
 {
   int fd = ::open(root.real(packed.path).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
