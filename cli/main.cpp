@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <decant/deploy/kubernetes.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/version.hpp>
 
@@ -23,6 +24,20 @@ const char* const k_exit_codes_help = R"(Exit codes:
   9   network: registry unreachable, rejected or unauthorized
   10  verification: the image did not answer like the source
   11  aborted: by the operator, or a limit such as --max-size would be exceeded)";
+
+Status
+use_layer_cache(const Context& ctx, std::string& dir, uint64_t& max_bytes)
+{
+  auto bytes = parse_memory_quantity(ctx.layer_cache_max);
+  if (!bytes) {
+    return fail(Error(ErrorCode::usage,
+                      fmt::format("--layer-cache-max \"{}\" is not a size", ctx.layer_cache_max),
+                      "give bytes or a size like 10Gi or 500Mi (DECANT_LAYER_CACHE_MAX)"));
+  }
+  dir = ctx.workspace + "/cache/layers";
+  max_bytes = *bytes;
+  return {};
+}
 
 namespace {
 
@@ -133,6 +148,11 @@ main(int argc, char** argv)
                  "Where analyses are kept: <workspace>/<app-id>/analysis.json")
       ->envname("DECANT_WORKSPACE")
       ->capture_default_str();
+  app.add_option("--layer-cache-max",
+                 ctx.layer_cache_max,
+                 "Bound of the layer cache <workspace>/cache/layers (e.g. 10Gi, 500Mi)")
+      ->envname("DECANT_LAYER_CACHE_MAX")
+      ->capture_default_str();
   app.footer(std::string(k_workflow_help) + k_exit_codes_help);
 
   add_inventory_command(app, ctx);
@@ -142,6 +162,8 @@ main(int argc, char** argv)
   add_generate_command(app, ctx);
   add_machine_command(app, ctx);
   add_verify_command(app, ctx);
+  add_migrate_command(app, ctx);
+  add_jobs_command(app, ctx);
   refuse_empty_values(app);
 
   try {

@@ -28,11 +28,17 @@ print_image(const ImageSummary& image, bool json)
 }
 
 Status
-run_pack(const Context& ctx, const workflow::PackOptions& options, bool json)
+run_pack(const Context& ctx, workflow::PackOptions options, bool json, bool use_cache)
 {
   auto root = ctx.host_root();
   if (!root) {
     return fail(root.error());
+  }
+  if (use_cache) {
+    if (auto cache = use_layer_cache(ctx, options.layer_cache, options.layer_cache_max_bytes);
+        !cache) {
+      return cache;
+    }
   }
   EventPrinter printer(!json);
   auto summary = workflow::pack(*root, options, printer.sink());
@@ -90,6 +96,12 @@ the dump runs serialized, the same bytes on every host) and checked. The result 
 ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK whole. See
 docs/packing.md.
 
+With --layer-cache, layers are kept in <workspace>/cache/layers (bounded by --layer-cache-max,
+least recently used first out; migration jobs always use it), keyed by their files' path, size,
+mtime, ctime, inode, mode and owner plus the compression and --reproducible date: packing
+unchanged files again links the layer instead of writing it, with the same digest. Without it,
+pack writes nothing outside -o DIR.
+
 Compression levels (--compression, default 7):
   0      uncompressed tar layers
   1-9    deflate levels 1-9 (gzip); with --zstd: zstd 1,2,2,3,3,3,3,6,12
@@ -111,6 +123,7 @@ add_pack_command(CLI::App& app, Context& ctx)
   auto options = std::make_shared<workflow::PackOptions>();
   auto json = std::make_shared<bool>(false);
   auto logs = std::make_shared<std::string>("stdout");
+  auto use_cache = std::make_shared<bool>(false);
   cmd->add_option("analysis",
                   options->analysis,
                   "analysis.json written by `decant analyze` (its secrets file beside it)")
@@ -159,10 +172,15 @@ add_pack_command(CLI::App& app, Context& ctx)
   cmd->add_flag("--strict-tags",
                 options->strict_tags,
                 "Reject tags outside the strict rule (a-z 0-9 . _ -) instead of warning");
+  cmd->add_flag("--layer-cache",
+                *use_cache,
+                "Reuse and keep layers in <workspace>/cache/layers (as migration jobs do)");
   cmd->footer(k_pack_help);
-  cmd->callback([&ctx, options, json, logs] {
+  cmd->callback([&ctx, options, json, logs, use_cache] {
     options->logs = *logs == "files" ? LogRouting::files : LogRouting::stdout;
-    ctx.run = [&ctx, options, json] { return run_pack(ctx, *options, *json); };
+    ctx.run = [&ctx, options, json, use_cache] {
+      return run_pack(ctx, *options, *json, *use_cache);
+    };
   });
 }
 

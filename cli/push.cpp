@@ -13,24 +13,12 @@ namespace decant::cli {
 
 namespace {
 
-// The password as piped in, without the line end `echo` adds.
-std::string
-read_password()
-{
-  std::string password((std::istreambuf_iterator<char>(std::cin)),
-                       std::istreambuf_iterator<char>());
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
-    password.pop_back();
-  }
-  return password;
-}
-
 Status
 run_push(workflow::PushOptions options, bool password_stdin, bool json)
 {
   if (password_stdin) {
     // Without --username the library refuses before anything is read from a terminal.
-    options.password = options.username.empty() ? "" : read_password();
+    options.password = options.username.empty() ? "" : read_password_stdin();
   }
   EventPrinter printer(true);
   auto summary = workflow::push(options, printer.sink());

@@ -6,10 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdio>
 #include <registry.hpp>
 
@@ -52,8 +48,6 @@ Examples:
   decant verify ./oci:shop/tomcat:1.0 --probe /shop/cart.jsp --probe /health
   decant verify ./oci --against none --timeout 300 --json)";
 
-std::atomic<bool> g_cancel{false};
-
 std::string
 join_failures(const std::vector<std::string>& failures)
 {
@@ -67,139 +61,22 @@ join_failures(const std::vector<std::string>& failures)
   return out;
 }
 
-void
-on_signal(int)
-{
-  g_cancel.store(true);
-}
-
-// Ctrl-C and SIGTERM stop the verification cleanly (sandbox stopped, files removed) instead of
-// killing decant; the previous handlers come back afterwards.
-struct CancelOnSignal {
-  struct sigaction old_int {
-  };
-  struct sigaction old_term {
-  };
-  CancelOnSignal()
-  {
-    struct sigaction sa {
-    };
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-  }
-  ~CancelOnSignal()
-  {
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-  }
-};
-
-std::string
-side_text(const std::optional<ProbeSide>& side)
-{
-  if (!side) {
-    return "-";
-  }
-  return side->answered ? std::to_string(side->status) : "no answer";
-}
-
-std::string
-ttfb_text(const ProbeResult& p)
-{
-  auto ms = [](const ProbeSide& s) {
-    return s.answered ? fmt::format("{}", static_cast<int64_t>(s.ttfb_seconds * 1000 + 0.5)) : "-";
-  };
-  if (p.scheme == "tcp") {
-    return "";
-  }
-  return p.source ? fmt::format("{} / {} ms", ms(*p.source), ms(p.image)) : ms(p.image) + " ms";
-}
-
-void
-print_report(const VerifyReport& r)
-{
-  fmt::print("{:<6} {:<44} {:>9} {:>9}  {:<11} {}\n",
-             "PORT",
-             "PATH",
-             "SOURCE",
-             "IMAGE",
-             "VERDICT",
-             "TTFB source/image");
-  for (const auto& p : r.probes) {
-    std::string path = p.scheme == "tcp" ? "(tcp connect)" : p.path;
-    fmt::print("{:<6} {:<44} {:>9} {:>9}  {:<11} {}\n",
-               p.port,
-               path.size() > 44 ? path.substr(0, 41) + "..." : path,
-               side_text(p.source),
-               p.scheme == "tcp" ? (p.image.answered ? "open" : "closed") : side_text(p.image),
-               p.verdict,
-               ttfb_text(p));
-    if (p.verdict == "same shape") {
-      for (const auto& d : p.ranges) {
-        fmt::print("         {} at image bytes {}-{} (source {}-{}): \"{}\" / \"{}\"\n",
-                   d.kind,
-                   d.image_begin,
-                   d.image_end,
-                   d.source_begin,
-                   d.source_end,
-                   d.source_text,
-                   d.image_text);
-      }
-    } else if (!p.passed || !p.reason.empty()) {
-      fmt::print("         {}\n", p.reason);
-    }
-  }
-  for (const auto& port : r.ports) {
-    if (!port.listening) {
-      fmt::print("{:<6} did not listen\n", port.port);
-    }
-  }
-  for (const auto& t : r.tls) {
-    fmt::print("TLS on {}: image {} source {}: {}\n",
-               t.port,
-               t.image_sha256,
-               t.source_sha256,
-               t.match ? "same certificate" : "DIFFERENT certificate");
-  }
-  fmt::print("\nstart-up {:.1f}s (until every port listened), peak memory {}; unpack {:.1f}s, "
-             "probes {:.1f}s, total {:.1f}s\n",
-             r.startup_seconds,
-             format_bytes(r.peak_rss_bytes),
-             r.unpack_seconds,
-             r.probe_seconds,
-             r.total_seconds);
-  for (const auto& note : r.notes) {
-    fmt::print("note: {}\n", note);
-  }
-  if (!r.log_tail.empty()) {
-    fmt::print("\nthe image's last {} output lines:\n", r.log_tail.size());
-    for (const auto& line : r.log_tail) {
-      fmt::print("  | {}\n", line);
-    }
-  }
-  if (!r.kept_dir.empty()) {
-    fmt::print("kept: {} (rootfs/, output.log)\n", r.kept_dir);
-  }
-}
-
 Status
 run_verify(const Context& ctx, VerifyOptions options, bool json)
 {
   options.root = ctx.root;
   options.analyzers = &analyzers();
   options.workspace = ctx.workspace;
-  options.cancel = &g_cancel;
+  CancelOnSignal cancel_on_signal;
+  options.cancel = cancel_on_signal.flag();
   EventPrinter printer(true);
   options.events = printer.sink();
-  CancelOnSignal cancel_on_signal;
   auto report = verify_image(options);
   printer.finish();
   if (!report) {
     return fail(report.error());
   }
-  json ? print_json(to_json(*report)) : print_report(*report);
+  json ? print_json(to_json(*report)) : print_verify_report(*report);
   std::fflush(stdout);
   if (report->source_restarted) {
     return fail(Error(ErrorCode::source_changed,

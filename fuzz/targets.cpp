@@ -21,6 +21,7 @@
 #include "tomee/tomee_xml.hpp"
 
 #include <decant/analysis/analysis.hpp>
+#include <decant/job/job.hpp>
 #include <decant/machine/mountinfo.hpp>
 #include <decant/machine/services.hpp>
 #include <decant/oci/reference.hpp>
@@ -236,6 +237,24 @@ const std::map<std::string, std::function<void(std::string_view)>> k_targets = {
     {"www_authenticate",
      [](std::string_view in) { (void)parse_www_authenticate(std::string(in)); }},
     {"image_config", [](std::string_view in) { (void)parse_image_config(std::string(in)); }},
+    {"job_json",
+     [](std::string_view in) {
+       auto document = parse_json(in, "job.json");
+       if (!document) {
+         return;
+       }
+       auto job = job::job_from_json(*document);
+       if (!job) {
+         return;
+       }
+       // A job decant accepted writes back as a job.json that reads back the same.
+       std::string text = job::to_json(*job).dump(2);
+       auto again = parse_json(text, "written");
+       must(again.has_value(), "a written job.json is not JSON");
+       auto reread = job::job_from_json(*again);
+       must(reread.has_value(), "a written job.json does not read back");
+       must(job::to_json(*reread).dump(2) == text, "a job changes when read back");
+     }},
     {"registry_answer",
      [](std::string_view in) {
        std::string body(in);

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <archive_entry.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +17,82 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace decant::test {
+
+namespace {
+
+bool
+accepts(int port)
+{
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+} // namespace
+
+int
+free_port()
+{
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+FakeRegistry::FakeRegistry(const std::string& log, int fail_at_patch, int port)
+    : m_port(port > 0 ? port : free_port())
+{
+  std::string script = fixture("../tests/e2e/lib/fake_registry.py");
+  std::string port_text = std::to_string(m_port);
+  std::string fail_at = std::to_string(fail_at_patch);
+  m_pid = ::fork();
+  if (m_pid == 0) {
+    ::execlp("python3",
+             "python3",
+             script.c_str(),
+             port_text.c_str(),
+             fail_at.c_str(),
+             log.c_str(),
+             nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !accepts(m_port); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+FakeRegistry::~FakeRegistry()
+{
+  if (m_pid > 0) {
+    ::kill(m_pid, SIGTERM);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+}
+
+bool
+FakeRegistry::ready() const
+{
+  return m_pid > 0 && accepts(m_port);
+}
+
+std::string
+FakeRegistry::address() const
+{
+  return "127.0.0.1:" + std::to_string(m_port);
+}
 
 std::string
 fixture(const std::string& relative)

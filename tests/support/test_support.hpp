@@ -43,6 +43,27 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// tests/e2e/lib/fake_registry.py (an in-memory OCI registry) on a free 127.0.0.1 port, stopped
+// by its PID when this goes out of scope. `fail_at_patch` > 0 makes that PATCH answer 503;
+// `port` 0 = a free one.
+class FakeRegistry
+{
+public:
+  explicit FakeRegistry(const std::string& log, int fail_at_patch = 0, int port = 0);
+  ~FakeRegistry();
+  FakeRegistry(const FakeRegistry&) = delete;
+  FakeRegistry& operator=(const FakeRegistry&) = delete;
+  bool ready() const;
+  std::string address() const; // "127.0.0.1:PORT"
+
+private:
+  int m_port;
+  int m_pid = -1;
+};
+
+// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+int free_port();
+
 // The bytes of a zip file holding `entries` (name, content), deflated as jar(1) writes them.
 std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& entries);
 

@@ -10,90 +10,14 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <registry.hpp>
-#include <thread>
 
 namespace decant {
 namespace {
 
+using test::FakeRegistry;
 using test::TempDir;
 using workflow::Event;
-
-int
-free_port()
-{
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool
-accepts(int port)
-{
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// The registry process, stopped by its PID.
-class FakeRegistry
-{
-public:
-  explicit FakeRegistry(const std::string& log)
-      : m_port(free_port())
-  {
-    std::string script = test::fixture("../tests/e2e/lib/fake_registry.py");
-    std::string port = std::to_string(m_port);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      ::execlp("python3", "python3", script.c_str(), port.c_str(), "0", log.c_str(), nullptr);
-      ::_exit(127);
-    }
-    for (int i = 0; i < 100 && !accepts(m_port); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  ~FakeRegistry()
-  {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-  }
-  bool
-  ready() const
-  {
-    return m_pid > 0 && accepts(m_port);
-  }
-  std::string
-  address() const
-  {
-    return "127.0.0.1:" + std::to_string(m_port);
-  }
-
-private:
-  int m_port;
-  pid_t m_pid = -1;
-};
 
 TEST(WorkflowPush, PacksAndPushesAFixtureApplicationThroughTheLibrary)
 {

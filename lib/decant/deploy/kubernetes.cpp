@@ -592,6 +592,9 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                       fmt::format("\"{}\" is not a valid namespace name", options.namespace_name)));
   }
   json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
+  for (const auto& [key, value] : options.labels) {
+    labels.emplace(key, value);
+  }
   auto metadata = [&](const std::string& object_name) {
     json m = {{"name", object_name}};
     if (!options.namespace_name.empty()) {

@@ -29,6 +29,9 @@ struct DeployOptions {
   std::string probe_path; // HTTP path that answers 2xx/3xx; default from analysis.extensions
   std::optional<uint64_t> memory_limit_bytes; // overrides the derived limit
   std::string storage_size = "1Gi";           // per PersistentVolumeClaim
+  // More labels on every object and the pod template (migrate --label), already checked
+  // against Kubernetes' label syntax; decant's own app.kubernetes.io/* labels win.
+  std::map<std::string, std::string> labels;
   // Group name -> gid on the source host (its /etc/group, the one packed into the image), to
   // turn supplementary group names into supplementalGroups numbers.
   std::map<std::string, uint32_t> group_ids;

@@ -120,7 +120,7 @@ Walker::add_entry(int dir_fd,
   entry.mode = st.st_mode & 07777;
   entry.uid = st.st_uid;
   entry.gid = st.st_gid;
-  entry.mtime = st.st_mtim.tv_sec;
+  set_times(entry, st);
   entry.device = st.st_dev;
   entry.inode = st.st_ino;
   entry.links = st.st_nlink;
@@ -259,7 +259,9 @@ Walker::add_parents(const std::string& path, FileRole role)
     entry.mode = st ? st->st_mode & 07777 : 0755;
     entry.uid = st ? st->st_uid : 0;
     entry.gid = st ? st->st_gid : 0;
-    entry.mtime = st ? st->st_mtim.tv_sec : 0;
+    if (st) {
+      set_times(entry, *st);
+    }
     m_walk.set.entries.emplace(parent, std::move(entry));
   }
 }

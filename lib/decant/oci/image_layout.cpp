@@ -257,6 +257,208 @@ prepare_output_directory(const std::string& dir, bool force)
   return to_delete;
 }
 
+namespace {
+
+// One layer to write, by one thread.
+struct LayerJob {
+  FileRole role = FileRole::system;
+  std::vector<PackEntry> entries;
+  uint64_t bytes = 0; // content bytes of its files
+  std::optional<Result<LayerResult>> result;
+  bool cached = false;
+  std::atomic<uint64_t> done{0};
+};
+
+std::vector<std::unique_ptr<LayerJob>>
+plan_layers(const FileSet& set)
+{
+  std::vector<std::unique_ptr<LayerJob>> jobs;
+  for (FileRole role : layer_roles()) {
+    auto entries = layer_entries(set, role);
+    if (entries.empty()) {
+      continue;
+    }
+    auto job = std::make_unique<LayerJob>();
+    job->role = role;
+    for (const auto& entry : entries) {
+      job->bytes += entry.type == EntryType::regular ? entry.size : 0;
+    }
+    job->entries = std::move(entries);
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+// Writes every layer, one thread each: the layers are independent streams, so the small ones
+// (system, server, app, config) are written while the runtime layer is still compressing, each
+// layer's fsync overlaps the others' work, and a core never idles at a layer boundary. Every
+// layer's bytes are the same as when written alone (tar order, deflate chunks and zstd jobs do
+// not depend on timing), so --reproducible digests do not change. A layer the cache holds is
+// linked from it instead.
+void
+write_layers(std::vector<std::unique_ptr<LayerJob>>& jobs,
+             const HostRoot& root,
+             const std::string& blobs,
+             const ImageOptions& options,
+             uint64_t total)
+{
+  std::mutex progress_mutex;
+  auto report_progress = [&] {
+    // try_lock: a layer thread never waits for another to finish drawing the progress line.
+    std::unique_lock<std::mutex> lock(progress_mutex, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      return;
+    }
+    uint64_t done = 0;
+    for (const auto& job : jobs) {
+      done += job->done.load(std::memory_order_relaxed);
+    }
+    options.progress(std::min(done, total), total);
+  };
+  auto write_one = [&](LayerJob& job) {
+    LayerOptions layer_options;
+    layer_options.compression = options.compression;
+    layer_options.clamp_mtime = options.source_date_epoch;
+    if (options.source_date_epoch && is_shared_layer(job.role)) {
+      layer_options.clamp_mtime = k_shared_layer_mtime;
+    }
+    layer_options.checksums = options.checksums;
+    layer_options.cancel = options.cancel;
+    std::string key;
+    if (options.cache != nullptr) {
+      key = LayerCache::key(job.entries, layer_options);
+      if (auto hit = options.cache->take(key, blobs, options.checksums)) {
+        job.result = std::move(*hit);
+        job.cached = true;
+        job.done.store(job.bytes, std::memory_order_relaxed);
+        if (options.progress) {
+          report_progress();
+        }
+        return;
+      }
+    }
+    if (options.progress) {
+      layer_options.progress = [&job, &report_progress](uint64_t done) {
+        job.done.store(done, std::memory_order_relaxed);
+        report_progress();
+      };
+    }
+    auto layer = write_layer(job.entries, root, blobs, layer_options);
+    if (!layer && layer.error().code == ErrorCode::source_changed) {
+      // A log or cache file rewritten mid-read: one more try, then give up naming it.
+      layer = write_layer(job.entries, root, blobs, layer_options);
+    }
+    if (layer && options.cache != nullptr) {
+      options.cache->store(key, *layer, blobs, options.checksums);
+    }
+    job.result = std::move(layer);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < jobs.size(); ++i) {
+    threads.emplace_back(write_one, std::ref(*jobs[i]));
+  }
+  if (!jobs.empty()) {
+    write_one(*jobs[0]);
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  bool all_written = std::all_of(
+      jobs.begin(), jobs.end(), [](const auto& job) { return job->result && *job->result; });
+  if (options.progress && all_written) {
+    options.progress(total, total); // the files' sizes are estimates: the end is all done
+  }
+}
+
+Status
+collect_layers(const std::vector<std::unique_ptr<LayerJob>>& jobs, ImageSummary& summary)
+{
+  for (const auto& job : jobs) {
+    auto& layer = *job->result;
+    if (!layer) {
+      return fail(layer.error().context(layer_description(job->role) + " layer"));
+    }
+    LayerSummary item;
+    item.role = job->role;
+    item.digest = layer->blob.digest;
+    item.diff_id = layer->diff_id;
+    item.media_type = layer->media_type;
+    item.size = layer->blob.size;
+    item.tar_size = layer->tar_size;
+    item.files = layer->files;
+    item.cached = job->cached;
+    item.checksums = std::move(layer->checksums);
+    summary.files += layer->files;
+    summary.total_size += item.size;
+    summary.layers.push_back(std::move(item));
+  }
+  if (summary.layers.empty()) {
+    return fail(Error(ErrorCode::invalid_input,
+                      "the analysis lists no files to pack",
+                      "add entries to \"files\" in analysis.json"));
+  }
+  return {};
+}
+
+// The config, the manifest and index.json (last: until it is written the directory is no
+// valid layout).
+Status
+write_manifest(const Analysis& analysis,
+               const FileSet& set,
+               const ImageOptions& options,
+               const std::string& blobs,
+               ImageSummary& summary)
+{
+  std::string created =
+      options.source_date_epoch ? rfc3339(*options.source_date_epoch) : rfc3339(std::time(nullptr));
+  std::string config_text = image_config(analysis, set, summary.layers, created).dump();
+  auto config = write_blob(blobs, config_text);
+  if (!config) {
+    return fail(config.error());
+  }
+  json layers = json::array();
+  for (const auto& layer : summary.layers) {
+    layers.push_back(
+        {{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}});
+  }
+  json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", k_manifest_type},
+      {"config",
+       {{"mediaType", k_config_type}, {"digest", config->digest}, {"size", config->size}}},
+      {"layers", layers}};
+  if (!options.annotations.empty()) {
+    manifest["annotations"] = options.annotations;
+  }
+  auto manifest_blob = write_blob(blobs, manifest.dump());
+  if (!manifest_blob) {
+    return fail(manifest_blob.error());
+  }
+  json index = {
+      {"schemaVersion", 2},
+      {"mediaType", k_index_type},
+      {"manifests",
+       {{{"mediaType", k_manifest_type},
+         {"digest", manifest_blob->digest},
+         {"size", manifest_blob->size},
+         {"platform", {{"architecture", oci_architecture(analysis.source.arch)}, {"os", "linux"}}},
+         {"annotations", {{"org.opencontainers.image.ref.name", summary.reference}}}}}}};
+  if (auto status =
+          write_file_atomic(options.output + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+      !status) {
+    return fail(status.error());
+  }
+  if (auto status = write_file_atomic(options.output + "/index.json", index.dump()); !status) {
+    return fail(status.error());
+  }
+  summary.manifest_digest = manifest_blob->digest;
+  summary.config_digest = config->digest;
+  summary.total_size += config->size + manifest_blob->size;
+  return {};
+}
+
+} // namespace
+
 Result<ImageSummary>
 write_image_layout(const Analysis& analysis,
                    const FileSet& set,
@@ -285,135 +487,14 @@ write_image_layout(const Analysis& analysis,
   ImageSummary summary;
   summary.layout = options.output;
   summary.reference = options.reference.full();
-  // One thread per layer: the layers are independent streams, so the small ones (system,
-  // server, app, config) are written while the runtime layer is still compressing, each
-  // layer's fsync overlaps the others' work, and a core never idles at a layer boundary.
-  // Every layer's bytes are the same as when written alone (tar order, deflate chunks and zstd
-  // jobs do not depend on timing), so --reproducible digests do not change.
-  struct LayerJob {
-    FileRole role = FileRole::system;
-    std::vector<PackEntry> entries;
-    std::optional<Result<LayerResult>> result;
-    std::atomic<uint64_t> done{0};
-  };
-  std::vector<std::unique_ptr<LayerJob>> jobs;
-  for (FileRole role : layer_roles()) {
-    auto entries = layer_entries(set, role);
-    if (!entries.empty()) {
-      auto job = std::make_unique<LayerJob>();
-      job->role = role;
-      job->entries = std::move(entries);
-      jobs.push_back(std::move(job));
-    }
+  auto jobs = plan_layers(set);
+  write_layers(jobs, root, blobs, options, set.total_bytes());
+  if (auto collected = collect_layers(jobs, summary); !collected) {
+    return fail(collected.error());
   }
-  const uint64_t total = set.total_bytes();
-  std::mutex progress_mutex;
-  auto report_progress = [&] {
-    // try_lock: a layer thread never waits for another to finish drawing the progress line.
-    std::unique_lock<std::mutex> lock(progress_mutex, std::try_to_lock);
-    if (!lock.owns_lock()) {
-      return;
-    }
-    uint64_t done = 0;
-    for (const auto& job : jobs) {
-      done += job->done.load(std::memory_order_relaxed);
-    }
-    options.progress(std::min(done, total), total);
-  };
-  auto write_one = [&](LayerJob& job) {
-    LayerOptions layer_options;
-    layer_options.compression = options.compression;
-    layer_options.clamp_mtime = options.source_date_epoch;
-    if (options.source_date_epoch && is_shared_layer(job.role)) {
-      layer_options.clamp_mtime = k_shared_layer_mtime;
-    }
-    if (options.progress) {
-      layer_options.progress = [&job, &report_progress](uint64_t done) {
-        job.done.store(done, std::memory_order_relaxed);
-        report_progress();
-      };
-    }
-    auto layer = write_layer(job.entries, root, blobs, layer_options);
-    if (!layer && layer.error().code == ErrorCode::source_changed) {
-      // A log or cache file rewritten mid-read: one more try, then give up naming it.
-      layer = write_layer(job.entries, root, blobs, layer_options);
-    }
-    job.result = std::move(layer);
-  };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < jobs.size(); ++i) {
-    threads.emplace_back(write_one, std::ref(*jobs[i]));
+  if (auto written = write_manifest(analysis, set, options, blobs, summary); !written) {
+    return fail(written.error());
   }
-  if (!jobs.empty()) {
-    write_one(*jobs[0]);
-  }
-  for (auto& thread : threads) {
-    thread.join();
-  }
-  for (const auto& job : jobs) {
-    const auto& layer = *job->result;
-    if (!layer) {
-      return fail(layer.error().context(layer_description(job->role) + " layer"));
-    }
-    LayerSummary item;
-    item.role = job->role;
-    item.digest = layer->blob.digest;
-    item.diff_id = layer->diff_id;
-    item.media_type = layer->media_type;
-    item.size = layer->blob.size;
-    item.tar_size = layer->tar_size;
-    item.files = layer->files;
-    summary.files += layer->files;
-    summary.total_size += item.size;
-    summary.layers.push_back(item);
-  }
-  if (summary.layers.empty()) {
-    return fail(Error(ErrorCode::invalid_input,
-                      "the analysis lists no files to pack",
-                      "add entries to \"files\" in analysis.json"));
-  }
-  std::string created =
-      options.source_date_epoch ? rfc3339(*options.source_date_epoch) : rfc3339(std::time(nullptr));
-  std::string config_text = image_config(analysis, set, summary.layers, created).dump();
-  auto config = write_blob(blobs, config_text);
-  if (!config) {
-    return fail(config.error());
-  }
-  json layers = json::array();
-  for (const auto& layer : summary.layers) {
-    layers.push_back(
-        {{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}});
-  }
-  json manifest = {
-      {"schemaVersion", 2},
-      {"mediaType", k_manifest_type},
-      {"config",
-       {{"mediaType", k_config_type}, {"digest", config->digest}, {"size", config->size}}},
-      {"layers", layers}};
-  auto manifest_blob = write_blob(blobs, manifest.dump());
-  if (!manifest_blob) {
-    return fail(manifest_blob.error());
-  }
-  json index = {
-      {"schemaVersion", 2},
-      {"mediaType", k_index_type},
-      {"manifests",
-       {{{"mediaType", k_manifest_type},
-         {"digest", manifest_blob->digest},
-         {"size", manifest_blob->size},
-         {"platform", {{"architecture", oci_architecture(analysis.source.arch)}, {"os", "linux"}}},
-         {"annotations", {{"org.opencontainers.image.ref.name", summary.reference}}}}}}};
-  if (auto status =
-          write_file_atomic(options.output + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-      !status) {
-    return fail(status.error());
-  }
-  if (auto status = write_file_atomic(options.output + "/index.json", index.dump()); !status) {
-    return fail(status.error());
-  }
-  summary.manifest_digest = manifest_blob->digest;
-  summary.config_digest = config->digest;
-  summary.total_size += config->size + manifest_blob->size;
   return summary;
 }
 
@@ -428,7 +509,8 @@ to_json(const ImageSummary& summary)
                       {"mediaType", layer.media_type},
                       {"size", layer.size},
                       {"uncompressedSize", layer.tar_size},
-                      {"files", layer.files}});
+                      {"files", layer.files},
+                      {"cached", layer.cached}});
   }
   return {{"layout", summary.layout},
           {"reference", summary.reference},

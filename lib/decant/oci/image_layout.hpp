@@ -8,6 +8,7 @@
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
 #include <decant/oci/compress.hpp>
+#include <decant/oci/layer_cache.hpp>
 #include <decant/oci/reference.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
@@ -15,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +33,8 @@ struct LayerSummary {
   uint64_t size = 0;
   uint64_t tar_size = 0;
   size_t files = 0;
+  bool cached = false;                 // taken from the layer cache, not written again
+  std::vector<FileChecksum> checksums; // with ImageOptions::checksums
 };
 
 struct ImageSummary {
@@ -54,6 +59,10 @@ struct ImageOptions {
   std::optional<int64_t> source_date_epoch;
   bool force = false;
   PackProgress progress;
+  std::map<std::string, std::string> annotations; // the manifest's annotations; none when empty
+  const LayerCache* cache = nullptr;              // reuse and keep layers; nullptr = none
+  bool checksums = false; // record each host file's SHA-256 (LayerSummary::checksums)
+  const std::atomic<bool>* cancel = nullptr; // set: stop between files with ErrorCode::aborted
 };
 
 // "Layer roles" in image order.
@@ -87,8 +96,8 @@ const OutputKind& image_layout_output();
 // written 50 MB blob waits 40 ms for its writeback).
 Result<std::vector<std::string>> prepare_output_directory(const std::string& dir, bool force);
 
-// Writes the whole layout, one thread per layer. A layer whose file changes while it is read is
-// written again once.
+// Writes the whole layout, one thread per layer; a layer the cache holds is linked instead. A
+// layer whose file changes while it is read is written again once.
 // index.json is written last, so a failed pack never leaves a layout that looks valid.
 Result<ImageSummary> write_image_layout(const Analysis& analysis,
                                         const FileSet& set,

@@ -184,7 +184,8 @@ copy_range(struct archive* archive,
            bool hole,
            const std::function<void(uint64_t)>& progress,
            uint64_t& done,
-           int64_t& copied)
+           int64_t& copied,
+           Sha256* hash)
 {
   static thread_local std::string buffer(1 << 18, '\0');
   static const std::string zeros(1 << 18, '\0');
@@ -206,8 +207,11 @@ copy_range(struct archive* archive,
         return {}; // shrank: reported by the caller
       }
     }
-    if (archive_write_data(archive, hole ? zeros.data() : buffer.data(), static_cast<size_t>(n))
-        < 0) {
+    const char* bytes = hole ? zeros.data() : buffer.data();
+    if (hash != nullptr) {
+      hash->update(bytes, static_cast<size_t>(n)); // a hole reads back as zeros
+    }
+    if (archive_write_data(archive, bytes, static_cast<size_t>(n)) < 0) {
       return fail(archive_failure(archive, "cannot write " + file.path));
     }
     offset += n;
@@ -232,9 +236,10 @@ write_file_data(struct archive* archive,
                 struct archive_entry* entry,
                 const PackEntry& file,
                 const HostRoot& root,
-                const std::function<void(uint64_t)>& progress,
+                const EntryWriteOptions& options,
                 uint64_t& done)
 {
+  const auto& progress = options.progress;
   std::string real = file.source.empty() ? root.real(file.path) : file.source;
   // O_NONBLOCK: a file replaced by a FIFO or a device since the walk must not block the pack.
   int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -254,6 +259,16 @@ write_file_data(struct archive* archive,
                                   file_kind(before.st_mode)),
                       "the source changed while decant packed it; run pack again"));
   }
+  if (options.changed_since_walk != nullptr && file.source.empty()
+      && (static_cast<uint64_t>(before.st_size) != file.size || before.st_mtim.tv_sec != file.mtime
+          || before.st_mtim.tv_nsec != file.mtime_nsec)) {
+    *options.changed_since_walk = true;
+  }
+  std::optional<Sha256> hash;
+  if (options.checksums != nullptr && file.source.empty()) {
+    hash.emplace();
+  }
+  Sha256* hasher = hash ? &*hash : nullptr;
   archive_entry_set_size(entry, before.st_size);
   auto regions = data_regions(fd, before);
   for (const auto& [offset, length] : regions) {
@@ -270,22 +285,32 @@ write_file_data(struct archive* archive,
   int64_t copied = 0;
   Status status;
   if (regions.empty()) {
-    status = copy_range(archive, fd, file, 0, before.st_size, false, progress, done, copied);
+    status =
+        copy_range(archive, fd, file, 0, before.st_size, false, progress, done, copied, hasher);
   } else {
     int64_t position = 0;
     for (const auto& [offset, length] : regions) {
       if (status && offset > position) {
         status = copy_range(
-            archive, fd, file, position, offset - position, true, progress, done, copied);
+            archive, fd, file, position, offset - position, true, progress, done, copied, hasher);
       }
       if (status) {
-        status = copy_range(archive, fd, file, offset, length, false, progress, done, copied);
+        status =
+            copy_range(archive, fd, file, offset, length, false, progress, done, copied, hasher);
       }
       position = offset + length;
     }
     if (status && position < before.st_size) {
-      status = copy_range(
-          archive, fd, file, position, before.st_size - position, true, progress, done, copied);
+      status = copy_range(archive,
+                          fd,
+                          file,
+                          position,
+                          before.st_size - position,
+                          true,
+                          progress,
+                          done,
+                          copied,
+                          hasher);
     }
   }
   struct stat after {
@@ -298,6 +323,13 @@ write_file_data(struct archive* archive,
   bool changed = copied != before.st_size || after.st_size != before.st_size
                  || after.st_mtim.tv_sec != before.st_mtim.tv_sec
                  || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec;
+  if (hash) {
+    options.checksums->push_back(
+        {file.path, static_cast<uint64_t>(std::max<int64_t>(copied, 0)), hash->hex()});
+  }
+  if (changed && options.changed_since_walk != nullptr) {
+    *options.changed_since_walk = true;
+  }
   if (changed && file.live) {
     // libarchive pads a short entry with zeros when the next header is written.
     return {};
@@ -359,10 +391,27 @@ write_entries(struct archive* archive,
               std::optional<int64_t> clamp_mtime,
               const std::function<void(uint64_t)>& progress)
 {
+  EntryWriteOptions options;
+  options.clamp_mtime = clamp_mtime;
+  options.progress = progress;
+  return write_entries(archive, entries, root, options);
+}
+
+Status
+write_entries(struct archive* archive,
+              const std::vector<PackEntry>& entries,
+              const HostRoot& root,
+              const EntryWriteOptions& options)
+{
+  const auto& clamp_mtime = options.clamp_mtime;
   std::map<std::pair<uint64_t, uint64_t>, std::string> first_link;
   uint64_t done = 0;
   struct archive_entry* entry = archive_entry_new();
   for (const auto& file : entries) {
+    if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+      archive_entry_free(entry);
+      return fail(Error(ErrorCode::aborted, "packing stopped"));
+    }
     archive_entry_clear(entry);
     // Relative names: image-spec "Filesystem Layers" forbids nothing else, and no entry can
     // contain ".." because every path was normalized from an absolute one.
@@ -424,7 +473,7 @@ write_entries(struct archive* archive,
         }
         first_link.emplace(key, name);
       }
-      status = write_file_data(archive, entry, file, root, progress, done);
+      status = write_file_data(archive, entry, file, root, options, done);
       break;
     }
     }
@@ -492,7 +541,14 @@ write_layer(const std::vector<PackEntry>& entries,
     archive_write_free(archive);
     return fail(error);
   }
-  auto status = write_entries(archive, entries, root, options.clamp_mtime, options.progress);
+  LayerResult result;
+  EntryWriteOptions write_options;
+  write_options.clamp_mtime = options.clamp_mtime;
+  write_options.progress = options.progress;
+  write_options.checksums = options.checksums ? &result.checksums : nullptr;
+  write_options.cancel = options.cancel;
+  write_options.changed_since_walk = &result.changed_since_walk;
+  auto status = write_entries(archive, entries, root, write_options);
   if (status && archive_write_close(archive) != ARCHIVE_OK) {
     status = fail(tar.error ? *tar.error : archive_failure(archive, "cannot finish a layer"));
   }
@@ -521,7 +577,6 @@ write_layer(const std::vector<PackEntry>& entries,
   if (!committed) {
     return fail(committed.error());
   }
-  LayerResult result;
   result.blob = *committed;
   result.diff_id = "sha256:" + diff_id.hex();
   result.media_type = layer_media_type(options.compression);

@@ -12,6 +12,7 @@
 #include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,10 +27,20 @@ namespace decant {
 // (with their source metadata, or 0755 root:root when the source has none), sorted by path.
 std::vector<PackEntry> layer_entries(const FileSet& set, FileRole role);
 
+// The SHA-256 of one regular file's content as it went into a layer (pack --checksum), so the
+// source can be read again later and compared without another pass at packing time.
+struct FileChecksum {
+  std::string path; // image path (the host path)
+  uint64_t size = 0;
+  std::string sha256; // 64 hex digits
+};
+
 struct LayerOptions {
   Compression compression;
-  std::optional<int64_t> clamp_mtime;     // --reproducible: mtimes above it are set to it
-  std::function<void(uint64_t)> progress; // called with content bytes read so far (this layer)
+  std::optional<int64_t> clamp_mtime;        // --reproducible: mtimes above it are set to it
+  std::function<void(uint64_t)> progress;    // called with content bytes read so far (this layer)
+  bool checksums = false;                    // record each host file's SHA-256 while it is read
+  const std::atomic<bool>* cancel = nullptr; // set: stop between files with ErrorCode::aborted
 };
 
 struct LayerResult {
@@ -37,7 +48,11 @@ struct LayerResult {
   std::string diff_id; // "sha256:<hex>" of the uncompressed tar
   std::string media_type;
   uint64_t tar_size = 0;
-  size_t files = 0; // entries that are not directories
+  size_t files = 0;                    // entries that are not directories
+  std::vector<FileChecksum> checksums; // with LayerOptions::checksums, in tar order
+  // A file's size or mtime when opened differed from its entry (changed after the walk): the
+  // layer holds what was read, but its entries no longer describe it (not for the layer cache).
+  bool changed_since_walk = false;
 };
 
 // A file whose size or mtime changes while it is read gives ErrorCode::source_changed naming it:
@@ -47,8 +62,20 @@ Result<LayerResult> write_layer(const std::vector<PackEntry>& entries,
                                 const std::string& blobs_dir,
                                 const LayerOptions& options);
 
+struct EntryWriteOptions {
+  std::optional<int64_t> clamp_mtime;
+  std::function<void(uint64_t)> progress;
+  std::vector<FileChecksum>* checksums = nullptr; // set: each host file's SHA-256 as read
+  const std::atomic<bool>* cancel = nullptr;      // set: checked between entries
+  bool* changed_since_walk = nullptr;             // set to true as LayerResult says
+};
+
 // Streams the entries into an open libarchive writer (a tar writer or archive_write_disk).
 // Hard links are made between regular files of the same inode in this list.
+Status write_entries(struct archive* archive,
+                     const std::vector<PackEntry>& entries,
+                     const HostRoot& root,
+                     const EntryWriteOptions& options);
 Status write_entries(struct archive* archive,
                      const std::vector<PackEntry>& entries,
                      const HostRoot& root,

@@ -148,7 +148,7 @@ Expander::add_directory_entry(const std::string& path,
   entry.mode = st.st_mode & 07777;
   entry.uid = st.st_uid;
   entry.gid = st.st_gid;
-  entry.mtime = st.st_mtim.tv_sec;
+  set_times(entry, st);
   entry.reason = reason;
   m_set.entries.emplace(path, std::move(entry));
   if (parent_only) {
@@ -275,7 +275,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   entry.mode = st->st_mode & 07777;
   entry.uid = st->st_uid;
   entry.gid = st->st_gid;
-  entry.mtime = st->st_mtim.tv_sec;
+  set_times(entry, *st);
   entry.device = st->st_dev;
   entry.inode = st->st_ino;
   entry.links = st->st_nlink;
@@ -513,7 +513,7 @@ Expander::add_volumes()
     entry.uid = volume.uid;
     entry.gid = volume.gid;
     if (auto st = m_root.lstat(physical)) {
-      entry.mtime = st->st_mtim.tv_sec;
+      set_times(entry, *st);
     }
     entry.reason = "volume (" + to_string(volume.role) + ")"
                    + (volume.reason.empty() ? "" : ": " + volume.reason);
@@ -904,6 +904,14 @@ Expander::run()
 }
 
 } // namespace
+
+void
+set_times(PackEntry& entry, const struct stat& st)
+{
+  entry.mtime = st.st_mtim.tv_sec;
+  entry.mtime_nsec = st.st_mtim.tv_nsec;
+  entry.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+}
 
 std::vector<std::string>
 FileSet::listed_paths() const

@@ -9,6 +9,7 @@
 #include <decant/error.hpp>
 #include <decant/proc/host_root.hpp>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -30,6 +31,11 @@ struct PackEntry {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int64_t mtime = 0;
+  // The rest of the source's timestamps, for the layer cache (oci/layer_cache.hpp): a file
+  // rewritten within the same second, or replaced by another of the same size, still changes
+  // its key. ctime cannot be set from user space.
+  int64_t mtime_nsec = 0;
+  int64_t ctime_ns = 0;
   uint64_t size = 0;
   uint64_t device = 0; // st_dev/st_ino/st_nlink: hard links are detected per layer
   uint64_t inode = 0;
@@ -49,6 +55,9 @@ struct PackEntry {
   // jlink (pack/jlink.hpp). Empty: the host path under the root.
   std::string source;
 };
+
+// Copies the timestamps of `st` into `entry` (mtime, mtime_nsec, ctime_ns).
+void set_times(PackEntry& entry, const struct stat& st);
 
 struct PackWarning {
   std::string code;

@@ -1,3 +1,4 @@
+#include <decant/oci/blob.hpp>
 #include <decant/registry/http.hpp>
 #include <decant/registry/progress.hpp>
 #include <decant/registry/push.hpp>
@@ -419,6 +420,13 @@ public:
     auto manifest = with_retries("push the manifest", [&] { return put_manifest(); });
     if (!manifest) {
       return fail(manifest.error());
+    }
+    if (m_options.check_manifest) {
+      auto served = with_retries("read the manifest back", [&] { return served_manifest(); });
+      if (!served) {
+        return fail(served.error());
+      }
+      outcome.registry_manifest_digest = *served;
     }
     for (const auto& b : outcome.blobs) {
       outcome.bytes_uploaded += b.bytes_uploaded;
@@ -1025,6 +1033,43 @@ private:
     return true;
   }
 
+  // The digest of the manifest the registry serves under the tag just pushed: the SHA-256 of
+  // the bytes it returns, which must be the local manifest's.
+  Attempt<std::string>
+  served_manifest()
+  {
+    HttpRequest request;
+    request.url = repo_url("manifests/" + m_ref.manifest_reference());
+    request.headers.push_back("Accept: " + m_image.manifest.media_type);
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 200) {
+      return fatal(Error(ErrorCode::network,
+                         fmt::format("{} does not serve {} just pushed: {} {}",
+                                     m_ref.api_host(),
+                                     m_ref.str(),
+                                     response->status,
+                                     describe_registry_error(response->body))));
+    }
+    Sha256 hash;
+    hash.update(response->body.data(), response->body.size());
+    std::string digest = "sha256:" + hash.hex();
+    if (digest != m_image.manifest.digest) {
+      return fatal(Error(ErrorCode::verification,
+                         fmt::format("{} serves manifest {} for {}, not the pushed {}",
+                                     m_ref.api_host(),
+                                     digest,
+                                     m_ref.str(),
+                                     m_image.manifest.digest),
+                         "another push to the same tag may have raced this one; push again"));
+    }
+    event(fmt::format(
+        "registry serves manifest {} for {}: the same as the local one", digest, m_ref.str()));
+    return digest;
+  }
+
   const LayoutImage& m_image;
   RegistryReference m_ref;
   const PushOptions& m_options;
@@ -1090,14 +1135,18 @@ to_json(const PushOutcome& outcome)
     }
     blobs.push_back(entry);
   }
-  return {{"reference", outcome.reference.str()},
-          {"digest", outcome.manifest_digest},
-          {"mediaType", outcome.manifest_media_type},
-          {"blobs", blobs},
-          {"bytesUploaded", outcome.bytes_uploaded},
-          {"imageBytes", outcome.image_bytes},
-          {"retries", outcome.retries},
-          {"seconds", std::round(outcome.seconds * 1000) / 1000}};
+  json out = {{"reference", outcome.reference.str()},
+              {"digest", outcome.manifest_digest},
+              {"mediaType", outcome.manifest_media_type},
+              {"blobs", blobs},
+              {"bytesUploaded", outcome.bytes_uploaded},
+              {"imageBytes", outcome.image_bytes},
+              {"retries", outcome.retries},
+              {"seconds", std::round(outcome.seconds * 1000) / 1000}};
+  if (!outcome.registry_manifest_digest.empty()) {
+    out["registryDigest"] = outcome.registry_manifest_digest;
+  }
+  return out;
 }
 
 std::string

@@ -41,6 +41,9 @@ struct PushOptions {
   // Remembers, per registry, which repositories hold which blobs (mount sources) and upload
   // sessions in flight (resume). Empty = remember nothing.
   std::string state_file;
+  // After tagging, read the manifest back by its tag and compare its digest with the local one
+  // (a mismatch is ErrorCode::verification, exit 10).
+  bool check_manifest = false;
   std::function<void(const PushProgress&)> on_progress; // a few times a second while sending
   std::function<void(const std::string&)> on_event;     // one line per blob/manifest step
 };
@@ -57,6 +60,7 @@ struct PushOutcome {
   RegistryReference reference;
   std::string manifest_digest;
   std::string manifest_media_type;
+  std::string registry_manifest_digest; // with check_manifest: what the registry serves
   std::vector<BlobOutcome> blobs;
   uint64_t bytes_uploaded = 0;
   uint64_t image_bytes = 0; // config + layers

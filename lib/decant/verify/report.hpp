@@ -97,6 +97,9 @@ struct VerifyReport {
 };
 
 nlohmann::json to_json(const VerifyReport& report);
+// The report back from to_json (a migration job keeps its last one in verify.json); fields
+// missing or of another type keep their defaults.
+std::optional<VerifyReport> verify_report_from_json(const nlohmann::json& json);
 
 // Writes the verdict into extensions.verify of the analysis at `path` (atomically, everything
 // else kept as it is): lastRun {at, image, manifest, result, compared, exitCode}, `answered`

@@ -20,6 +20,10 @@ to_string(Stage stage)
     return "machine";
   case Stage::verify:
     return "verify";
+  case Stage::checksum:
+    return "checksum";
+  case Stage::migrate:
+    return "migrate";
   }
   return "unknown";
 }

@@ -14,7 +14,9 @@
 
 namespace decant::workflow {
 
-enum class Stage { inventory, analyze, pack, push, generate, machine, verify };
+// checksum: migrate --checksum reading the packed files again on the source; migrate: the job
+// itself (created, waiting, stopped, finished).
+enum class Stage { inventory, analyze, pack, push, generate, machine, verify, checksum, migrate };
 
 // "inventory", "analyze", ...
 const char* to_string(Stage stage);

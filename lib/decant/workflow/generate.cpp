@@ -82,6 +82,7 @@ deploy_options(const Result<HostRoot>& root, const Analysis& analysis, const Gen
     options.etc_hosts = root->read_file("/etc/hosts").value_or("");
   }
   options.externalize_secrets = o.externalize_secrets;
+  options.labels = o.labels;
   if (!o.externalize_secrets) {
     return options;
   }

@@ -8,6 +8,7 @@
 #include <decant/util/output_directory.hpp>
 #include <decant/workflow/events.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,9 @@ struct GenerateOptions {
   std::string probe_path;   // HTTP path that answers on the main port; "" = from the analysis
   std::string memory_limit; // "1Gi"; "" = derived from the analysis
   std::string storage_size = "1Gi";
-  bool force = false;               // replace what generate wrote in `output` before
-  bool externalize_secrets = false; // mount the files marked secret from a Secret
+  bool force = false;                        // replace what generate wrote in `output` before
+  bool externalize_secrets = false;          // mount the files marked secret from a Secret
+  std::map<std::string, std::string> labels; // more labels on every object (valid label syntax)
 };
 
 struct GenerateSummary {

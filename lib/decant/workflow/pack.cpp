@@ -12,6 +12,23 @@
 
 namespace decant::workflow {
 
+Result<std::optional<int64_t>>
+source_date_epoch_from_environment()
+{
+  const char* env = std::getenv("SOURCE_DATE_EPOCH");
+  if (env == nullptr || *env == '\0') {
+    return std::optional<int64_t>();
+  }
+  auto value = parse_i64(env);
+  if (!value || *value < 0) {
+    return fail(
+        Error(ErrorCode::usage,
+              fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", env),
+              "export SOURCE_DATE_EPOCH=$(date +%s), or unset it"));
+  }
+  return std::optional<int64_t>(*value);
+}
+
 namespace {
 
 // Warnings go to the caller as events and into the summary.
@@ -178,17 +195,17 @@ trim_runtime(const Analysis& analysis,
 // --reproducible: SOURCE_DATE_EPOCH (reproducible-builds.org), else the analysis' createdAt, so
 // the same analysis.json always gives the same digests.
 Result<int64_t>
-source_date_epoch(const Analysis& analysis)
+source_date_epoch(const Analysis& analysis, const PackOptions& options)
 {
-  if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env != nullptr && *env != '\0') {
-    auto value = parse_i64(env);
-    if (!value || *value < 0) {
-      return fail(
-          Error(ErrorCode::usage,
-                fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", env),
-                "export SOURCE_DATE_EPOCH=$(date +%s), or unset it"));
-    }
-    return *value;
+  if (options.source_date_epoch) {
+    return *options.source_date_epoch;
+  }
+  auto env = source_date_epoch_from_environment();
+  if (!env) {
+    return fail(env.error());
+  }
+  if (*env) {
+    return **env;
   }
   struct tm tm {
   };
@@ -197,6 +214,38 @@ source_date_epoch(const Analysis& analysis)
     return static_cast<int64_t>(::timegm(&tm));
   }
   return 0;
+}
+
+// The layer cache, when one is asked for and usable; packing goes on without one otherwise.
+std::optional<LayerCache>
+open_layer_cache(const PackOptions& options, const Events& events)
+{
+  if (options.layer_cache.empty()) {
+    return std::nullopt;
+  }
+  auto cache = LayerCache::open(options.layer_cache, options.layer_cache_max_bytes);
+  if (!cache) {
+    events.message("packing without the layer cache: " + cache.error().message);
+    return std::nullopt;
+  }
+  return std::move(*cache);
+}
+
+void
+report_cached_layers(const ImageSummary& image, const Events& events)
+{
+  std::vector<std::string> reused;
+  for (const auto& layer : image.layers) {
+    if (layer.cached) {
+      reused.push_back(to_string(layer.role));
+    }
+  }
+  if (!reused.empty()) {
+    events.message(fmt::format("{} of {} layers unchanged, reused from the layer cache: {}",
+                               reused.size(),
+                               image.layers.size(),
+                               join(reused, ", ")));
+  }
 }
 
 // The layout and/or the tree, from the finished file set.
@@ -211,7 +260,7 @@ write_outputs(const Analysis& analysis,
 {
   std::optional<int64_t> epoch;
   if (options.reproducible) {
-    auto value = source_date_epoch(analysis);
+    auto value = source_date_epoch(analysis, options);
     if (!value) {
       return fail(value.error());
     }
@@ -225,10 +274,16 @@ write_outputs(const Analysis& analysis,
     image.source_date_epoch = epoch;
     image.force = options.force;
     image.progress = [&events](uint64_t done, uint64_t total) { events.progress(done, total); };
+    image.annotations = options.annotations;
+    image.checksums = options.checksums;
+    image.cancel = options.cancel;
+    auto cache = open_layer_cache(options, events);
+    image.cache = cache ? &*cache : nullptr;
     auto written = write_image_layout(analysis, set, root, image);
     if (!written) {
       return fail(written.error());
     }
+    report_cached_layers(*written, events);
     summary.image = std::move(*written);
   }
   if (!options.rootfs.empty()) {

@@ -12,12 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace decant::workflow {
+
+// SOURCE_DATE_EPOCH (reproducible-builds.org) when set; a value that is not a number of seconds
+// is a usage error naming it.
+Result<std::optional<int64_t>> source_date_epoch_from_environment();
 
 struct PackOptions {
   std::string analysis; // analysis.json (its secrets file is read too)
@@ -36,6 +42,16 @@ struct PackOptions {
   // stdout: an application image with log volumes forwards their files to the container's
   // output through decant-init (ExpandOptions::logs); files: they stay in the volumes only.
   LogRouting logs = LogRouting::stdout;
+  // Layers packed before are reused from here (oci/layer_cache.hpp, docs/packing.md), and new
+  // ones kept; "" = no cache. The CLI uses <workspace>/cache/layers.
+  std::string layer_cache;
+  uint64_t layer_cache_max_bytes = k_default_layer_cache_bytes;
+  // Record each packed host file's SHA-256 (ImageSummary's LayerSummary::checksums).
+  bool checksums = false;
+  std::map<std::string, std::string> annotations; // the image manifest's annotations
+  // With reproducible: the clamp date; nullopt = SOURCE_DATE_EPOCH, else the analysis' createdAt.
+  std::optional<int64_t> source_date_epoch;
+  const std::atomic<bool>* cancel = nullptr; // set: stop while writing layers (aborted, exit 11)
 };
 
 // One file of the image, with why it is there.

@@ -97,6 +97,7 @@ push(const PushOptions& o, const EventSink& on_event)
   options.chunk_bytes = static_cast<uint64_t>(o.chunk_mb * 1024 * 1024);
   options.mount_from = o.mount_from;
   options.state_file = o.state_file.value_or(default_push_state_file());
+  options.check_manifest = o.check_manifest;
   auto creds = credentials(o, reference->registry);
   if (!creds) {
     return fail(creds.error());

@@ -28,6 +28,7 @@ struct PushOptions {
   // Mount sources and unfinished uploads remembered between runs; nullopt =
   // default_push_state_file(), "" = none.
   std::optional<std::string> state_file;
+  bool check_manifest = false; // read the manifest back by its tag and compare digests
 };
 
 struct PushSummary {

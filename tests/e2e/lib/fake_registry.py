@@ -94,6 +94,11 @@ class Handler(BaseHTTPRequestHandler):
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
             manifests[path] = data
             return self.reply(201, {"Docker-Content-Digest": digest})
+        if "/manifests/" in path and self.command in ("GET", "HEAD") and path in manifests:
+            data = manifests[path]
+            return self.reply(200, {"Content-Type": json.loads(data).get("mediaType", ""),
+                                    "Docker-Content-Digest":
+                                        "sha256:" + hashlib.sha256(data).hexdigest()}, data)
         return self.error(405, "UNSUPPORTED", f"{self.command} {path}")
 
     do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = handle_any
