@@ -15,6 +15,7 @@
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
 #include <java/text_drawing.hpp>
+#include <registry.hpp>
 #include <set>
 
 namespace decant::tomcat {
@@ -23,32 +24,12 @@ namespace {
 
 const char* const k_type = "java-tomcat";
 
-std::string
-dir_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : std::string(path.substr(0, slash));
-}
-
-bool
-is_below_or_same(std::string_view path, std::string_view dir)
-{
-  if (dir == "/") {
-    return true;
-  }
-  return path == dir
-         || (path.size() > dir.size() && starts_with(path, dir) && path[dir.size()] == '/');
-}
-
 // Whether a file entry already covers `path` (itself or a directory above it).
 bool
 covered(const Analysis& a, const std::string& path)
 {
   return std::any_of(a.files.begin(), a.files.end(), [&](const FileEntry& f) {
-    return is_below_or_same(path, f.path);
+    return path_within(path, f.path);
   });
 }
 
@@ -56,10 +37,10 @@ bool
 in_volume(const Analysis& a, const HostRoot& root, const std::string& path)
 {
   for (const auto& v : a.volumes) {
-    if (is_below_or_same(path, v.path)) {
+    if (path_within(path, v.path)) {
       return true;
     }
-    if (auto resolved = root.resolve(v.path); resolved && is_below_or_same(path, *resolved)) {
+    if (auto resolved = root.resolve(v.path); resolved && path_within(path, *resolved)) {
       return true;
     }
   }
@@ -766,7 +747,7 @@ public:
           || starts_with(file, "/tmp/") || !m_root.is_regular_file(file)) {
         continue;
       }
-      bool runtime = !m_layout.java_home.empty() && is_below_or_same(file, m_layout.java_home);
+      bool runtime = !m_layout.java_home.empty() && path_within(file, m_layout.java_home);
       m_a.add_file({file,
                     "mapped by the process (/proc/<pid>/maps)",
                     runtime ? FileRole::runtime : FileRole::system,
@@ -1095,5 +1076,7 @@ make_tomcat_analyzer()
 {
   return std::make_unique<TomcatAnalyzer>();
 }
+
+DECANT_REGISTER_ANALYZER("java-tomcat", 400, make_tomcat_analyzer);
 
 } // namespace decant::tomcat

@@ -4,17 +4,17 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/layer_writer.hpp>
 #include <decant/oci/pipeline.hpp>
+#include <decant/pack/file_set.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
