@@ -68,15 +68,23 @@ capabilities as on the source, the ELF closure of every program and library (int
 DT_NEEDED through RPATH/RUNPATH/$ORIGIN, ld.so.conf), libraries the runtime loads lazily
 (runtime.lazyLibraries), and the system files a process needs: passwd/group entries of its
 user, nsswitch.conf, hosts, CA certificates, /tmp (1777), time zone (TZ) and locale.
-"volumes" become empty directories. Layers are split by role: system, runtime, server, app,
-config. Secret environment values never enter the image; files marked secret do unless
+"volumes" become empty directories. Layers are split by who shares them: system, runtime,
+server (the same on every server of one runtime), then the server's own app and config (its
+configuration, volumes, and the host's passwd/group, hosts, CA store, loader cache). Secret
+environment values never enter the image; files marked secret do unless
 --externalize-secrets. Compression runs on all cores (parallel deflate blocks; zstd workers).
+
+--reproducible: the same files give the same blobs on any host. The system, runtime and server
+layers get one fixed mtime (1970-01-01T00:00:01Z; directory mtimes are install dates), the app
+and config layers mtimes clamped to SOURCE_DATE_EPOCH, so a fleet's images share their lower
+layers in a registry (docs/fleet.md).
 
 A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Tomcat
 analyzer): the source's jlink rebuilds lib/modules without the listed tool modules (javac,
-jshell, Graal, ...) and the class-data sharing archive is regenerated and checked. The result
-is cached in ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK
-whole. See docs/packing.md.
+jshell, Graal, ...) and the class-data sharing archive is regenerated (reproducibly: as root
+the dump runs serialized, the same bytes on every host) and checked. The result is cached in
+~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK whole. See
+docs/packing.md.
 
 Compression levels (--compression, default 7):
   0      uncompressed tar layers
@@ -117,7 +125,8 @@ add_pack_command(CLI::App& app, Context& ctx)
   cmd->add_flag("--zstd", options->zstd, "zstd layers (tar+zstd) instead of gzip");
   cmd->add_flag("--reproducible",
                 options->reproducible,
-                "Clamp mtimes and dates to SOURCE_DATE_EPOCH (default: the analysis' createdAt)");
+                "Byte-identical blobs for the same files on any host: dates from SOURCE_DATE_EPOCH "
+                "(default: the analysis' createdAt), shared layers with one fixed mtime");
   cmd->add_option(
       "--rootfs", options->rootfs, "Also write the image's files as a directory tree here");
   cmd->add_flag("--list",

@@ -405,12 +405,16 @@ add_settings_secrets(Analysis& a, const AppModel& m)
         names.push_back(value->key);
       }
     }
+    // The deployment's own settings go to the config layer, so the application's layer is the
+    // same on every server that runs the same build.
     if (!names.empty()) {
       a.add_file({path,
                   "holds secrets (" + join(names, ", ") + "); their values are in secrets.json",
                   FileRole::config,
                   true,
                   false});
+    } else {
+      a.add_file({path, "application settings read at start", FileRole::config, false, false});
     }
   }
   for (auto& var : a.env) {
@@ -589,7 +593,11 @@ add_files(Analysis& a,
         || !root.is_regular_file(file)) {
       continue;
     }
-    a.add_file({file, "native library mapped by the process", FileRole::system, false, false});
+    a.add_file({file,
+                "native library mapped by the process",
+                a.covering_role(file).value_or(role_by_location(file)),
+                false,
+                false});
   }
   bool invariant = false;
   if (auto value = process.env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT")) {

@@ -747,12 +747,14 @@ public:
           || starts_with(file, "/tmp/") || !m_root.is_regular_file(file)) {
         continue;
       }
+      // The layer of what covers it (a jar of CATALINA_HOME/lib is server), else where it lies.
       bool runtime = !m_layout.java_home.empty() && path_within(file, m_layout.java_home);
-      m_a.add_file({file,
-                    "mapped by the process (/proc/<pid>/maps)",
-                    runtime ? FileRole::runtime : FileRole::system,
-                    false,
-                    false});
+      m_a.add_file(
+          {file,
+           "mapped by the process (/proc/<pid>/maps)",
+           m_a.covering_role(file).value_or(runtime ? FileRole::runtime : role_by_location(file)),
+           false,
+           false});
     }
     for (const auto& open : m_process.open_files) {
       if (!open.is_file() || open.deleted || !m_root.is_regular_file(open.target)) {

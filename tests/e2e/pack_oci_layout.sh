@@ -98,8 +98,14 @@ jq -n '{schemaVersion:1, applicationId:"machine-0000cafe", applicationType:"mach
 getcap "$W/fake-rootfs/opt/app/bin/app" | grep -q cap_net_bind_service || fail "capability lost in --rootfs"
 [ "$(stat -c %a "$W/fake-rootfs/opt/app/bin/suid")" = 4755 ] || fail "setuid lost"
 [ "$(stat -c %i "$W/fake-rootfs/opt/app/bin/suid")" = "$(stat -c %i "$W/fake-rootfs/opt/app/bin/suid-link")" ] || fail "hard link lost"
-app_layer="$(jq -r '.manifests[0].digest' "$W/fake-img/index.json" | cut -c8-)"
-app_layer="$(jq -r '.layers[-1].digest' "$W/fake-img/blobs/sha256/$app_layer" | cut -c8-)"
+# The layer that holds /opt/app (the app layer; the config layer comes after it).
+manifest="$(jq -r '.manifests[0].digest' "$W/fake-img/index.json" | cut -c8-)"
+app_layer=""
+for layer in $(jq -r '.layers[].digest' "$W/fake-img/blobs/sha256/$manifest" | cut -c8-); do
+  # grep without -q reads to the end: tar is not killed by SIGPIPE under pipefail.
+  if gzip -dc "$W/fake-img/blobs/sha256/$layer" | tar -t 2>/dev/null | grep -x 'opt/app/bin/app' >/dev/null; then app_layer=$layer; fi
+done
+[ -n "$app_layer" ] || fail "no layer holds opt/app/bin/app"
 mkdir "$W/x" && gzip -dc "$W/fake-img/blobs/sha256/$app_layer" | tar -x --xattrs --xattrs-include='security.*' -C "$W/x"
 getcap "$W/x/opt/app/bin/app" | grep -q cap_net_bind_service || fail "security.capability not in the layer"
 

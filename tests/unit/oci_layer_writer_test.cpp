@@ -131,6 +131,43 @@ TEST_F(LayerTest, ReproducibleLayersAreByteIdentical)
       << "an mtime above SOURCE_DATE_EPOCH survived";
 }
 
+// Shared layers depend on contents, modes and owners only: a directory's mtime is when the
+// host installed a package, which differs from host to host. The server's own layers keep their
+// mtimes up to SOURCE_DATE_EPOCH.
+TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
+{
+  tree.write("usr/lib/libshared.so.1", "a library of a package\n");
+  struct timespec old_times[2] = {{1600000000, 0}, {1600000000, 0}};
+  ::utimensat(AT_FDCWD, (tree.path() + "/usr/lib/libshared.so.1").c_str(), old_times, 0);
+  analysis.files.push_back({"/usr/lib/libshared.so.1", "library", FileRole::system, false, false});
+  auto root = HostRoot::open(tree.path()).value();
+  ExpandOptions expand;
+  expand.system_files = false;
+  auto expanded = expand_file_set(analysis, root, expand);
+  ASSERT_TRUE(expanded) << expanded.error().message;
+  ImageOptions options;
+  options.output = out.path() + "/layout";
+  options.reference = *parse_reference("test:1");
+  options.compression = make_compression(1, false);
+  options.source_date_epoch = 1700000000;
+  auto layout = write_image_layout(analysis, *expanded, root, options);
+  ASSERT_TRUE(layout) << layout.error().message;
+  ASSERT_EQ(layout->layers.size(), 2u);
+  for (const auto& layer : layout->layers) {
+    auto listing = run_command("gzip -dc " + options.output + "/blobs/sha256/"
+                               + layer.digest.substr(7) + " | TZ=UTC tar -tv --full-time");
+    ASSERT_EQ(listing.status, 0) << listing.err;
+    for (const auto& line : split(trim(listing.out), '\n')) {
+      if (layer.role == FileRole::system) {
+        EXPECT_NE(line.find("1970-01-01 00:00:01"), std::string::npos) << line;
+      } else {
+        EXPECT_EQ(line.find("1970-01-01"), std::string::npos) << line;
+        EXPECT_EQ(line.find("2026-"), std::string::npos) << line; // clamped to 2023-11-14
+      }
+    }
+  }
+}
+
 TEST_F(LayerTest, ZstdAndUncompressedLayers)
 {
   auto zstd = write(make_compression(7, true));

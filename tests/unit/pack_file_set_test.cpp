@@ -163,6 +163,82 @@ TEST_F(FileSetTest, SystemFilesForTheAppUser)
   EXPECT_EQ(std::find(listed.begin(), listed.end(), "/opt/app/bin"), listed.end());
 }
 
+// The layer plan: what every host of a fleet has alike stays in the system layer; what a host
+// makes for itself goes to config; a per-server file nobody placed goes to app, never system.
+TEST_F(FileSetTest, HostFilesGoToConfigAndPerServerFilesStayOutOfTheSystemLayer)
+{
+  tree.write("etc/hosts", "127.0.0.1 localhost source-host\n");
+  tree.write("etc/ld.so.cache", "cache of this host's libraries");
+  tree.write("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  tree.write("etc/ld.so.conf.d/local.conf", "/opt/local/lib\n");
+  tree.write("usr/share/ca-certificates/mozilla/Root_CA.crt", "root CA\n");
+  tree.symlink("/usr/share/ca-certificates/mozilla/Root_CA.crt", "etc/ssl/certs/Root_CA.pem");
+  tree.write("etc/ssl/certs/ca-certificates.crt", "bundle made on this host\n");
+  tree.write("etc/ssl/certs/java/cacerts", "keystore with this host's import dates");
+  tree.write("usr/share/zoneinfo/Europe/Berlin", "TZif");
+  tree.write("srv/shop/readme.txt", "the server's own directory\n");
+  analysis.source.timezone = "Europe/Berlin";
+  analysis.start.working_dir = "/srv/shop";
+  auto set = expand();
+  ASSERT_TRUE(set) << set.error().message;
+  auto role = [&](const std::string& path) {
+    auto found = set->entries.find(path);
+    return found == set->entries.end() ? std::string("missing") : to_string(found->second.role);
+  };
+  for (const char* host_file : {"/etc/passwd",
+                                "/etc/group",
+                                "/etc/hosts",
+                                "/etc/ld.so.cache",
+                                "/etc/ld.so.conf",
+                                "/etc/ld.so.conf.d/local.conf",
+                                "/etc/ssl/certs/Root_CA.pem",
+                                "/etc/ssl/certs/ca-certificates.crt",
+                                "/etc/ssl/certs/java/cacerts",
+                                "/etc/timezone",
+                                "/etc/localtime"}) {
+    EXPECT_EQ(role(host_file), "config") << host_file;
+  }
+  for (const char* shared : {"/etc/nsswitch.conf",
+                             "/usr/share/ca-certificates/mozilla/Root_CA.crt",
+                             "/usr/share/zoneinfo/Europe/Berlin",
+                             "/tmp"}) {
+    EXPECT_EQ(role(shared), "system") << shared;
+  }
+  EXPECT_EQ(role("/srv/shop"), "app"); // the working directory no files[] entry covers
+}
+
+TEST(RoleByLocation, SystemTreesAreSharedEverythingElseIsTheServers)
+{
+  for (const char* path : {"/usr/lib/x86_64-linux-gnu/libc.so.6",
+                           "/lib64/ld-linux-x86-64.so.2",
+                           "/usr/local/lib/libz.so",
+                           "/etc/ssl/openssl.cnf",
+                           "/bin/sh",
+                           "/usr"}) {
+    EXPECT_EQ(role_by_location(path), FileRole::system) << path;
+  }
+  for (const char* path : {"/opt/shop/native/libfoo.so",
+                           "/srv/app",
+                           "/home/app/lib/x.so",
+                           "/var/lib/tomcat10/lib/native.so",
+                           "/usrlocal/lib/x.so",
+                           "/library"}) {
+    EXPECT_EQ(role_by_location(path), FileRole::app) << path;
+  }
+}
+
+TEST(CoveringRole, TheMostSpecificEntryWins)
+{
+  Analysis analysis;
+  analysis.files.push_back({"/opt/tomee", "CATALINA_HOME", FileRole::server, false, false});
+  analysis.files.push_back({"/opt/tomee/conf", "conf", FileRole::config, false, false});
+  EXPECT_EQ(analysis.covering_role("/opt/tomee/lib/catalina.jar"), FileRole::server);
+  EXPECT_EQ(analysis.covering_role("/opt/tomee/conf/server.xml"), FileRole::config);
+  EXPECT_EQ(analysis.covering_role("/opt/tomee"), FileRole::server);
+  EXPECT_FALSE(analysis.covering_role("/opt/tomee-other/lib/x.jar"));
+  EXPECT_FALSE(analysis.covering_role("/opt"));
+}
+
 TEST_F(FileSetTest, SecretFilesAreListedAndLeftOutOnRequest)
 {
   analysis.files.push_back({"/opt/app/private/key", "TLS key", FileRole::config, true, false});

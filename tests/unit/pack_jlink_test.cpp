@@ -5,7 +5,9 @@
 #include "test_support.hpp"
 
 #include <decant/pack/jlink.hpp>
+#include <decant/util/fs.hpp>
 #include <decant/util/run.hpp>
+#include <decant/util/strings.hpp>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +16,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace decant;
 using decant::test::TempDir;
@@ -36,6 +40,17 @@ bool
 contains(const std::vector<std::string>& list, const std::string& item)
 {
   return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string
+bytes_of(const std::string& path)
+{
+  // lib/modules is ~100 MB, beyond read_file's limit for configuration files.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return "unreadable: " + path;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // A fake host with a JDK whose release lists `modules`.
@@ -270,6 +285,25 @@ TEST(JlinkTrim, TrimsThisMachinesJdkAndCachesIt)
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->from_cache);
   EXPECT_EQ(again->dir, trimmed->dir);
+  EXPECT_EQ(again->not_reproducible, trimmed->not_reproducible);
+
+  // Another host: the same JDK and plan, its own empty cache: the same bytes, CDS archive
+  // included (when the dump could run serialized).
+  TempDir other;
+  TrimOptions elsewhere;
+  elsewhere.cache_dir = other.path() + "/somewhere/else/jlink";
+  auto second = trim_runtime(*root, plan, elsewhere);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_FALSE(second->from_cache);
+  EXPECT_TRUE(bytes_of(second->dir + "/lib/modules") == bytes_of(trimmed->dir + "/lib/modules"))
+      << "jlink wrote another lib/modules for the same plan";
+  if (!trimmed->not_reproducible.empty()) {
+    GTEST_SKIP() << "the CDS dump could not run serialized here (" << trimmed->not_reproducible
+                 << "): its archive is not compared";
+  }
+  EXPECT_TRUE(bytes_of(second->dir + "/lib/server/classes.jsa")
+              == bytes_of(trimmed->dir + "/lib/server/classes.jsa"))
+      << "the regenerated CDS archive differs between two builds of the same runtime";
 }
 
 TEST(RunProgram, CollectsOutputAndExitCode)
@@ -283,4 +317,75 @@ TEST(RunProgram, CollectsOutputAndExitCode)
   ASSERT_TRUE(env);
   EXPECT_EQ(env->output, "ONLY=this\n");
   EXPECT_FALSE(run_program({"/no/such/program"}, {}));
+}
+
+TEST(RunProgram, RunsInTheWorkingDirectoryAndStopsAtTheTimeout)
+{
+  RunOptions in_root;
+  in_root.cwd = "/";
+  auto pwd = run_program({"/bin/sh", "-c", "pwd"}, {}, in_root);
+  ASSERT_TRUE(pwd);
+  EXPECT_EQ(pwd->output, "/\n");
+  in_root.cwd = "/no/such/directory";
+  auto missing = run_program({"/bin/sh", "-c", "pwd"}, {}, in_root);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("/no/such/directory"), std::string::npos);
+
+  RunOptions quick;
+  quick.timeout_seconds = 1;
+  auto started = std::chrono::steady_clock::now();
+  auto slow = run_program({"/bin/sleep", "30"}, {}, quick);
+  ASSERT_FALSE(slow);
+  EXPECT_NE(slow.error().message.find("did not finish within 1 s"), std::string::npos)
+      << slow.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+}
+
+// One CPU, no address-space randomization, an 8 MiB stack limit and SCHED_FIFO, each visible
+// in the child's /proc; SCHED_FIFO only where this process may use it (else reported).
+TEST(RunProgram, SerializedRunsOnOneCpuWithAFixedAddressLayout)
+{
+  RunOptions serialized;
+  serialized.serialize = true;
+  auto run = run_program({"/bin/sh",
+                          "-c",
+                          "grep Cpus_allowed_list /proc/self/status; cat /proc/self/personality; "
+                          "ulimit -s; cut -d' ' -f41 /proc/$$/stat"},
+                         {"PATH=/usr/bin:/bin"},
+                         serialized);
+  ASSERT_TRUE(run) << run.error().message;
+  auto lines = split(run->output, '\n');
+  ASSERT_GE(lines.size(), 4u) << run->output;
+  auto cpus = std::string(trim(lines[0].substr(lines[0].find(':') + 1)));
+  EXPECT_EQ(cpus.find_first_of(",-"), std::string::npos) << "more than one CPU: " << cpus;
+  EXPECT_EQ(std::stoul(lines[1], nullptr, 16) & 0x0040000, 0x0040000u) << "ASLR still on";
+  EXPECT_EQ(lines[2], "8192");
+  if (run->not_serialized.empty()) {
+    EXPECT_EQ(lines[3], "1") << "policy is not SCHED_FIFO";
+  } else {
+    EXPECT_NE(run->not_serialized.find("SCHED_FIFO"), std::string::npos) << run->not_serialized;
+    EXPECT_EQ(lines[3], "0");
+  }
+}
+
+// The bind mount is seen by the program only; without CAP_SYS_ADMIN nothing runs.
+TEST(RunProgram, BindMountIsPrivateToTheProgram)
+{
+  TempDir dir;
+  dir.write("runtime/bin/tool", "#!/bin/sh\ncat \"$(dirname \"$0\")/which\"\n");
+  dir.write("runtime/bin/which", "trimmed\n");
+  dir.write("home/bin/tool", "#!/bin/sh\necho source\n");
+  dir.write("home/bin/which", "source\n");
+  ::chmod((dir.path() + "/runtime/bin/tool").c_str(), 0755);
+  ::chmod((dir.path() + "/home/bin/tool").c_str(), 0755);
+  RunOptions bound;
+  bound.bind_source = dir.path() + "/runtime";
+  bound.bind_target = dir.path() + "/home";
+  auto run = run_program({dir.path() + "/home/bin/tool"}, {"PATH=/usr/bin:/bin"}, bound);
+  if (!run && run.error().code == ErrorCode::permission) {
+    GTEST_SKIP() << "no private mount namespace here: " << run.error().message;
+  }
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->output, "trimmed\n");
+  EXPECT_EQ(bytes_of(dir.path() + "/home/bin/which"), "source\n"); // not mounted out here
 }

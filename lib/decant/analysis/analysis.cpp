@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <set>
@@ -501,6 +502,25 @@ to_string(PortRole role)
   return k_port_roles.name(role);
 }
 
+FileRole
+role_by_location(const std::string& path)
+{
+  for (const char* tree :
+       {"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc"}) {
+    size_t n = std::strlen(tree);
+    if (path.compare(0, n, tree) == 0 && (path.size() == n || path[n] == '/')) {
+      return FileRole::system;
+    }
+  }
+  return FileRole::app;
+}
+
+bool
+is_shared_layer(FileRole role)
+{
+  return role == FileRole::system || role == FileRole::runtime || role == FileRole::server;
+}
+
 std::string
 to_string(FileRole role)
 {
@@ -539,6 +559,20 @@ Analysis::add_file(FileEntry entry)
     }
   }
   files.push_back(std::move(entry));
+}
+
+std::optional<FileRole>
+Analysis::covering_role(const std::string& path) const
+{
+  size_t best = 0;
+  std::optional<FileRole> role;
+  for (const auto& file : files) {
+    if (path_within(path, file.path) && file.path.size() >= best) {
+      best = file.path.size();
+      role = file.role;
+    }
+  }
+  return role;
 }
 
 std::string

@@ -166,11 +166,25 @@ struct Analysis {
   void warn(std::string code, std::string message);
   // Adds a file unless the same path is there already (the first reason wins).
   void add_file(FileEntry entry);
+  // The role of the most specific files[] entry at or above `path` (the layer the packer puts
+  // it in); nullopt when no entry covers it.
+  std::optional<FileRole> covering_role(const std::string& path) const;
   // Adds a secret and returns its reference "${secret:NAME}"; NAME is made unique.
   std::string add_secret(std::string name, std::string source, std::string value);
   // Adds an environment variable; a secret one is also added to `secrets` as ENV_<NAME>.
   void add_env(const std::string& name, const std::string& value, bool secret);
 };
+
+// The layer of a file whose analyzer knows only where it lies (a library the process maps, a
+// file the packer adds for the ELF closure): system in the operating system's own trees (/usr,
+// /lib*, /bin, /sbin, /etc), whose files are the same on every host with the same packages and
+// are shared by every image of the host; app anywhere else (/opt, /srv, /home, /var, ...),
+// where a file belongs to one server and must not make the shared layer differ.
+FileRole role_by_location(const std::string& path);
+
+// The layers every server of one runtime has alike (system, runtime, server), as opposed to
+// the server's own (app, config): a registry stores them once for a whole fleet.
+bool is_shared_layer(FileRole role);
 
 std::string to_string(PortRole role);
 std::string to_string(FileRole role);

@@ -313,6 +313,9 @@ write_image_layout(const Analysis& analysis,
     LayerOptions layer_options;
     layer_options.compression = options.compression;
     layer_options.clamp_mtime = options.source_date_epoch;
+    if (options.source_date_epoch && is_shared_layer(job.role)) {
+      layer_options.clamp_mtime = k_shared_layer_mtime;
+    }
     if (options.progress) {
       layer_options.progress = [&job, &report_progress](uint64_t done) {
         job.done.store(done, std::memory_order_relaxed);

@@ -50,7 +50,8 @@ struct ImageOptions {
   std::string output; // layout directory
   ImageReference reference;
   Compression compression;
-  std::optional<int64_t> source_date_epoch; // set = reproducible: mtimes clamped, fixed dates
+  // Set = reproducible: mtimes clamped (shared layers: k_shared_layer_mtime), fixed dates.
+  std::optional<int64_t> source_date_epoch;
   bool force = false;
   PackProgress progress;
 };
@@ -58,6 +59,13 @@ struct ImageOptions {
 // "Layer roles" in image order.
 const std::vector<FileRole>& layer_roles();
 std::string layer_description(FileRole role);
+
+// The mtime of every entry of a shared layer (is_shared_layer) with --reproducible
+// (1970-01-01T00:00:01Z, as Jib writes): a directory's mtime is when the host installed the
+// package, a generated file's when the host generated it, so clamping to the analysis' date would
+// leave two hosts with different bytes for the same files. The server's own layers keep their
+// mtimes (clamped).
+constexpr int64_t k_shared_layer_mtime = 1;
 
 // The image config (image-spec config.md). Secret environment values never appear: their
 // names are listed in the label io.decant.secret-env for the deployment to supply them.

@@ -64,7 +64,6 @@ private:
                      uint32_t mode,
                      const std::string& reason);
   FileRole role_for(const std::string& path) const;
-  std::optional<FileRole> covering_role(const std::string& path) const;
   void
   warn(std::string code, std::string message)
   {
@@ -92,34 +91,12 @@ private:
   std::set<std::string> m_externalized;
 };
 
-std::optional<FileRole>
-Expander::covering_role(const std::string& path) const
-{
-  size_t best = 0;
-  std::optional<FileRole> role;
-  for (const auto& file : m_analysis.files) {
-    if (path_within(path, file.path) && file.path.size() >= best) {
-      best = file.path.size();
-      role = file.role;
-    }
-  }
-  return role;
-}
-
 FileRole
 Expander::role_for(const std::string& path) const
 {
   // The role of the longest files[] entry covering the path: a library in JAVA_HOME/lib is
-  // runtime, one in /usr/lib is system.
-  size_t best = 0;
-  FileRole role = FileRole::system;
-  for (const auto& file : m_analysis.files) {
-    if (path_within(path, file.path) && file.path.size() >= best) {
-      best = file.path.size();
-      role = file.role;
-    }
-  }
-  return role;
+  // runtime; else where it lies: one in /usr/lib is system, one in /opt/shop/native app.
+  return m_analysis.covering_role(path).value_or(role_by_location(path));
 }
 
 void
@@ -158,11 +135,12 @@ Expander::add_generated(const std::string& path,
                         uint32_t mode,
                         const std::string& reason)
 {
-  auto parents = add_parents(path, FileRole::system);
+  FileRole role = is_host_file(path) ? FileRole::config : FileRole::system;
+  auto parents = add_parents(path, role);
   PackEntry entry;
   entry.path = parents ? host_path_join(*parents, base_name(path)) : path;
   entry.type = EntryType::regular;
-  entry.role = FileRole::system;
+  entry.role = role;
   entry.mode = mode;
   entry.generated = true;
   entry.size = content.size();
@@ -301,8 +279,12 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
     }
     // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
     // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
+    // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
+    // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
+    // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
     std::string next = host_path_join(dir_name(path), *target);
-    FileRole next_role = role_for(next) == FileRole::system ? role : role_for(next);
+    FileRole next_role = m_analysis.covering_role(next).value_or(
+        is_shared_layer(role) ? role : role_by_location(next));
     return add(next, next_role, "target of " + path, walk);
   }
   if (S_ISREG(st->st_mode)) {
@@ -585,7 +567,7 @@ Expander::add_libraries()
   // found the same way in the image.
   for (const char* path : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"}) {
     if (m_root.lstat(path)) {
-      if (auto status = add(path, FileRole::system, "dynamic loader configuration", true);
+      if (auto status = add(path, FileRole::config, "dynamic loader configuration", true);
           !status) {
         return status;
       }
@@ -629,7 +611,7 @@ Expander::add_system_files()
   add_generated(
       "/etc/nsswitch.conf", k_image_nsswitch_conf, 0644, "name service: files and dns only");
   if (m_root.is_regular_file("/etc/hosts")) {
-    (void)add("/etc/hosts", FileRole::system, "host names the application may rely on", false);
+    (void)add("/etc/hosts", FileRole::config, "host names the application may rely on", false);
   } else {
     add_generated("/etc/hosts",
                   "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
@@ -661,7 +643,10 @@ Expander::add_system_files()
     for (const char* path :
          {"/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates.conf"}) {
       if (m_root.lstat(path)) {
-        (void)add(path, FileRole::system, "CA certificates for TLS", true);
+        (void)add(path,
+                  is_host_file(path) ? FileRole::config : FileRole::system,
+                  "CA certificates for TLS",
+                  true);
       }
     }
   }
@@ -676,7 +661,7 @@ Expander::add_system_files()
       PackEntry link;
       link.path = "/etc/localtime";
       link.type = EntryType::symlink;
-      link.role = FileRole::system;
+      link.role = FileRole::config; // the host's choice (is_host_file)
       link.mode = 0777;
       link.link_target = file;
       link.reason = "time zone " + zone;
@@ -744,11 +729,14 @@ Expander::run()
   }
   add_volumes();
   // The most specific files[] entry decides a path's layer: /opt/app (app) walked first must
-  // not keep /opt/app/conf (config) in the app layer.
+  // not keep /opt/app/conf (config) in the app layer. Files the host made for itself that no
+  // entry covers go to the config layer (is_host_file), whichever walk reached them first.
   for (auto& [path, entry] : m_set.entries) {
     if (!entry.generated && entry.reason.rfind("volume (", 0) != 0) {
-      if (auto covering = covering_role(path)) {
+      if (auto covering = m_analysis.covering_role(path)) {
         entry.role = *covering;
+      } else if (is_host_file(path)) {
+        entry.role = FileRole::config;
       }
     }
   }

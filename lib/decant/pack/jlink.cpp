@@ -96,12 +96,15 @@ last_lines(const std::string& output, size_t count)
 
 // A tool of the runtime being built, run with a clean environment: JAVA_TOOL_OPTIONS and the
 // like would change what jlink and the CDS dump produce.
-Status
-run_tool(const std::vector<std::string>& argv, const std::string& what)
+Result<RunResult>
+run_tool(const std::vector<std::string>& argv,
+         const std::string& what,
+         const std::vector<std::string>& env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"},
+         const RunOptions& options = {})
 {
-  auto result = run_program(argv, {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"});
+  auto result = run_program(argv, env, options);
   if (!result) {
-    return fail(result.error());
+    return fail(result.error().context(what));
   }
   if (result->exit_code != 0) {
     return fail(ErrorCode::failure,
@@ -110,7 +113,74 @@ run_tool(const std::vector<std::string>& argv, const std::string& what)
                 result->exit_code,
                 last_lines(result->output, 4));
   }
-  return {};
+  return result;
+}
+
+// The class-data sharing dump, made to write the same archive on every host. JDK 17's
+// `java -Xshare:dump` is not deterministic (fixed in later JDKs), and what varies is known:
+//  - the order of the archived classes follows the addresses of their name Symbols, i.e. the
+//    order in which Symbols were created, and the Finalizer thread loads a class while the
+//    main thread loads others: serialized threads (one CPU, SCHED_FIFO, RunOptions::serialize)
+//    always interleave the same way;
+//  - hash tables are ordered by C-heap addresses: no address-space randomization and a fixed
+//    stack limit lay the address space out the same way;
+//  - hash table entries have padding that keeps whatever malloc(3) left there: MALLOC_PERTURB_
+//    makes glibc fill every allocation with the same byte;
+//  - the lengths of the runtime's path and of the working directory shift objects in the
+//    archived heap, and the locale is recorded: the runtime is bind-mounted over JAVA_HOME in
+//    a private mount namespace (so the archive is dumped where the image has the runtime),
+//    the working directory is / and LANG=C;
+//  - the heap size decides where the archived heap objects lie (the JDK build dumps with
+//    -Xmx128M -Xms128M), and one CPU would make the JVM pick the serial collector, which
+//    archives no heap objects (-XX:+UseG1GC, as on any server).
+// The modules file's path and mtime are not recorded, so the archive fits the packed
+// lib/modules whatever mtime the layer gives it; its size is checked.
+// `runtime` is the trimmed runtime, `java_home` where the image has it. Returns what did not
+// take effect (empty: the dump is reproducible).
+Result<std::string>
+dump_cds_archive(const std::string& runtime, const std::string& java_home, bool nocoops)
+{
+  std::vector<std::string> argv{
+      java_home + "/bin/java", "-Xshare:dump", "-Xmx128M", "-Xms128M", "-XX:+UseG1GC"};
+  if (nocoops) {
+    argv.push_back("-XX:-UseCompressedOops");
+  }
+  const std::string what = nocoops ? "the class-data sharing dump for -XX:-UseCompressedOops"
+                                   : "the class-data sharing dump (java -Xshare:dump)";
+  const std::vector<std::string> env{"PATH=/usr/bin:/bin", "LANG=C", "MALLOC_PERTURB_=165"};
+  RunOptions options;
+  options.cwd = "/";
+  options.serialize = true;
+  // A serialized JVM that waited on another of its threads without blocking would never end.
+  options.timeout_seconds = 600;
+  options.bind_source = runtime;
+  options.bind_target = java_home;
+  std::string missing;
+  auto dumped = run_tool(argv, what, env, options);
+  if (!dumped && dumped.error().code == ErrorCode::permission) {
+    missing = "the runtime at " + java_home + " (" + dumped.error().message + ")";
+    argv[0] = runtime + "/bin/java";
+    options.bind_source.clear();
+    options.bind_target.clear();
+    dumped = run_tool(argv, what, env, options);
+  }
+  if (!dumped) {
+    return fail(dumped.error());
+  }
+  if (!dumped->not_serialized.empty()) {
+    missing += (missing.empty() ? "" : "; ") + dumped->not_serialized;
+  }
+  return missing;
+}
+
+// Next to a cached runtime whose CDS archives were dumped without serialized threads: why.
+constexpr const char* k_not_reproducible = "not-reproducible";
+
+std::string
+cached_note(const std::string& dir)
+{
+  auto note = read_file(dir + "/" + k_not_reproducible);
+  return note ? std::string(trim(*note)) : std::string();
 }
 
 // A trimmed runtime is about 150 MB: the cache keeps the one just built and the k_cache_keep
@@ -339,9 +409,10 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     return trimmed; // nothing of the plan is in this runtime
   }
 
-  // The cache key: everything the result depends on.
+  // The cache key: everything the result depends on, and the recipe's version (2: the
+  // reproducible CDS dump).
   Sha256 key;
-  std::string inputs = "decant-jlink-1\n" + jh + "\n" + join(keep, ",") + "\n"
+  std::string inputs = "decant-jlink-2\n" + jh + "\n" + join(keep, ",") + "\n"
                        + (options.nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
                        + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
   std::error_code ec;
@@ -374,6 +445,7 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
   if (::access((trimmed.dir + "/lib/modules").c_str(), R_OK) == 0
       && ::access((trimmed.dir + "/lib/server/classes.jsa").c_str(), R_OK) == 0) {
     trimmed.from_cache = true;
+    trimmed.not_reproducible = cached_note(final_dir);
     return trimmed;
   }
 
@@ -422,28 +494,40 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
   std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
   std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
   const std::string java = out + "/bin/java";
-  if (status = run_tool({java, "-Xshare:dump"}, "the class-data sharing dump (java -Xshare:dump)");
-      !status) {
-    return fail(status.error());
+  auto dumped = dump_cds_archive(out, jh, false);
+  if (!dumped) {
+    return fail(dumped.error());
   }
+  trimmed.not_reproducible = *dumped;
   if (options.nocoops) {
-    status = run_tool({java, "-XX:-UseCompressedOops", "-Xshare:dump"},
-                      "the class-data sharing dump for -XX:-UseCompressedOops");
-    if (!status) {
-      return fail(status.error());
+    auto nocoops = dump_cds_archive(out, jh, true);
+    if (!nocoops) {
+      return fail(nocoops.error());
+    }
+    if (trimmed.not_reproducible.empty()) {
+      trimmed.not_reproducible = *nocoops;
+    }
+  }
+  if (!trimmed.not_reproducible.empty()) {
+    // Kept with the cached runtime: a pack that takes it from the cache warns too.
+    if (auto written =
+            write_file_atomic(tmp + "/" + k_not_reproducible, trimmed.not_reproducible + "\n");
+        !written) {
+      return fail(written.error());
     }
   }
   // -Xshare:on fails instead of falling back: the archive maps with this JVM and module image.
-  if (status = run_tool({java, "-Xshare:on", "-version"},
-                        "java -Xshare:on -version of the trimmed runtime");
-      !status) {
-    return fail(status.error());
+  if (auto checked = run_tool({java, "-Xshare:on", "-version"},
+                              "java -Xshare:on -version of the trimmed runtime");
+      !checked) {
+    return fail(checked.error());
   }
   if (::rename(tmp.c_str(), final_dir.c_str()) != 0) {
     if (errno != EEXIST && errno != ENOTEMPTY) {
       return fail(errno_error("cannot rename a trimmed runtime to", final_dir, errno));
     }
     // Another pack finished the same runtime first: use that one.
+    trimmed.not_reproducible = cached_note(final_dir);
   } else {
     cleanup.path.clear();
     prune_cache(cache, final_dir);
@@ -518,6 +602,16 @@ apply_jlink_plan(const Analysis& analysis,
                                 + "; JAVA_HOME is packed whole (delete runtime.jlink from the "
                                   "analysis to silence this)"});
     return {};
+  }
+  if (!trimmed->not_reproducible.empty()) {
+    set.warnings.push_back(
+        {"cds-not-reproducible",
+         fmt::format("the class-data sharing archive of the trimmed runtime was dumped without "
+                     "{}, so it may differ from another host's and this image will not share its "
+                     "runtime layer with theirs (run decant pack as root, or delete {} and pack "
+                     "again as root)",
+                     trimmed->not_reproducible,
+                     std::filesystem::path(trimmed->dir).parent_path().string())});
   }
   int64_t saved = use_trimmed_runtime(set, java_home, *trimmed);
   notice(fmt::format("{} trimmed with jlink{}: without {}; {:.1f} MB less to pack",

@@ -16,9 +16,14 @@
 //
 // jlink needs the JDK's jmods (openjdk-*-jdk-headless on Debian); a JRE without them gets no
 // plan. Trimmed runtimes are cached (default_jlink_cache_dir()): jlink and the CDS dump take
-// about 10 s, and the cache also makes repeated --reproducible packs byte-identical (jlink's
-// output is deterministic; JDK 17's CDS dump is not). The cache keeps the three most recently
-// built runtimes (about 150 MB each).
+// about 10 s. The cache keeps the three most recently built runtimes (about 150 MB each).
+//
+// The same JDK files and module list give the same bytes on any host, so a fleet's images
+// share one runtime layer: jlink's output is deterministic, and the CDS dump, which in JDK 17
+// depends on thread timing and heap addresses, is run serialized (one CPU, SCHED_FIFO, no
+// address-space randomization; see dump_cds_archive in jlink.cpp). That needs CAP_SYS_NICE:
+// without it the dump still works but TrimmedRuntime::not_reproducible says why the archive
+// may differ between hosts.
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
@@ -82,6 +87,9 @@ struct TrimmedRuntime {
   std::string dir;                  // on this machine: holds lib/modules and lib/server/*.jsa
   std::vector<std::string> removed; // modules actually removed (those the runtime had)
   bool from_cache = false;
+  // Empty when the CDS archives are reproducible; else why they may differ between hosts
+  // ("SCHED_FIFO: Operation not permitted"). Kept with the cached runtime.
+  std::string not_reproducible;
 };
 
 // Builds (or finds in the cache) the trimmed module image and its CDS archives. Runs only
@@ -97,7 +105,8 @@ use_trimmed_runtime(FileSet& set, const std::string& java_home, const TrimmedRun
 
 // The whole step for `decant pack`: reads runtime.jlink, trims (or takes from the cache) and
 // points the set at the result. Not being able to trim is a warning in the set and the runtime
-// is packed whole; only an invalid runtime.jlink is an error. `notice` gets what the operator
+// is packed whole; only an invalid runtime.jlink is an error. A CDS archive that may differ
+// between hosts is a "cds-not-reproducible" warning. `notice` gets what the operator
 // should read (what was removed, sizes, how long jlink takes).
 Status apply_jlink_plan(const Analysis& analysis,
                         FileSet& set,

@@ -152,6 +152,34 @@ process_locale(const std::vector<std::pair<std::string, std::string>>& env)
 }
 
 bool
+is_host_file(const std::string& path)
+{
+  static const char* const k_host_trees[] = {
+      "/etc/passwd",
+      "/etc/group",
+      "/etc/hosts",
+      "/etc/timezone",
+      "/etc/localtime",
+      "/etc/ld.so.cache",
+      "/etc/ld.so.conf",
+      "/etc/ld.so.conf.d",
+      "/etc/ssl/certs",
+      "/etc/ca-certificates.conf",
+      "/etc/pki/ca-trust/extracted",
+      "/etc/pki/tls/certs",
+      "/etc/pki/java",
+      "/usr/lib/locale/locale-archive",
+  };
+  for (const char* tree : k_host_trees) {
+    std::string_view prefix(tree);
+    if (starts_with(path, prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool
 valid_timezone_name(const std::string& zone)
 {
   if (zone.empty() || zone[0] == '/' || zone.size() > 128) {

@@ -37,6 +37,14 @@ std::string normalize_locale_name(const std::string& locale);
 // The locale the process uses: LC_ALL, else LC_CTYPE/LC_* , else LANG; "" when none is set.
 std::string process_locale(const std::vector<std::pair<std::string, std::string>>& env);
 
+// Files each host makes for itself, so that the same packages give different bytes on two
+// hosts: users and groups, host names, the dynamic loader's cache and configuration, the
+// trusted CA store with the keystores generated from it (Debian's /etc/ssl/certs,
+// /etc/ssl/certs/java/cacerts with its import dates; Red Hat's /etc/pki/ca-trust/extracted,
+// /etc/pki/java), the time zone choice and the compiled locale archive. The packer puts them
+// in the image's config layer, so the system layer is the same on every host.
+bool is_host_file(const std::string& path);
+
 // A zone name is a relative path of letters, digits, '_', '-', '+' and '/': never "..".
 bool valid_timezone_name(const std::string& zone);
 

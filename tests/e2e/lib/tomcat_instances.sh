@@ -5,6 +5,7 @@
 #   start_instance NAME [VAR=VALUE ...]   catalina.sh run in $W/NAME; JAVA_OPTS etc. as arguments
 #   wait_instance NAME PORT PID           until PORT answers (240 s), or fail
 #   stop_instances                        kills what start_instance started (in the EXIT trap)
+. "$(dirname "${BASH_SOURCE[0]}")/tomcat_source.sh" # close_inherited_fds
 INSTANCE_PIDS=()
 INSTANCE_JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
 
@@ -14,7 +15,7 @@ start_instance() {
   local name="$1" dir="$W/$1"
   shift
   chown -R tomcat:tomcat "$dir"
-  (cd "$dir" && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
+  (close_inherited_fds; cd "$dir" && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
       PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 JAVA_HOME="$INSTANCE_JAVA_HOME" \
       CATALINA_HOME=/usr/share/tomcat10 CATALINA_BASE="$dir" CATALINA_TMPDIR="$dir/temp" "$@" \
       /usr/share/tomcat10/bin/catalina.sh run) > "$W/$name.log" 2>&1 &

@@ -14,6 +14,16 @@ find_tomcat_source() {
   return 1
 }
 
+# Closes every descriptor above 2 of the calling (sub)shell: a server started from a test must
+# not hold ctest's log files open, or its analysis lists them as files the application uses.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls /proc/$BASHPID/fd); do
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+  done
+  return 0
+}
+
 start_tomcat_source() {
   local log="$1" java_home
   STARTED_SOURCE=0
@@ -27,7 +37,7 @@ start_tomcat_source() {
   fi
   java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
   mkdir -p /var/cache/tomcat10 && chown tomcat:tomcat /var/cache/tomcat10
-  (cd /var/lib/tomcat10 && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
+  (close_inherited_fds; cd /var/lib/tomcat10 && exec setpriv --reuid tomcat --regid tomcat --init-groups env -i \
       PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 JAVA_HOME="$java_home" \
       CATALINA_HOME=/usr/share/tomcat10 CATALINA_BASE=/var/lib/tomcat10 \
       "$java_home/bin/java" \

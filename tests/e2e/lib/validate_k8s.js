@@ -11,6 +11,8 @@ const kinds = {
   "v1/Secret": () => require("kubernetes-models/v1/Secret").Secret,
   "v1/PersistentVolumeClaim": () =>
     require("kubernetes-models/v1/PersistentVolumeClaim").PersistentVolumeClaim,
+  "batch/v1/Job": () => require("kubernetes-models/batch/v1/Job").Job,
+  "apps/v1/DaemonSet": () => require("kubernetes-models/apps/v1/DaemonSet").DaemonSet,
 };
 
 // Kubernetes' naming rules (k8s.io/apimachinery/pkg/util/validation), which the OpenAPI schemas
