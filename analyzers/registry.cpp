@@ -1,23 +1,53 @@
 #include "registry.hpp"
 
-#include <aspnet/aspnet_analyzer.hpp>
-#include <jboss/jboss_analyzer.hpp>
-#include <tomcat/tomcat.hpp>
-#include <tomee/tomee_analyzer.hpp>
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
 
 namespace decant {
+
+namespace {
+
+struct Registration {
+  std::string application_type;
+  int order = 0;
+  AnalyzerRegistrar::Factory factory = nullptr;
+};
+
+// Filled by the registrars during static initialization, before main: a function-local static,
+// so it exists whatever order the translation units are initialized in.
+std::vector<Registration>&
+registrations()
+{
+  static std::vector<Registration> k_registrations;
+  return k_registrations;
+}
+
+} // namespace
+
+AnalyzerRegistrar::AnalyzerRegistrar(const char* application_type, int order, Factory factory)
+{
+  registrations().push_back({application_type, order, factory});
+  register_application_type(application_type);
+}
 
 const AnalyzerList&
 analyzers()
 {
   static const AnalyzerList k_analyzers = [] {
+    std::vector<Registration> sorted = registrations();
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.order != b.order ? a.order < b.order : a.application_type < b.application_type;
+    });
     AnalyzerList list;
-    // ADD NEW ANALYZERS HERE, most specific first: the first that matches wins (TomEE is a
-    // Tomcat, so it must come before Tomcat).
-    list.push_back(jboss::make_jboss_analyzer());
-    list.push_back(aspnet::make_aspnet_analyzer());
-    list.push_back(tomee::make_tomee_analyzer());
-    list.push_back(tomcat::make_tomcat_analyzer());
+    for (const auto& registration : sorted) {
+      list.push_back(registration.factory());
+      // The type registered for analysis.json must be the one the analyzer writes.
+      if (list.back()->info().id != registration.application_type) {
+        throw std::logic_error("analyzer " + list.back()->info().id + " registered as "
+                               + registration.application_type);
+      }
+    }
     return list;
   }();
   return k_analyzers;

@@ -16,25 +16,13 @@
 
 #include <algorithm>
 #include <optional>
+#include <registry.hpp>
 
 namespace decant::aspnet {
 
 namespace {
 
 const char* const k_type = "dotnet-aspnetcore";
-
-bool
-iequals(std::string_view a, std::string_view b)
-{
-  return to_lower(a) == to_lower(b);
-}
-
-std::string
-dir_name(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
 
 // A shared framework the application runs on, and how decant knows its version.
 struct FrameworkUse {
@@ -785,5 +773,7 @@ make_aspnet_analyzer()
 {
   return std::make_unique<AspnetAnalyzer>();
 }
+
+DECANT_REGISTER_ANALYZER("dotnet-aspnetcore", 200, make_aspnet_analyzer);
 
 } // namespace decant::aspnet

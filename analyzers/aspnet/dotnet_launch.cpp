@@ -8,23 +8,6 @@ namespace decant::aspnet {
 
 namespace {
 
-std::string
-base_name(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string
-dir_name(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 bool
 maps_dotnet_runtime(const ProcessInfo& process)
 {

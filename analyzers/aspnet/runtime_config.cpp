@@ -11,15 +11,6 @@ namespace decant::aspnet {
 
 namespace {
 
-bool
-iequals(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x))
-                  == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 Result<FrameworkReference>
 parse_reference(const nlohmann::json& j, const std::string& where)
 {

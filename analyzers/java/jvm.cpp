@@ -30,13 +30,6 @@ const std::set<std::string> k_options_with_value = {
     "--enable-native-access",
 };
 
-std::string
-base_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 } // namespace
 
 std::optional<uint64_t>

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <java/jdbc.hpp>
 #include <java/jvm.hpp>
+#include <registry.hpp>
 #include <set>
 
 namespace decant::jboss {
@@ -19,13 +20,6 @@ namespace decant::jboss {
 namespace {
 
 const char* const k_type = "java-jboss";
-
-std::string
-dir_name(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
 
 bool
 is_loopback(const std::string& address)
@@ -750,5 +744,7 @@ make_jboss_analyzer()
 {
   return std::make_unique<JbossAnalyzer>();
 }
+
+DECANT_REGISTER_ANALYZER("java-jboss", 100, make_jboss_analyzer);
 
 } // namespace decant::jboss

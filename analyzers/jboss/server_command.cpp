@@ -27,13 +27,6 @@ const std::set<std::string> k_modules_options_with_value = {
     "-add-provider",
 };
 
-std::string
-base_name(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 bool
 is_modules_jar(const std::string& jar)
 {

@@ -13,23 +13,6 @@ namespace decant::tomcat {
 
 namespace {
 
-std::string
-base_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
-std::string
-dir_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : std::string(path.substr(0, slash));
-}
-
 // "Apache Tomcat/10.1.60 (Debian)" -> "10.1.60".
 std::string
 version_from_server_info(std::string_view info)

@@ -8,7 +8,7 @@
 //   Analysis a = *tomcat::analyze_tomcat(process, root, *layout, {"java-tomee", "Apache TomEE"});
 //   ... add conf/tomee.xml, openejb resources ...
 //
-// A derived analyzer is listed before make_tomcat_analyzer() in analyzers/registry.cpp and
+// A derived analyzer registers with an order below Tomcat's 400 (analyzers/registry.hpp) and
 // matches when is_tomcat_process() holds and its marker files exist; the Tomcat analyzer itself
 // matches every Bootstrap JVM.
 

@@ -15,6 +15,7 @@
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
 #include <java/text_drawing.hpp>
+#include <registry.hpp>
 #include <set>
 
 namespace decant::tomcat {
@@ -22,16 +23,6 @@ namespace decant::tomcat {
 namespace {
 
 const char* const k_type = "java-tomcat";
-
-std::string
-dir_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : std::string(path.substr(0, slash));
-}
 
 // Whether a file entry already covers `path` (itself or a directory above it).
 bool
@@ -1380,5 +1371,7 @@ make_tomcat_analyzer()
 {
   return std::make_unique<TomcatAnalyzer>();
 }
+
+DECANT_REGISTER_ANALYZER("java-tomcat", 400, make_tomcat_analyzer);
 
 } // namespace decant::tomcat

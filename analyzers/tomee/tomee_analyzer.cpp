@@ -3,6 +3,7 @@
 #include "tomee_install.hpp"
 #include "tomee_resources.hpp"
 
+#include <registry.hpp>
 #include <tomcat/tomcat.hpp>
 
 namespace decant::tomee {
@@ -124,5 +125,7 @@ make_tomee_analyzer()
 {
   return std::make_unique<TomeeAnalyzer>();
 }
+
+DECANT_REGISTER_ANALYZER("java-tomee", 300, make_tomee_analyzer);
 
 } // namespace decant::tomee

@@ -29,13 +29,6 @@ is_openejb_jar(std::string_view name)
   return starts_with(name, "openejb-") && is_jar(name);
 }
 
-std::string
-base_name(std::string_view path)
-{
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 std::vector<std::string>
 jar_names_in(const HostRoot& root, const std::string& dir)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of `decant pack` on the tomcat10 + JDK file set (issue 4, not a timed test):
+# Benchmark of `decant pack` on the tomcat10 + JDK file set (a benchmark, not a timed test):
 #   gzip: decant pack --compression 6   vs  tar -c --no-recursion -T <list> | gzip -6 | sha256sum
 #   zstd: decant pack --zstd            vs  tar -c --no-recursion -T <list> | zstd -3 -T0 | sha256sum
 # run alternately in the same run, whole-process wall time, median of N (default 3), page cache

@@ -7,11 +7,17 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 using namespace decant;
 using decant::test::TempDir;
 using nlohmann::json;
 
 namespace {
+
+// The library knows no analyzer: a program that reads analyses of an analyzer's type registers
+// it, as the analyzers' registrar does (these tests link the library alone).
+const bool k_types_registered = (register_application_type("java-tomcat"), true);
 
 Analysis
 sample()
@@ -61,6 +67,20 @@ sample()
 }
 
 } // namespace
+
+TEST(Analysis, ApplicationTypesAreTheRegisteredOnes)
+{
+  auto known = application_types();
+  EXPECT_NE(std::find(known.begin(), known.end(), "machine"), known.end());
+  EXPECT_NE(std::find(known.begin(), known.end(), "java-tomcat"), known.end());
+  // This binary links no analyzer: no other analyzer's type is known.
+  EXPECT_EQ(std::find(known.begin(), known.end(), "java-jboss"), known.end());
+  register_application_type("java-example");
+  register_application_type("java-example");
+  known = application_types();
+  EXPECT_EQ(std::count(known.begin(), known.end(), "java-example"), 1);
+  EXPECT_TRUE(std::is_sorted(known.begin(), known.end()));
+}
 
 TEST(Analysis, ApplicationIdIsStableAndDistinct)
 {

@@ -3,6 +3,7 @@
 
 #include "test_support.hpp"
 
+#include <decant/analysis/analysis.hpp>
 #include <decant/workflow/generate.hpp>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,10 @@
 
 namespace decant {
 namespace {
+
+// The library knows no analyzer: a program that reads analyses of an analyzer's type registers
+// it, as the analyzers' registrar does (these tests link the library alone).
+const bool k_types_registered = (register_application_type("java-tomcat"), true);
 
 using test::TempDir;
 using workflow::Event;

@@ -12,6 +12,8 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <set>
 
 namespace decant {
 
@@ -76,8 +78,17 @@ const EnumNames<DependencyKind, 3> k_dependency_kinds{{{{DependencyKind::databas
                                                         {DependencyKind::service, "service"},
                                                         {DependencyKind::host, "host"}}}};
 
-const char* k_application_types[] = {
-    "java-tomcat", "java-tomee", "java-jboss", "dotnet-aspnetcore", "machine"};
+struct ApplicationTypes {
+  std::mutex mutex;
+  std::set<std::string> types{"machine"};
+};
+
+ApplicationTypes&
+registered_types()
+{
+  static ApplicationTypes k_types;
+  return k_types;
+}
 
 // Validation failure with the JSON path of the field at fault.
 struct FieldError {
@@ -273,12 +284,11 @@ parse(const json& document)
   }
   a.schema_version = static_cast<int>(*version);
   a.application_type = top.string("applicationType", true);
-  if (std::find(std::begin(k_application_types), std::end(k_application_types), a.application_type)
-      == std::end(k_application_types)) {
-    throw FieldError{"applicationType",
-                     fmt::format("{} is not one of: java-tomcat, java-tomee, java-jboss, "
-                                 "dotnet-aspnetcore, machine",
-                                 quote(a.application_type))};
+  auto known = application_types();
+  if (std::find(known.begin(), known.end(), a.application_type) == known.end()) {
+    throw FieldError{
+        "applicationType",
+        fmt::format("{} is not one of: {}", quote(a.application_type), fmt::join(known, ", "))};
   }
   a.application_id = top.string("applicationId", true);
   if (!starts_with(a.application_id, a.application_type + "-")
@@ -627,6 +637,22 @@ Analysis::add_env(const std::string& name, const std::string& value, bool secret
     var.secret_ref = ref.substr(9, ref.size() - 10); // strip "${secret:" and "}"
   }
   env.push_back(std::move(var));
+}
+
+void
+register_application_type(const std::string& type)
+{
+  auto& registered = registered_types();
+  std::lock_guard<std::mutex> lock(registered.mutex);
+  registered.types.insert(type);
+}
+
+std::vector<std::string>
+application_types()
+{
+  auto& registered = registered_types();
+  std::lock_guard<std::mutex> lock(registered.mutex);
+  return {registered.types.begin(), registered.types.end()};
 }
 
 std::string

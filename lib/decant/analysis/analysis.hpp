@@ -171,9 +171,8 @@ struct Warning {
 struct Analysis {
   int schema_version = k_schema_version;
   std::string application_id;
-  std::string
-      application_type;   // java-tomcat | java-tomee | java-jboss | dotnet-aspnetcore | machine
-  std::string created_at; // RFC 3339, UTC
+  std::string application_type; // one of application_types(): java-tomcat, machine, ...
+  std::string created_at;       // RFC 3339, UTC
   SourceInfo source;
   ProcessSummary process;
   RuntimeInfo runtime;
@@ -220,6 +219,14 @@ std::string to_string(PortRole role);
 std::string to_string(FileRole role);
 std::string to_string(VolumeRole role);
 std::string to_string(DependencyKind kind);
+
+// The applicationType values analysis.json may hold: "machine" (machine mode, in this library)
+// and each analyzer's, registered by the analyzer itself (analyzers/registry.hpp); the library
+// keeps no list of its own. A program with analyzers of its own registers their types before it
+// writes or reads their analyses. Thread-safe; registering a type twice is harmless.
+void register_application_type(const std::string& type);
+// The registered types, sorted.
+std::vector<std::string> application_types();
 
 // "<type>-<8 hex>": the first 8 hex digits of SHA-256 over type and the instance's identity
 // (CATALINA_BASE, the JBoss server base, the .NET app path and its URLs): stable across

@@ -15,9 +15,7 @@ default_machine_exclusions()
       {"/run/*", "state of the running system (PID files, sockets, locks), rebuilt at start"},
       {"/tmp/*", "temporary files"},
       {"/var/tmp/*", "temporary files"},
-      {"/mnt/*",
-       "mounted data disks and media; migrate data separately (the reference system "
-       "leaves /mnt out too)"},
+      {"/mnt/*", "mounted data disks and media; migrate data separately"},
       {"/media/*", "removable media"},
       {"/lost+found", "fragments recovered by fsck, not data of the system"},
       {"/boot/*", "kernel and boot loader: a container runs on the node's kernel"},

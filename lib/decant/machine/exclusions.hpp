@@ -1,6 +1,6 @@
 #pragma once
 
-// What machine mode leaves out of the whole-system image, each with its reason (issue 7): kernel
+// What machine mode leaves out of the whole-system image, each with its reason: kernel
 // and runtime file systems, temporary files, removable media and data disks, the boot loader and
 // kernel modules, swap files, package-manager caches, every mount below the root, and decant's
 // own output and workspace. All are analysis.json `exclude[]` entries the operator can edit.

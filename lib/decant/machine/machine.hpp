@@ -1,8 +1,8 @@
 #pragma once
 
-// Machine-level mode (issue 7): the whole server as one image, with minimal trimming, like the
-// reference system's "migrate all" mode. analyze_machine() writes an Analysis of type
-// "machine": files[] = the root's top-level entries (each with a layer role), exclude[] = the
+// Machine-level mode: the whole server as one image, with minimal trimming (a "migrate all"
+// mode for servers whose applications no analyzer knows). analyze_machine() writes an Analysis of
+// type "machine": files[] = the root's top-level entries (each with a layer role), exclude[] = the
 // default exclusions with their reasons plus the operator's, ports = what was listening, and
 // extensions.machine = {init, entrypoint, command, services, cronJobs, mounts, os, sizeReport}.
 // machine_file_set() walks it into the packer's FileSet and adds the init and entry script.

@@ -15,14 +15,11 @@ is_octal(char c)
   return c >= '0' && c <= '7';
 }
 
+// Strictly below: the root's own mount is not one below it.
 bool
 is_below(const std::string& path, const std::string& dir)
 {
-  if (dir == "/") {
-    return path != "/";
-  }
-  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0
-         && path[dir.size()] == '/';
+  return path != dir && path_within(path, dir);
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 
 // /proc/self/mountinfo (proc(5)): which mount points lie below the root being packed. Machine
 // mode leaves every mount below the root out (data disks, NFS, tmpfs, bind mounts), except the
-// root's own file system, like the reference system leaves data disks out.
+// root's own file system: data disks hold data to migrate separately, not the system.
 
 #include <decant/error.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Which source systems machine mode supports, like the reference system: Linux on x86_64
+// Which source systems machine mode supports: Linux on x86_64
 // (aarch64 too), with an os-release it recognises. Anything else proceeds with a warning.
 
 #include <map>

@@ -1,5 +1,6 @@
 #include <decant/machine/exclusions.hpp>
 #include <decant/machine/walk.hpp>
+#include <decant/pack/file_set.hpp>
 #include <decant/util/strings.hpp>
 
 #include <dirent.h>
@@ -17,13 +18,6 @@
 namespace decant {
 
 namespace {
-
-std::string
-dirname_of(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
 
 // Keeps the n largest (path, size) pairs.
 class Largest
@@ -86,12 +80,12 @@ private:
   {
     // Directory totals up to three levels (/usr/lib/x86_64-linux-gnu): enough to see where the
     // bytes are without a du(1) of every directory.
-    std::string dir = dirname_of(path);
-    while (dir != "/") {
+    std::string dir = dir_name(path);
+    while (dir.size() > 1) { // stops at "/" (and "." for a relative path)
       if (std::count(dir.begin(), dir.end(), '/') <= 3) {
         m_directory_bytes[dir] += bytes;
       }
-      dir = dirname_of(dir);
+      dir = dir_name(dir);
     }
   }
 
@@ -247,7 +241,7 @@ Walker::walk_directory(int dir_fd, const std::string& path, FileRole role)
 void
 Walker::add_parents(const std::string& path, FileRole role)
 {
-  for (std::string parent = dirname_of(path); parent != "/"; parent = dirname_of(parent)) {
+  for (std::string parent = dir_name(path); parent.size() > 1; parent = dir_name(parent)) {
     if (m_walk.set.entries.count(parent)) {
       return;
     }
@@ -282,7 +276,7 @@ Walker::run()
     if (m_matcher.match(path, name) != nullptr) {
       continue;
     }
-    std::string parent = dirname_of(path);
+    std::string parent = dir_name(path);
     // The parent is opened through the root without following links in it (O_NOFOLLOW on the
     // last component; files[] paths of a machine analysis are top-level, so the parent is the
     // root itself).

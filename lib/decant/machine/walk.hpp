@@ -7,7 +7,7 @@
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
-#include <decant/pack/file_set.hpp>
+#include <decant/files/file_set.hpp>
 #include <decant/proc/host_root.hpp>
 
 #include <nlohmann/json.hpp>

@@ -9,8 +9,8 @@
 //  - zstd: libzstd's own worker threads (ZSTD_c_nbWorkers).
 //  - none: the tar itself (application/vnd.oci.image.layer.v1.tar).
 //
-// decant's levels 0-10 (the reference system's scale): 0 = no compression, 1-9 = deflate
-// levels 1-9, 10 = strongest (libdeflate level 12). With --zstd: see zstd_level().
+// decant's levels 0-10 (the scale migration tools offer operators): 0 = no compression, 1-9 =
+// deflate levels 1-9, 10 = strongest (libdeflate level 12). With --zstd: see zstd_level().
 
 #include <decant/error.hpp>
 #include <decant/oci/blob.hpp>

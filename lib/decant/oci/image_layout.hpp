@@ -7,10 +7,10 @@
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
+#include <decant/files/file_set.hpp>
 #include <decant/oci/compress.hpp>
 #include <decant/oci/layer_cache.hpp>
 #include <decant/oci/reference.hpp>
-#include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
 #include <decant/util/output_directory.hpp>
 

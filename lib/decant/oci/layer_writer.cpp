@@ -1,5 +1,6 @@
 #include <decant/oci/layer_writer.hpp>
 #include <decant/util/fs.hpp>
+#include <decant/util/strings.hpp>
 
 #include <archive.h>
 
@@ -54,13 +55,6 @@ private:
   locale_t m_locale;
   locale_t m_previous = LC_GLOBAL_LOCALE;
 };
-
-std::string
-dirname_of(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
 
 Error
 archive_failure(struct archive* archive, const std::string& what)
@@ -359,7 +353,7 @@ layer_entries(const FileSet& set, FileRole role)
     out.emplace(path, entry);
     // Parents with the mode and owner they have on the source: a 0700 parent locks the app
     // user out exactly as it would on the source, and a 0755 one does not.
-    for (std::string parent = dirname_of(path); parent != "/"; parent = dirname_of(parent)) {
+    for (std::string parent = dir_name(path); parent.size() > 1; parent = dir_name(parent)) {
       if (out.count(parent)) {
         break;
       }

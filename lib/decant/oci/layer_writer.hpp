@@ -7,9 +7,9 @@
 // (hash + write) each run on their own thread (oci/pipeline.hpp).
 
 #include <decant/error.hpp>
+#include <decant/files/file_set.hpp>
 #include <decant/oci/blob.hpp>
 #include <decant/oci/compress.hpp>
-#include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
 
 #include <atomic>

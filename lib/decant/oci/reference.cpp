@@ -1,18 +1,184 @@
 #include <decant/oci/reference.hpp>
 #include <decant/util/strings.hpp>
 
-#include <re2/re2.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
 
 namespace decant {
 
 namespace {
 
-// distribution-spec: <name> path components and <reference> tags.
-const char* const k_component = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+bool
+is_lower_alnum(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool
+is_alnum(char c)
+{
+  return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+} // namespace
+
+bool
+is_valid_name_component(std::string_view part)
+{
+  if (part.empty() || !is_lower_alnum(part.front()) || !is_lower_alnum(part.back())) {
+    return false;
+  }
+  size_t i = 0;
+  while (i < part.size()) {
+    if (is_lower_alnum(part[i])) {
+      ++i;
+      continue;
+    }
+    // A separator run: ".", "_", "__" or any number of "-".
+    size_t start = i;
+    char c = part[i];
+    if (c == '.') {
+      ++i;
+    } else if (c == '_') {
+      ++i;
+      if (i < part.size() && part[i] == '_') {
+        ++i;
+      }
+    } else if (c == '-') {
+      while (i < part.size() && part[i] == '-') {
+        ++i;
+      }
+    } else {
+      return false;
+    }
+    if (i == start || i >= part.size() || !is_lower_alnum(part[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool
+is_valid_domain(std::string_view domain)
+{
+  std::string_view host = domain;
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos || close < 3) {
+      return false;
+    }
+    for (char c : host.substr(1, close - 1)) {
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) {
+        return false;
+      }
+    }
+    std::string_view rest = host.substr(close + 1);
+    if (rest.empty()) {
+      return true;
+    }
+    return rest.size() > 1 && rest[0] == ':' && parse_u64(rest.substr(1)).value_or(70000) <= 65535;
+  }
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos) {
+    auto port = parse_u64(host.substr(colon + 1));
+    if (!port || *port > 65535) {
+      return false;
+    }
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) {
+    return false;
+  }
+  for (const auto& label : split(host, '.')) {
+    if (label.empty() || !is_alnum(label.front()) || !is_alnum(label.back())) {
+      return false;
+    }
+    for (char c : label) {
+      if (!is_alnum(c) && c != '-') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool
+is_valid_tag(std::string_view tag)
+{
+  if (tag.empty() || tag.size() > 128) {
+    return false;
+  }
+  auto word = [](char c) { return is_alnum(c) || c == '_'; };
+  if (!word(tag.front())) {
+    return false;
+  }
+  for (char c : tag) {
+    if (!word(c) && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool
+is_valid_repository(std::string_view repository)
+{
+  if (repository.empty() || repository.size() > 255) {
+    return false;
+  }
+  for (const auto& part : split(repository, '/')) {
+    if (!is_valid_name_component(part)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool
+is_valid_digest(std::string_view digest)
+{
+  size_t colon = digest.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= digest.size()) {
+    return false;
+  }
+  std::string_view algorithm = digest.substr(0, colon);
+  std::string_view hex = digest.substr(colon + 1);
+  for (char c : algorithm) {
+    if (!is_lower_alnum(c) && c != '+' && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  if (algorithm == "sha256" && hex.size() != 64) {
+    return false;
+  }
+  if (algorithm == "sha512" && hex.size() != 128) {
+    return false;
+  }
+  if (hex.size() < 32) {
+    return false;
+  }
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool
+is_registry_host(std::string_view first)
+{
+  return first.find_first_of(".:[") != std::string_view::npos || first == "localhost"
+         || std::any_of(first.begin(), first.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+namespace {
+
+// The grammar as the spec writes it, for messages.
+const char* const k_component = "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*";
 const char* const k_tag = "[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}";
-// docker/distribution reference/regexp.go: domain-name [":" port].
-const char* const k_domain = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-"
-                             "9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?";
 
 Error
 reference_error(const std::string& text, const std::string& what)
@@ -42,7 +208,7 @@ parse_reference(const std::string& text)
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
     name = text.substr(0, colon);
     ref.tag = text.substr(colon + 1);
-    if (!RE2::FullMatch(ref.tag, k_tag)) {
+    if (!is_valid_tag(ref.tag)) {
       return fail(reference_error(
           text,
           fmt::format("tag \"{}\" must match {} (distribution-spec <reference>)", ref.tag, k_tag)));
@@ -51,11 +217,8 @@ parse_reference(const std::string& text)
     ref.tag = "latest";
   }
   auto parts = split(name, '/');
-  // The first component is a registry host when it has a '.' or ':' or is "localhost", as
-  // docker/distribution decides it.
-  if (parts.size() > 1
-      && (parts[0].find_first_of(".:") != std::string::npos || parts[0] == "localhost")) {
-    if (!RE2::FullMatch(parts[0], k_domain)) {
+  if (parts.size() > 1 && is_registry_host(parts[0])) {
+    if (!is_valid_domain(parts[0])) {
       return fail(reference_error(
           text,
           fmt::format("registry host \"{}\" must be a host name with an optional :port",
@@ -65,7 +228,7 @@ parse_reference(const std::string& text)
     parts.erase(parts.begin());
   }
   for (const auto& part : parts) {
-    if (!RE2::FullMatch(part, k_component)) {
+    if (!is_valid_name_component(part)) {
       return fail(
           reference_error(text,
                           fmt::format("name component \"{}\" must match {} (distribution-spec "

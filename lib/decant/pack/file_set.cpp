@@ -38,27 +38,6 @@ lstat_physical(const HostRoot& root, const std::string& path)
   return st;
 }
 
-std::string
-dirname_of(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string
-basename_of(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-bool
-is_below(const std::string& path, const std::string& dir)
-{
-  return dir == "/" || path == dir
-         || (starts_with(path, dir) && path.size() > dir.size() && path[dir.size()] == '/');
-}
-
 class Expander
 {
 public:
@@ -165,7 +144,7 @@ Expander::add_generated(const std::string& path,
   FileRole role = is_host_file(path) ? FileRole::config : FileRole::system;
   auto parents = add_parents(path, role);
   PackEntry entry;
-  entry.path = parents ? host_path_join(*parents, basename_of(path)) : path;
+  entry.path = parents ? host_path_join(*parents, base_name(path)) : path;
   entry.type = EntryType::regular;
   entry.role = role;
   entry.mode = mode;
@@ -181,7 +160,7 @@ Result<std::string>
 Expander::add_parents(const std::string& path, FileRole role)
 {
   std::string physical = "/";
-  auto parts = split(dirname_of(path), '/');
+  auto parts = split(dir_name(path), '/');
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) {
       continue;
@@ -239,7 +218,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   if (!parent) {
     return fail(parent.error());
   }
-  path = host_path_join(*parent, basename_of(path));
+  path = host_path_join(*parent, base_name(path));
   if (m_externalized.count(path) > 0) {
     return {};
   }
@@ -298,7 +277,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
            fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
       return {};
     }
-    if (is_below(path, *resolved)) {
+    if (path_within(path, *resolved)) {
       warn("symlink-to-parent",
            fmt::format(
                "{} -> {} points at one of its parents; the target is not walked", path, *target));
@@ -309,7 +288,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
     // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
     // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
     // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
-    std::string next = host_path_join(dirname_of(path), *target);
+    std::string next = host_path_join(dir_name(path), *target);
     FileRole next_role = m_analysis.covering_role(next).value_or(
         is_shared_layer(role) ? role : role_by_location(next));
     return add(next, next_role, "target of " + path, walk);
@@ -489,20 +468,19 @@ Expander::add_volumes()
   for (const auto& volume : m_analysis.volumes) {
     std::string path = HostRoot::normalize(volume.path);
     auto parent = add_parents(path, FileRole::config);
-    std::string physical = parent ? host_path_join(*parent, basename_of(path)) : path;
+    std::string physical = parent ? host_path_join(*parent, base_name(path)) : path;
     // Debian's /var/lib/tomcat10/logs -> ../../log/tomcat10: the link stays a link and the
     // volume is the directory it points at, as on the source.
     if (auto st = m_root.lstat(physical); st && S_ISLNK(st->st_mode)) {
       (void)add(physical, FileRole::config, "link to the volume " + path, false);
       if (auto resolved = m_root.resolve(physical); resolved && *resolved != "/") {
         auto target_parent = add_parents(*resolved, FileRole::config);
-        physical =
-            target_parent ? host_path_join(*target_parent, basename_of(*resolved)) : *resolved;
+        physical = target_parent ? host_path_join(*target_parent, base_name(*resolved)) : *resolved;
       }
     }
     // A volume is mounted over: what the walk found below it (logs, work files) stays out.
     for (auto it = m_set.entries.lower_bound(physical + "/");
-         it != m_set.entries.end() && is_below(it->first, physical);) {
+         it != m_set.entries.end() && path_within(it->first, physical);) {
       it = m_set.entries.erase(it);
     }
     PackEntry entry;
@@ -678,7 +656,7 @@ Expander::add_libraries()
   // sits in a walked directory (a JDK's X11 parts) is only loaded on demand, if ever.
   std::set<std::string> packed_names;
   for (const auto& [path, entry] : m_set.entries) {
-    packed_names.insert(basename_of(path));
+    packed_names.insert(base_name(path));
   }
   std::vector<std::string> optional_missing;
   for (const auto& missing : closure.missing) {
@@ -904,36 +882,6 @@ Expander::run()
 }
 
 } // namespace
-
-void
-set_times(PackEntry& entry, const struct stat& st)
-{
-  entry.mtime = st.st_mtim.tv_sec;
-  entry.mtime_nsec = st.st_mtim.tv_nsec;
-  entry.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-}
-
-std::vector<std::string>
-FileSet::listed_paths() const
-{
-  std::vector<std::string> out;
-  for (const auto& [path, entry] : entries) {
-    if (entry.type != EntryType::directory) {
-      out.push_back(path);
-    }
-  }
-  return out;
-}
-
-uint64_t
-FileSet::total_bytes() const
-{
-  uint64_t total = 0;
-  for (const auto& [path, entry] : entries) {
-    total += entry.size;
-  }
-  return total;
-}
 
 bool
 is_excluded(const std::string& path, const std::vector<Exclusion>& exclude)

@@ -15,13 +15,6 @@ namespace decant {
 
 namespace {
 
-std::string
-dirname_of(const std::string& path)
-{
-  auto slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
-
 void
 read_conf(const HostRoot& root,
           const std::string& conf,
@@ -44,7 +37,7 @@ read_conf(const HostRoot& root,
     }
     if (starts_with(line, "include ") || starts_with(line, "include\t")) {
       std::string pattern(trim(std::string_view(line).substr(8)));
-      pattern = host_path_join(dirname_of(conf), pattern);
+      pattern = host_path_join(dir_name(conf), pattern);
       // The glob runs on the real tree; matches are turned back into host paths.
       std::string real_pattern = root.real(pattern);
       glob_t matches{};
@@ -174,8 +167,7 @@ LibrarySearch::find(const std::string& soname,
   auto known_origin = m_origins.find(object_path);
   if (known_origin == m_origins.end()) {
     known_origin =
-        m_origins
-            .emplace(object_path, dirname_of(m_root.resolve(object_path).value_or(object_path)))
+        m_origins.emplace(object_path, dir_name(m_root.resolve(object_path).value_or(object_path)))
             .first;
   }
   const std::string& origin = known_origin->second;

@@ -171,8 +171,7 @@ is_host_file(const std::string& path)
       "/usr/lib/locale/locale-archive",
   };
   for (const char* tree : k_host_trees) {
-    std::string_view prefix(tree);
-    if (starts_with(path, prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+    if (path_within(path, tree)) {
       return true;
     }
   }

@@ -1,5 +1,6 @@
 #include <decant/registry/http.hpp>
 #include <decant/util/limits.hpp>
+#include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
@@ -16,15 +17,6 @@
 namespace decant {
 
 namespace {
-
-bool
-iequals(const std::string& a, const std::string& b)
-{
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x))
-                  == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Failures where the same request may succeed a moment later: the registry restarting, a dropped
 // connection, a proxy hiccup. TLS and DNS-name errors are not retried: they do not heal by waiting.

@@ -4,9 +4,10 @@
 // "app@sha256:...") parsed by the grammar of the distribution project (reference/regexp.go), the
 // one docker, skopeo and the registries themselves use, with docker's normalization (docker.io,
 // library/). Named RegistryReference so it never collides with the packer's NAME:TAG
-// ImageReference (oci/reference.hpp); the validators below are plain functions anyone may use.
+// ImageReference; both are checked by the one grammar of oci/reference.hpp (is_valid_tag, ...).
 
 #include <decant/error.hpp>
+#include <decant/oci/reference.hpp>
 
 #include <string>
 #include <string_view>
@@ -30,13 +31,5 @@ struct RegistryReference {
 // Parses `text`. Without a tag or digest the tag is "latest". The error names the part that is
 // wrong ("tag \"-x\" must start with a letter, digit or underscore").
 Result<RegistryReference> parse_registry_reference(std::string_view text);
-
-// A tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-bool is_valid_tag(std::string_view tag);
-// A repository path: components [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* separated by '/', at most 255
-// characters in all.
-bool is_valid_repository(std::string_view repository);
-// A digest: algorithm ":" hex, with sha256 exactly 64 lowercase hex digits.
-bool is_valid_digest(std::string_view digest);
 
 } // namespace decant

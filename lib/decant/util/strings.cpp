@@ -112,6 +112,53 @@ path_within(std::string_view path, std::string_view dir)
          || (path.size() > dir.size() && starts_with(path, dir) && path[dir.size()] == '/');
 }
 
+namespace {
+
+// `path` without trailing slashes, except a path of slashes only, which stays "/".
+std::string_view
+without_trailing_slashes(std::string_view path)
+{
+  size_t end = path.find_last_not_of('/');
+  if (end == std::string_view::npos) {
+    return path.empty() ? path : path.substr(0, 1);
+  }
+  return path.substr(0, end + 1);
+}
+
+} // namespace
+
+std::string
+dir_name(std::string_view path)
+{
+  path = without_trailing_slashes(path);
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  size_t end = path.find_last_not_of('/', slash);
+  return end == std::string_view::npos ? "/" : std::string(path.substr(0, end + 1));
+}
+
+std::string
+base_name(std::string_view path)
+{
+  path = without_trailing_slashes(path);
+  if (path == "/") {
+    return "/";
+  }
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+bool
+iequals(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x))
+                  == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::pair<size_t, size_t>
 line_column(std::string_view text, size_t offset)
 {

@@ -30,6 +30,17 @@ int line_of_offset(std::string_view content, size_t offset);
 // "/opt/app2" is not below "/opt/app").
 bool path_within(std::string_view path, std::string_view dir);
 
+// The directory and last component of a path, as POSIX dirname(3) and basename(3) have them:
+// dir_name("/opt/app") = "/opt", dir_name("/x") = "/", dir_name("/") = "/", and a name without
+// a slash is in the current directory: dir_name("x") = "." (dir_name("") too); trailing slashes
+// are not a component: dir_name("/opt/app/") = "/opt", base_name("/opt/app/") = "app",
+// base_name("/") = "/", base_name("x") = "x", base_name("") = "".
+std::string dir_name(std::string_view path);
+std::string base_name(std::string_view path);
+
+// ASCII case-insensitive equality (HTTP header names, .NET framework names, "true"/"True").
+bool iequals(std::string_view a, std::string_view b);
+
 // 1-based line and column of byte `offset` (clamped to the end).
 std::pair<size_t, size_t> line_column(std::string_view text, size_t offset);
 

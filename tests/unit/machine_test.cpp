@@ -1,6 +1,6 @@
 // A machine analysis as analyze_machine writes it, through analysis.json and into the
-// deployment writer: the container runs /.decant/init with the entry script (issue 8 reads
-// extensions.machine.command), and the image's own Entrypoint says the same.
+// deployment writer: the container runs /.decant/init with the entry script (the deployment
+// writer reads extensions.machine.command), and the image's own Entrypoint says the same.
 
 #include "test_support.hpp"
 

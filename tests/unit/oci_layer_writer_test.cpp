@@ -4,6 +4,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/oci/layer_writer.hpp>
 #include <decant/oci/pipeline.hpp>
+#include <decant/pack/file_set.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 
