@@ -143,7 +143,7 @@ else
 fi
 echo "== progress on a terminal only"
 script -qec "\"$DECANT\" pack \"$W/analysis.json\" -o \"$W/tty\"" /dev/null > "$W/tty.out" 2>&1 || fail "pack under script(1): $(tail -3 "$W/tty.out")"
-grep -q 'packing .* / .*/s  ETA' "$W/tty.out" || fail "no progress line on a terminal: $(head -c 300 "$W/tty.out")"
+grep -qE 'packing .* / .*/s  [0-9hms]+ left' "$W/tty.out" || fail "no progress line on a terminal: $(head -c 300 "$W/tty.out")"
 "$DECANT" pack "$W/analysis.json" -o "$W/notty" 2> "$W/notty.err" > /dev/null
 grep -q 'ETA' "$W/notty.err" && fail "progress line written to a non-terminal"
 echo '{"schemaVersion": 1, "files": 3}' > "$W/bad.json"
