@@ -5,7 +5,7 @@
 
 #include <decant/oci/image_layout.hpp>
 #include <decant/verify/report.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <nlohmann/json.hpp>
 

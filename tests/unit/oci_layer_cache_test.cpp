@@ -6,7 +6,7 @@
 #include "test_support.hpp"
 
 #include <decant/oci/layer_cache.hpp>
-#include <decant/pack/checksums.hpp>
+#include <decant/oci/checksums.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/workflow/analyze.hpp>

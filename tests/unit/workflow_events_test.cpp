@@ -1,6 +1,6 @@
 // workflow::Events and the JSON form of an event (JSON-lines output for programs).
 
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <gtest/gtest.h>
 

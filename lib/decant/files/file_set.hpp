@@ -55,6 +55,12 @@ struct PackEntry {
 // Copies the timestamps of `st` into `entry` (mtime, mtime_nsec, ctime_ns).
 void set_times(PackEntry& entry, const struct stat& st);
 
+// Reads the extended attributes an image keeps from the file at `real_path` (a path on this
+// machine): security.capability into entry.capability, POSIX ACLs (system.posix_acl_access,
+// system.posix_acl_default) and user.* into entry.xattrs. security.selinux, security.ima/evm
+// and trusted.* (overlayfs internals) describe the source host and are dropped.
+void read_kept_xattrs(const std::string& real_path, PackEntry& entry);
+
 struct PackWarning {
   std::string code;
   std::string message;

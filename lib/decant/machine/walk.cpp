@@ -1,6 +1,6 @@
+#include <decant/files/file_set.hpp>
 #include <decant/machine/exclusions.hpp>
 #include <decant/machine/walk.hpp>
-#include <decant/pack/file_set.hpp>
 #include <decant/util/strings.hpp>
 
 #include <dirent.h>

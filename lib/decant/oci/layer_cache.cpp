@@ -1,5 +1,5 @@
 #include <decant/oci/layer_cache.hpp>
-#include <decant/pack/checksums.hpp>
+#include <decant/oci/checksums.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>

@@ -19,8 +19,8 @@
 // bounded (max_bytes): least recently used entries go first.
 
 #include <decant/error.hpp>
+#include <decant/files/file_set.hpp>
 #include <decant/oci/layer_writer.hpp>
-#include <decant/pack/file_set.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -62,10 +62,4 @@ private:
   std::vector<std::string> m_name_globs;
 };
 
-// Reads the extended attributes an image keeps from the file at `real_path` (a path on this
-// machine): security.capability into entry.capability, POSIX ACLs (system.posix_acl_access,
-// system.posix_acl_default) and user.* into entry.xattrs. security.selinux, security.ima/evm
-// and trusted.* (overlayfs internals) describe the source host and are dropped.
-void read_kept_xattrs(const std::string& real_path, PackEntry& entry);
-
 } // namespace decant

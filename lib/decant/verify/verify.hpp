@@ -12,7 +12,7 @@
 #include <decant/analyzer/analyzer.hpp>
 #include <decant/error.hpp>
 #include <decant/verify/report.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <atomic>
 #include <functional>

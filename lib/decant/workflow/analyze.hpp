@@ -7,7 +7,7 @@
 #include <decant/analyzer/analyzer.hpp>
 #include <decant/error.hpp>
 #include <decant/proc/host_root.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <cstdint>
 #include <string>

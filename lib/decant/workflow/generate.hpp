@@ -6,7 +6,7 @@
 #include <decant/error.hpp>
 #include <decant/proc/host_root.hpp>
 #include <decant/util/output_directory.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <map>
 #include <string>

@@ -2,7 +2,7 @@
 // settings and files, and returns what goes into job.json's stage record.
 
 #include <decant/analysis/analysis.hpp>
-#include <decant/pack/checksums.hpp>
+#include <decant/oci/checksums.hpp>
 #include <decant/proc/parse.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/json.hpp>

@@ -9,7 +9,7 @@
 #include <decant/machine/machine.hpp>
 #include <decant/oci/image_layout.hpp>
 #include <decant/proc/host_root.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <cstdint>
 #include <optional>

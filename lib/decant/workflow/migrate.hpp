@@ -15,7 +15,7 @@
 #include <decant/job/store.hpp>
 #include <decant/proc/host_root.hpp>
 #include <decant/verify/report.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <atomic>
 #include <optional>

@@ -8,7 +8,7 @@
 #include <decant/oci/image_layout.hpp>
 #include <decant/pack/file_set.hpp>
 #include <decant/proc/host_root.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -5,7 +5,7 @@
 
 #include <decant/error.hpp>
 #include <decant/registry/push.hpp>
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 #include <optional>
 #include <string>

@@ -1,4 +1,4 @@
-#include <decant/workflow/events.hpp>
+#include <decant/events/events.hpp>
 
 namespace decant::workflow {
 

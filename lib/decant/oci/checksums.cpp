@@ -1,4 +1,4 @@
-#include <decant/pack/checksums.hpp>
+#include <decant/oci/checksums.hpp>
 #include <decant/util/fs.hpp>
 
 #include <fcntl.h>

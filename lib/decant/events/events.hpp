@@ -5,6 +5,10 @@
 // runner records them, an agent program does what it likes. A progress event carries the bytes
 // done and in all, from which a caller computes the rate and the time left
 // ((total - done) / rate).
+//
+// Its own folder, below every stage: verify/ reports through it and workflow/ runs verify, so it
+// cannot live in workflow/ (no include cycles between lib/ folders). The namespace stays
+// decant::workflow, the stages' namespace, since the events are the workflow's protocol.
 
 #include <nlohmann/json.hpp>
 
