@@ -12,6 +12,7 @@
 #   bench/cds/run.sh [--runs N] [--write]     (--write replaces the results in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 runs=11 write=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,7 +49,6 @@ rm -f "$work/plain/lib/server/classes.jsa"
 env -i PATH=/usr/bin:/bin "$work/plain/bin/java" -Xshare:dump > /dev/null 2>&1
 
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # time_ms JAVA [ARGS...]: one whole-process start, in ms.
 time_ms() { local s e; s=$(now); env -i PATH=/usr/bin:/bin "$@" > /dev/null 2>&1; e=$(now); echo $(((e - s) / 1000000)); }
 
@@ -103,17 +103,5 @@ MD
 )"
 echo "$report"
 if [ "$write" = 1 ]; then
-  doc=docs/benchmarks.md
-  if grep -q 'bench/cds:begin' "$doc"; then
-    python3 - "$doc" "$report" <<'PY'
-import re, sys
-path, report = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- bench/cds:begin -->.*?<!-- bench/cds:end -->', lambda m: report, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-  else
-    printf '\n## JVM start-up with the regenerated CDS archive (bench/cds/run.sh)\n\n%s\n' "$report" >> "$doc"
-  fi
-  echo "written to $doc" >&2
+  write_report cds "JVM start-up with the regenerated CDS archive (bench/cds/run.sh)" "$report"
 fi

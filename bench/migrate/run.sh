@@ -12,6 +12,7 @@
 #   bench/migrate/run.sh [--runs N] [--write]   (--write replaces the results in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 runs=3 write=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,11 +42,6 @@ reg="127.0.0.1:$port"
 export XDG_CACHE_HOME="$work/cache" TMPDIR="$work/tmp"
 mkdir "$TMPDIR"
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-m() { printf '%s\n' "$@" | median; }
-f() { printf '%.2f' "$1"; }
 run() { "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; echo "failed: $*" >&2; exit 1; }; }
 stage_seconds() { jq -r --arg s "$2" '.stages[] | select(.name == $s) | .seconds // 0' "$1"; }
 
@@ -114,17 +110,5 @@ MD
 )"
 echo "$report"
 if [ "$write" = 1 ]; then
-  doc=docs/benchmarks.md
-  if grep -q 'bench/migrate:begin' "$doc"; then
-    python3 - "$doc" "$report" <<'PY'
-import re, sys
-path, report = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- bench/migrate:begin -->.*?<!-- bench/migrate:end -->', lambda m: report, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-  else
-    printf '\n## decant migrate (bench/migrate/run.sh)\n\n%s\n' "$report" >> "$doc"
-  fi
-  echo "written to $doc" >&2
+  write_report migrate "decant migrate (bench/migrate/run.sh)" "$report"
 fi

@@ -11,6 +11,7 @@
 #   bench/pack/run.sh [--runs N] [--write]     (--write replaces the results in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 runs=3 write=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,9 +35,6 @@ write_tomcat_analysis "$work/analysis.json" "$java_home"
 files=$(wc -l < "$work/list")
 bytes=$(tr '\n' '\0' < "$work/list" | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 layout_size() { jq -r '.size' "$1"; }
 
 tar_list() { tar -c --no-recursion -P -T "$work/list" 2>/dev/null; }
@@ -98,19 +96,5 @@ MD
 )"
 echo "$report"
 if [ "$write" = 1 ]; then
-  doc=docs/benchmarks.md
-  mkdir -p docs
-  [ -f "$doc" ] || printf '# Benchmarks\n\nResults of the scripts in bench/, copied here by `--write`.\n' > "$doc"
-  if grep -q 'bench/pack:begin' "$doc"; then
-    python3 - "$doc" "$report" <<'PY'
-import re, sys
-path, report = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- bench/pack:begin -->.*?<!-- bench/pack:end -->', lambda m: report, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-  else
-    printf '\n## decant pack (bench/pack/run.sh)\n\n%s\n' "$report" >> "$doc"
-  fi
-  echo "written to $doc" >&2
+  write_report pack "decant pack (bench/pack/run.sh)" "$report"
 fi

@@ -11,6 +11,7 @@
 #   bench/verify/run.sh [--runs N] [--write]   (--write replaces the results in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 runs=3 write=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,9 +36,6 @@ mkdir "$TMPDIR"
 probes=(--probe /examples/jsp/jsp2/el/basic-arithmetic.jsp --probe /examples/servlets/servlet/HelloWorldExample
         --probe /examples/servlets/servlet/SessionExample)
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # Warm the page cache.
 cat "$work"/image/blobs/sha256/* > /dev/null
 
@@ -55,12 +53,10 @@ for i in $(seq "$runs"); do
   t_total+=("$(jq -r .timings.totalSeconds "$work/verify.json")")
   rss+=("$(jq -r .peakRssBytes "$work/verify.json")")
 done
-m() { printf '%s\n' "$@" | median; }
 m_umoci=$(m "${t_umoci[@]}"); m_unpack=$(m "${t_unpack[@]}"); m_wall=$(m "${t_wall[@]}")
 m_start=$(m "${t_start[@]}"); m_probe=$(m "${t_probe[@]}"); m_rss=$(m "${rss[@]}")
 ratio=$(printf '%.2f' "$(echo "$m_unpack / $m_umoci" | bc -l)")
 verdict=$(if [ "$(echo "$ratio <= 1.0" | bc -l)" = 1 ]; then echo met; else echo "**missed**"; fi)
-f() { printf '%.2f' "$1"; }
 tar_mib=$(jq -r '.unpacked.tarBytes / 1048576 * 10 | round / 10' "$work/verify.json")
 paths=$(jq -r '.probes | length' "$work/verify.json")
 shape=$(jq -r '[.probes[] | select(.verdict == "same shape")] | length' "$work/verify.json")
@@ -85,17 +81,5 @@ MD
 )"
 echo "$report"
 if [ "$write" = 1 ]; then
-  doc=docs/benchmarks.md
-  if grep -q 'bench/verify:begin' "$doc"; then
-    python3 - "$doc" "$report" <<'PY'
-import re, sys
-path, report = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- bench/verify:begin -->.*?<!-- bench/verify:end -->', lambda m: report, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-  else
-    printf '\n## decant verify (bench/verify/run.sh)\n\n%s\n' "$report" >> "$doc"
-  fi
-  echo "written to $doc" >&2
+  write_report verify "decant verify (bench/verify/run.sh)" "$report"
 fi
