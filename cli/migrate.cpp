@@ -67,6 +67,12 @@ add_settings(CLI::App* cmd, workflow::MigrateOptions& o)
       "Do not run the image in a sandbox and compare it with the source");
   cmd->add_option("--probe", o.probes, "Another HTTP path verify compares (repeatable)");
   cmd->add_option("--namespace", o.namespace_name, "Kubernetes namespace of the manifests");
+  cmd->add_option("--logs",
+                  o.logs,
+                  "stdout: the image's init also forwards the log volumes' files to the "
+                  "container's output (kubectl logs); files: they stay in their volumes only")
+      ->check(CLI::IsMember({"stdout", "files"}))
+      ->capture_default_str();
 }
 
 void

@@ -38,6 +38,7 @@ sample_job()
   job.settings.limit_mbps = 50;
   job.settings.source_date_epoch = 1700000000;
   job.settings.exclude = {"/var/lib/tomcat10/webapps/docs"};
+  job.settings.logs = "files";
   job.state = JobState::error;
   job.stage = JobStage::push;
   job.record(JobStage::analyze).state = StageState::done;
@@ -67,6 +68,7 @@ TEST(JobStore, SavesAndLoadsEveryField)
   EXPECT_EQ(loaded->labels.at("example.com/tier"), "web");
   EXPECT_EQ(*loaded->settings.limit_mbps, 50);
   EXPECT_EQ(*loaded->settings.source_date_epoch, 1700000000);
+  EXPECT_EQ(loaded->settings.logs, "files");
   EXPECT_EQ(loaded->error->code, ErrorCode::network);
   EXPECT_EQ(loaded->record(JobStage::analyze).result["pid"], 4242);
   // By its name too, when only one job has it.
@@ -108,6 +110,13 @@ TEST(JobStore, BrokenJobFileNamesTheFileAndIsNotOverwritten)
     EXPECT_TRUE(listing.jobs.empty());
     EXPECT_EQ(listing.broken.size(), 1u);
   }
+  auto wrong_logs = to_json(*created);
+  wrong_logs["settings"]["logs"] = "syslog";
+  ASSERT_TRUE(write_file_atomic(path, wrong_logs.dump()));
+  auto refused = store->load(created->id);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("logs must be \"stdout\" or \"files\""), std::string::npos)
+      << refused.error().message;
   auto wrong_state = to_json(*created);
   wrong_state["state"] = "flying";
   ASSERT_TRUE(write_file_atomic(path, wrong_state.dump()));

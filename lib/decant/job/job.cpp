@@ -189,7 +189,8 @@ settings_json(const JobSettings& s)
               {"checksum", s.checksum},
               {"allowChanged", s.allow_changed},
               {"probes", s.probes},
-              {"namespace", s.namespace_name}};
+              {"namespace", s.namespace_name},
+              {"logs", s.logs}};
   out["sourceDateEpoch"] = s.source_date_epoch ? json(*s.source_date_epoch) : json(nullptr);
   out["limitMbps"] = s.limit_mbps ? json(*s.limit_mbps) : json(nullptr);
   return out;
@@ -226,6 +227,10 @@ settings_from(Reader& parent, JobSettings& s)
   r.get("allowChanged", s.allow_changed);
   r.get("probes", s.probes);
   r.get("namespace", s.namespace_name);
+  r.get("logs", s.logs);
+  if (s.logs != "stdout" && s.logs != "files") {
+    r.problem("logs", "must be \"stdout\" or \"files\"");
+  }
   if (r.error()) {
     parent.problem("settings", "is invalid: " + r.error()->message);
   }

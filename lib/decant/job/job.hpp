@@ -98,6 +98,9 @@ struct JobSettings {
   bool allow_changed = false;
   std::vector<std::string> probes; // verify's extra HTTP paths
   std::string namespace_name;      // the manifests' namespace
+  // The log volumes' files: "stdout" (the image's init forwards them to the container's output
+  // too) or "files" (only in the volumes); pack --logs.
+  std::string logs = "stdout";
 };
 
 struct JobProgress {

@@ -143,6 +143,7 @@ JobRunner::pack()
   options.source_date_epoch = settings.source_date_epoch;
   options.force = true; // the job's own layout, from an earlier try
   options.externalize_secrets = settings.externalize_secrets;
+  options.logs = settings.logs == "files" ? LogRouting::files : LogRouting::stdout;
   options.layer_cache = m_layer_cache;
   options.layer_cache_max_bytes = m_context.layer_cache_max_bytes;
   options.checksums = settings.checksum;

@@ -145,7 +145,8 @@ job_from_options(const MigrateOptions& o)
        o.checksum,
        o.allow_changed,
        o.probes,
-       o.namespace_name};
+       o.namespace_name,
+       o.logs};
   return job;
 }
 

@@ -11,11 +11,11 @@
 #include <decant/analysis/compare.hpp>
 #include <decant/analyzer/analyzer.hpp>
 #include <decant/error.hpp>
+#include <decant/events/events.hpp>
 #include <decant/job/job.hpp>
 #include <decant/job/store.hpp>
 #include <decant/proc/host_root.hpp>
 #include <decant/verify/report.hpp>
-#include <decant/events/events.hpp>
 
 #include <atomic>
 #include <optional>
@@ -60,6 +60,7 @@ struct MigrateOptions {
   bool allow_changed = false;      // with checksum: changed files are warnings, not exit 10
   std::vector<std::string> probes; // verify's extra HTTP paths
   std::string namespace_name;      // the manifests' namespace
+  std::string logs = "stdout";     // pack --logs: "stdout" or "files"
 };
 
 struct ResumeOptions {
