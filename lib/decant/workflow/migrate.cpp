@@ -165,6 +165,29 @@ open_store(const std::string& workspace, bool create)
   return job::JobStore::open(absolute(workspace), create);
 }
 
+// A job to run (start, confirm, resume) and the store it is kept in.
+struct StoredJob {
+  job::JobStore store;
+  Job job;
+};
+
+Result<StoredJob>
+open_job(const JobContext& context, const std::string& id)
+{
+  if (auto checked = check_context(context); !checked) {
+    return fail(checked.error());
+  }
+  auto store = open_store(context.workspace, true);
+  if (!store) {
+    return fail(store.error());
+  }
+  auto job = store->load(id);
+  if (!job) {
+    return fail(job.error());
+  }
+  return StoredJob{std::move(*store), std::move(*job)};
+}
+
 JobReport
 report_of(const job::JobStore& store, Job job)
 {
@@ -373,14 +396,12 @@ migrate(const JobContext& context, const MigrateOptions& options)
 Result<JobReport>
 start_job(const JobContext& context, const std::string& id)
 {
-  if (auto checked = check_context(context); !checked) {
-    return fail(checked.error());
+  auto opened = open_job(context, id);
+  if (!opened) {
+    return fail(opened.error());
   }
-  auto store = open_store(context.workspace, true);
-  auto job = store ? store->load(id) : Result<Job>(fail(store.error()));
-  if (!job) {
-    return fail(job.error());
-  }
+  auto* store = &opened->store;
+  auto* job = &opened->job;
   if (job->shown_state() != JobState::created) {
     return fail(wrong_state(*job,
                             "created",
@@ -394,14 +415,12 @@ start_job(const JobContext& context, const std::string& id)
 Result<JobReport>
 confirm_job(const JobContext& context, const std::string& id)
 {
-  if (auto checked = check_context(context); !checked) {
-    return fail(checked.error());
+  auto opened = open_job(context, id);
+  if (!opened) {
+    return fail(opened.error());
   }
-  auto store = open_store(context.workspace, true);
-  auto job = store ? store->load(id) : Result<Job>(fail(store.error()));
-  if (!job) {
-    return fail(job.error());
-  }
+  auto* store = &opened->store;
+  auto* job = &opened->job;
   if (job->shown_state() != JobState::awaiting_confirmation) {
     return fail(wrong_state(*job,
                             "awaiting confirmation",
@@ -425,17 +444,15 @@ confirm_job(const JobContext& context, const std::string& id)
 Result<JobReport>
 resume_job(const JobContext& context, const std::string& id, const ResumeOptions& options)
 {
-  if (auto checked = check_context(context); !checked) {
-    return fail(checked.error());
-  }
   if (auto checked = check_resume_options(options); !checked) {
     return fail(checked.error());
   }
-  auto store = open_store(context.workspace, true);
-  auto job = store ? store->load(id) : Result<Job>(fail(store.error()));
-  if (!job) {
-    return fail(job.error());
+  auto opened = open_job(context, id);
+  if (!opened) {
+    return fail(opened.error());
   }
+  auto* store = &opened->store;
+  Result<Job> job = std::move(opened->job);
   if (job::is_running_state(job->shown_state())) {
     if (!options.limit_mbps && !options.compression) {
       return fail(check_not_running(*job, "resume").error());
