@@ -36,11 +36,8 @@ cleanup() {
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-check() { # check FILE JQ-EXPRESSION DESCRIPTION
-  jq -e "$2" "$1" > /dev/null || { jq '{ports, env, envDropped, warnings, dependencies}' "$1" | head -100; fail "$3 ($2)"; }
-  echo "  ok: $3"
-}
+. "$SRC/tests/e2e/lib/checks.sh"
+CHECK_SHOW='{ports, env, envDropped, warnings, dependencies}'
 
 p=$(free_port); s=$(free_port)
 tomcat10-instance-create -p "$p" -c "$s" "$W/shop" > /dev/null

@@ -34,11 +34,8 @@ cleanup() {
   if [ "${ok:-0}" = 1 ]; then rm -rf "$W"; else echo "kept $W for inspection"; fi
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-check() { # check FILE JQ-EXPRESSION DESCRIPTION
-  jq -e "$2" "$1" > /dev/null || { jq '{start, runtime: .runtime.jsvc, envDropped, ports, warnings}' "$1" | head -80; fail "$3 ($2)"; }
-  echo "  ok: $3"
-}
+. "$SRC/tests/e2e/lib/checks.sh"
+CHECK_SHOW='{start, runtime: .runtime.jsvc, envDropped, ports, warnings}'
 
 p=$(free_port); s=$(free_port)
 tomcat10-instance-create -p "$p" -c "$s" "$W/daemon" > /dev/null
