@@ -1,6 +1,22 @@
 # Shared by the bench/*/run.sh scripts: sourced, not run. Timing in seconds, medians, and the
 # results block of docs/benchmarks.md.
 
+# bench_options DEFAULT_RUNS ARG...: runs and write from --runs N and --write (a bad option is
+# exit 2), and DECANT, build/cli/decant unless set, as an absolute path that must exist.
+bench_options() {
+  runs="$1" write=0
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --runs) runs="$2"; shift 2 ;;
+      --write) write=1; shift ;;
+      *) echo "usage: $0 [--runs N] [--write]" >&2; exit 2 ;;
+    esac
+  done
+  DECANT="$(readlink -m "${DECANT:-build/cli/decant}")"
+  [ -x "$DECANT" ] || { echo "build decant first (scripts/setup)" >&2; exit 1; }
+}
+
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

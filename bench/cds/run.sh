@@ -13,16 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
-runs=11 write=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs="$2"; shift 2 ;;
-    --write) write=1; shift ;;
-    *) echo "usage: bench/cds/run.sh [--runs N] [--write]" >&2; exit 2 ;;
-  esac
-done
-DECANT="${DECANT:-build/cli/decant}"
-[ -x "$DECANT" ] || { echo "build decant first (scripts/setup)" >&2; exit 1; }
+bench_options 11 "$@"
 [ "$(id -u)" = 0 ] || { echo "needs root (the serialized CDS dump)" >&2; exit 1; }
 for tool in jq bc; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 catalina=/usr/share/tomcat10/lib/catalina.jar

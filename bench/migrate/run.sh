@@ -13,16 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
-runs=3 write=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs="$2"; shift 2 ;;
-    --write) write=1; shift ;;
-    *) echo "usage: bench/migrate/run.sh [--runs N] [--write]" >&2; exit 2 ;;
-  esac
-done
-DECANT="$(readlink -f "${DECANT:-build/cli/decant}")"
-[ -x "$DECANT" ] || { echo "build decant first (scripts/setup)" >&2; exit 1; }
+bench_options 3 "$@"
 [ "$(id -u)" = 0 ] || { echo "needs root (reading the tomcat process, running the image)" >&2; exit 1; }
 for tool in jq bc docker-registry curl python3; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 page=/var/lib/tomcat10/webapps/ROOT/index.html

@@ -12,16 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
-runs=3 write=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) runs="$2"; shift 2 ;;
-    --write) write=1; shift ;;
-    *) echo "usage: bench/pack/run.sh [--runs N] [--write]" >&2; exit 2 ;;
-  esac
-done
-DECANT="${DECANT:-build/cli/decant}"
-[ -x "$DECANT" ] || { echo "build decant first (scripts/setup)" >&2; exit 1; }
+bench_options 3 "$@"
 for tool in jq zstd gzip tar sha256sum; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 [ -d /usr/share/tomcat10 ] || { echo "needs tomcat10 installed" >&2; exit 1; }
 
