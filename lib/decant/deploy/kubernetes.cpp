@@ -194,17 +194,22 @@ numeric_groups(const std::vector<std::string>& groups,
 // Entrypoint when decant-init forwards the log files (pack --logs stdout): the Deployment gives
 // `args` only, which replace the Cmd and keep whatever Entrypoint the image has. A machine
 // image is started by the command it names.
-void
-split_container_argv(const Analysis& a,
-                     const std::vector<std::string>& argv,
-                     std::vector<std::string>& secrets,
-                     json& command,
-                     json& args)
+struct ContainerCommand {
+  json command = json::array();
+  json args = json::array();
+  std::vector<std::string> secrets; // the ${secret:NAME} the start command refers to
+};
+
+ContainerCommand
+split_container_argv(const Analysis& a, const std::vector<std::string>& argv)
 {
+  ContainerCommand out;
   bool machine = a.application_type == "machine" && !machine_command(a).empty();
   for (size_t i = 0; i < argv.size(); ++i) {
-    (machine && i == 0 ? command : args).push_back(container_argument(argv[i], secrets));
+    (machine && i == 0 ? out.command : out.args)
+        .push_back(container_argument(argv[i], out.secrets));
   }
+  return out;
 }
 
 // A file marked secret that --externalize-secrets leaves out of the image, so the pod mounts it
@@ -565,8 +570,89 @@ pod_fs_group(const Analysis& a)
   return std::nullopt;
 }
 
-Result<KubernetesManifests>
-generate_kubernetes(const Analysis& a, const DeployOptions& options)
+namespace {
+
+// What every object of one application shares, and what building them collects: the objects'
+// name and labels, the warnings for the operator, and the names changed to follow Kubernetes'
+// rules (the Deployment's annotation lists them, so it is written after every other name).
+struct ManifestContext {
+  const Analysis& a;
+  const DeployOptions& options;
+  std::string name;
+  json labels;
+  k8s::Renames renames;
+  std::vector<std::string> warnings;
+  // Secret data keys follow the ConfigMap/Secret key rule; the secret's name stays visible.
+  std::map<std::string, std::string> secret_keys;
+
+  ManifestContext(const Analysis& analysis, const DeployOptions& deploy_options)
+      : a(analysis),
+        options(deploy_options)
+  {
+    // The Service takes this name too: a DNS-1035 label (k8s_names.hpp).
+    name = k8s::dns1035_label(options.name.empty() ? a.application_id : options.name);
+    if (!options.name.empty() && name != options.name) {
+      renames.add("name", name, options.name);
+      warn(fmt::format("--name {} is not a Kubernetes name; the objects are named \"{}\"",
+                       quote(options.name),
+                       name));
+    }
+    labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
+    for (const auto& [key, value] : options.labels) {
+      labels.emplace(key, value);
+    }
+    std::set<std::string> used_keys;
+    for (const auto& s : a.secrets) {
+      secret_keys[s.name] =
+          renames.add("secretKey",
+                      k8s::unique(k8s::config_key(s.name), used_keys, 253, k8s::is_config_key),
+                      s.name);
+    }
+  }
+
+  void
+  warn(std::string text)
+  {
+    warnings.push_back(std::move(text));
+  }
+
+  json
+  metadata(const std::string& object_name) const
+  {
+    json m = {{"name", object_name}};
+    if (!options.namespace_name.empty()) {
+      m["namespace"] = options.namespace_name;
+    }
+    m["labels"] = labels;
+    return m;
+  }
+
+  std::string
+  secret_key(const std::string& secret) const
+  {
+    auto it = secret_keys.find(secret);
+    return it == secret_keys.end() ? k8s::config_key(secret) : it->second;
+  }
+
+  std::string
+  config_map_name() const
+  {
+    return name + "-config";
+  }
+  std::string
+  secret_name() const
+  {
+    return name + "-secrets";
+  }
+  std::string
+  files_secret_name() const
+  {
+    return name + "-files";
+  }
+};
+
+Status
+check_deploy_options(const DeployOptions& options)
 {
   if (options.image.empty()) {
     return fail(Error(ErrorCode::usage,
@@ -576,84 +662,39 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   if (options.replicas < 0) {
     return fail(Error(ErrorCode::usage, "--replicas must be 0 or more"));
   }
-  KubernetesManifests result;
-  auto warn = [&](std::string text) { result.warnings.push_back(std::move(text)); };
-  // The Service takes this name too: a DNS-1035 label (k8s_names.hpp).
-  k8s::Renames renames;
-  std::string name = k8s::dns1035_label(options.name.empty() ? a.application_id : options.name);
-  if (!options.name.empty() && name != options.name) {
-    renames.add("name", name, options.name);
-    warn(fmt::format("--name {} is not a Kubernetes name; the objects are named \"{}\"",
-                     quote(options.name),
-                     name));
-  }
   if (!options.namespace_name.empty() && !is_dns_label(options.namespace_name)) {
     return fail(Error(ErrorCode::usage,
                       fmt::format("\"{}\" is not a valid namespace name", options.namespace_name)));
   }
-  json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
-  for (const auto& [key, value] : options.labels) {
-    labels.emplace(key, value);
-  }
-  auto metadata = [&](const std::string& object_name) {
-    json m = {{"name", object_name}};
-    if (!options.namespace_name.empty()) {
-      m["namespace"] = options.namespace_name;
-    }
-    m["labels"] = labels;
-    return m;
-  };
-  const std::string config_map_name = name + "-config";
-  const std::string secret_name = name + "-secrets";
+  return {};
+}
 
-  auto start_argv = container_start_argv(a);
-  if (!start_argv) {
-    return fail(start_argv.error());
-  }
-  const std::vector<std::string>& argv = *start_argv;
-  std::vector<std::string> argv_secrets;
-  json command = json::array();
-  json args = json::array();
-  split_container_argv(a, argv, argv_secrets, command, args);
+json
+secret_env_var(const ManifestContext& ctx, const std::string& name, const std::string& secret)
+{
+  return {{"name", name},
+          {"valueFrom",
+           {{"secretKeyRef", {{"name", ctx.secret_name()}, {"key", ctx.secret_key(secret)}}}}}};
+}
 
-  // Environment: plain values through the ConfigMap, secrets through secretKeyRef.
+// Environment: plain values through the ConfigMap, secrets through secretKeyRef.
+struct ContainerEnvironment {
   json config_data = json::object();
   json env = json::array();
-  std::set<std::string> env_names;
-  // Secret data keys follow the ConfigMap/Secret key rule; the secret's name stays visible.
-  std::map<std::string, std::string> secret_keys;
-  std::set<std::string> used_keys;
-  for (const auto& s : a.secrets) {
-    secret_keys[s.name] =
-        renames.add("secretKey",
-                    k8s::unique(k8s::config_key(s.name), used_keys, 253, k8s::is_config_key),
-                    s.name);
-  }
-  auto secret_key = [&](const std::string& secret) {
-    auto it = secret_keys.find(secret);
-    return it == secret_keys.end() ? k8s::config_key(secret) : it->second;
-  };
-  for (const auto& var : a.env) {
-    if (!k8s::is_env_var_name(var.name)) {
-      warn(fmt::format("environment variable {} has a name Kubernetes refuses; it is left out of "
-                       "the manifests (set it in the start command, or rename it in the "
-                       "analysis)",
-                       quote(var.name)));
-      continue;
-    }
-    env_names.insert(var.name);
-    if (var.secret) {
-      env.push_back(
-          {{"name", var.name},
-           {"valueFrom",
-            {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(var.secret_ref)}}}}}});
-    } else {
-      config_data[var.name] = var.value;
-    }
-  }
+  std::set<std::string> names;
+};
+
+// $(NAME) in args expands only from variables of this container, so each secret the start
+// command refers to becomes one (unless a variable of that name is there already).
+Status
+add_argv_secrets(const ManifestContext& ctx,
+                 const std::vector<std::string>& argv_secrets,
+                 ContainerEnvironment& environment)
+{
+  const auto& secrets = ctx.a.secrets;
   for (const auto& secret : argv_secrets) {
     bool known = std::any_of(
-        a.secrets.begin(), a.secrets.end(), [&](const Secret& s) { return s.name == secret; });
+        secrets.begin(), secrets.end(), [&](const Secret& s) { return s.name == secret; });
     if (!known) {
       return fail(Error(ErrorCode::invalid_input,
                         fmt::format("start.command refers to ${{secret:{}}}, which is not listed "
@@ -661,7 +702,7 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                                     secret),
                         "add it to secrets (and its value to secrets.json) or edit the command"));
     }
-    if (env_names.count(secret)) {
+    if (environment.names.count(secret)) {
       continue;
     }
     if (!k8s::is_env_var_name(secret)) {
@@ -672,54 +713,106 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
                         "rename the secret (letters, digits, '_', '-', '.', not starting with a "
                         "digit) in analysis.json and the secrets file"));
     }
-    // $(NAME) in args expands only from variables of this container, so each argv secret
-    // becomes one.
-    env.push_back(
-        {{"name", secret},
-         {"valueFrom", {{"secretKeyRef", {{"name", secret_name}, {"key", secret_key(secret)}}}}}});
+    environment.env.push_back(secret_env_var(ctx, secret, secret));
   }
+  return {};
+}
 
-  // Ports.
-  json container_ports = json::array();
+Result<ContainerEnvironment>
+container_environment(ManifestContext& ctx, const std::vector<std::string>& argv_secrets)
+{
+  ContainerEnvironment environment;
+  for (const auto& var : ctx.a.env) {
+    if (!k8s::is_env_var_name(var.name)) {
+      ctx.warn(fmt::format("environment variable {} has a name Kubernetes refuses; it is left "
+                           "out of the manifests (set it in the start command, or rename it in "
+                           "the analysis)",
+                           quote(var.name)));
+      continue;
+    }
+    environment.names.insert(var.name);
+    if (var.secret) {
+      environment.env.push_back(secret_env_var(ctx, var.name, var.secret_ref));
+    } else {
+      environment.config_data[var.name] = var.value;
+    }
+  }
+  if (auto added = add_argv_secrets(ctx, argv_secrets, environment); !added) {
+    return fail(added.error());
+  }
+  return environment;
+}
+
+struct ExposedPort {
+  Port port;
+  std::string name; // the container port's name, which the Service and probes refer to
+};
+
+// The container's ports: those marked "expose" or seen listening; the exposed ones also get
+// the Service and the probes.
+struct ContainerPorts {
+  json ports = json::array();
+  std::vector<ExposedPort> exposed;
+  bool low_port = false; // one below 1024
+};
+
+ContainerPorts
+container_ports(ManifestContext& ctx)
+{
+  ContainerPorts out;
   std::set<std::string> used_names;
-  std::vector<std::pair<Port, std::string>> exposed;
-  bool low_port = false;
-  for (const auto& port : a.ports) {
+  for (const auto& port : ctx.a.ports) {
     if (!port.expose && !port.listening) {
       continue;
     }
-    std::string pname = port_name(port, used_names, renames);
-    container_ports.push_back({{"name", pname},
-                               {"containerPort", port.port},
-                               {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
+    std::string pname = port_name(port, used_names, ctx.renames);
+    out.ports.push_back({{"name", pname},
+                         {"containerPort", port.port},
+                         {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
     if (port.expose) {
-      exposed.emplace_back(port, pname);
+      out.exposed.push_back({port, pname});
     }
     if (port.port < 1024) {
-      low_port = true;
+      out.low_port = true;
     }
   }
+  return out;
+}
 
-  // Identity.
+// The pod's identity: the source process' user, group and supplementary groups, and the
+// fsGroup its volumes need.
+json
+pod_security_context(ManifestContext& ctx)
+{
+  const Analysis& a = ctx.a;
   json pod_security = json::object();
-  uint32_t uid = a.process.uid;
-  uint32_t gid = a.process.gid;
-  pod_security["runAsUser"] = uid;
-  pod_security["runAsGroup"] = gid;
+  pod_security["runAsUser"] = a.process.uid;
+  pod_security["runAsGroup"] = a.process.gid;
   std::vector<std::string> unnamed;
   std::vector<std::string> groups = a.start.groups.empty() ? a.process.groups : a.start.groups;
-  auto supplemental = numeric_groups(groups, gid, a.process.group, options.group_ids, unnamed);
+  auto supplemental =
+      numeric_groups(groups, a.process.gid, a.process.group, ctx.options.group_ids, unnamed);
   if (!supplemental.empty()) {
     pod_security["supplementalGroups"] = supplemental;
   }
   if (!unnamed.empty()) {
-    warn(fmt::format("supplementary groups {} are names without numbers; add their gids to "
-                     "spec.template.spec.securityContext.supplementalGroups by hand",
-                     join(unnamed, ", ")));
+    ctx.warn(fmt::format("supplementary groups {} are names without numbers; add their gids to "
+                         "spec.template.spec.securityContext.supplementalGroups by hand",
+                         join(unnamed, ", ")));
   }
-  if (uid != 0) {
+  if (a.process.uid != 0) {
     pod_security["runAsNonRoot"] = true;
   }
+  if (auto fs_group = pod_fs_group(a)) {
+    pod_security["fsGroup"] = *fs_group;
+    pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
+  }
+  return pod_security;
+}
+
+json
+container_security_context(uint32_t uid, bool low_port)
+{
   json container_security = {{"allowPrivilegeEscalation", uid == 0}};
   json capabilities = json::object();
   if (uid != 0) {
@@ -733,214 +826,263 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
   if (!capabilities.empty()) {
     container_security["capabilities"] = capabilities;
   }
+  return container_security;
+}
 
-  // Volumes: scratch space as emptyDir, data as PersistentVolumeClaims.
+// The pod's volumes and the container's mounts of them, the claims they need, and the data of
+// the Secret that holds the files marked secret.
+struct PodVolumes {
   json volumes = json::array();
   json mounts = json::array();
   json claims = json::array();
+  json files_secret_data = json::object();
+};
+
+// Scratch space as emptyDir, data as PersistentVolumeClaims.
+void
+add_analysis_volumes(const ManifestContext& ctx, PodVolumes& out)
+{
   std::map<std::string, int> per_role;
-  std::optional<uint32_t> fs_group = pod_fs_group(a);
-  for (const auto& volume : a.volumes) {
+  for (const auto& volume : ctx.a.volumes) {
     std::string role = to_string(volume.role);
     std::string vname = fmt::format("{}-{}", role, ++per_role[role]);
-    mounts.push_back({{"name", vname}, {"mountPath", volume.path}});
-    if (volume.role == VolumeRole::data) {
-      std::string claim = k8s::dns1123_subdomain(name + "-" + vname);
-      volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
-      claims.push_back({{"apiVersion", "v1"},
-                        {"kind", "PersistentVolumeClaim"},
-                        {"metadata", metadata(claim)},
-                        {"spec",
-                         {{"accessModes", json::array({"ReadWriteOnce"})},
-                          {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}});
-    } else {
-      volumes.push_back({{"name", vname}, {"emptyDir", json::object()}});
+    out.mounts.push_back({{"name", vname}, {"mountPath", volume.path}});
+    if (volume.role != VolumeRole::data) {
+      out.volumes.push_back({{"name", vname}, {"emptyDir", json::object()}});
+      continue;
     }
+    std::string claim = k8s::dns1123_subdomain(ctx.name + "-" + vname);
+    out.volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+    out.claims.push_back(
+        {{"apiVersion", "v1"},
+         {"kind", "PersistentVolumeClaim"},
+         {"metadata", ctx.metadata(claim)},
+         {"spec",
+          {{"accessModes", json::array({"ReadWriteOnce"})},
+           {"resources", {{"requests", {{"storage", ctx.options.storage_size}}}}}}}});
   }
+}
+
+// One Secret holds the files marked secret; each is mounted read-only at its own path with
+// subPath, so the rest of its directory (from the image, or a volume) stays visible.
+Status
+add_secret_file_volumes(ManifestContext& ctx, PodVolumes& out)
+{
+  const Analysis& a = ctx.a;
+  const DeployOptions& options = ctx.options;
   bool has_secret_files = std::any_of(
       a.files.begin(), a.files.end(), [](const FileEntry& f) { return mounted_secret_file(f); });
-  const std::string files_secret_name = name + "-files";
-  json files_secret_data = json::object();
   if (has_secret_files && !options.externalize_secrets) {
-    warn("files marked secret are inside the image; to keep them out, pack with "
-         "--externalize-secrets and generate with --externalize-secrets");
-  } else if (has_secret_files) {
-    // One Secret holds the files; each is mounted read-only at its own path with subPath, so
-    // the rest of its directory (from the image, or a volume) stays visible.
-    SecretFileMounts secret_mounts{files_secret_data, mounts, {}, {}, 0};
-    for (const auto& file : a.files) {
-      if (!mounted_secret_file(file)) {
-        continue;
-      }
-      if (options.secret_directories.count(file.path)) {
-        claims.push_back(
-            secret_directory_volume(file, name, options, volumes, mounts, secret_mounts));
-        continue;
-      }
-      auto content = options.secret_files.find(file.path);
-      if (content == options.secret_files.end()) {
-        return fail(Error(ErrorCode::not_found,
-                          fmt::format("the content of secret file {} was not given", file.path),
-                          "run generate on the source host (or with --root at its file system)"));
-      }
-      secret_mounts.add(file.path, content->second);
-    }
-    // etcd refuses objects above 1 MiB.
-    if (secret_mounts.total > 1000 * 1024) {
-      return fail(Error(ErrorCode::unsupported,
-                        fmt::format("the files marked secret hold {} bytes; a Kubernetes Secret "
-                                    "holds at most 1 MiB",
-                                    secret_mounts.total),
-                        "unmark large files in analysis.json (\"secret\": false)"));
-    }
-    volumes.push_back({{"name", "secret-files"},
-                       {"secret",
-                        {{"secretName", files_secret_name},
-                         {"items", secret_mounts.items},
-                         {"defaultMode", 0440}}}});
+    ctx.warn("files marked secret are inside the image; to keep them out, pack with "
+             "--externalize-secrets and generate with --externalize-secrets");
+    return {};
   }
-  if (fs_group) {
-    pod_security["fsGroup"] = *fs_group;
-    pod_security["fsGroupChangePolicy"] = "OnRootMismatch";
+  if (!has_secret_files) {
+    return {};
   }
+  SecretFileMounts secret_mounts{out.files_secret_data, out.mounts, {}, {}, 0};
+  for (const auto& file : a.files) {
+    if (!mounted_secret_file(file)) {
+      continue;
+    }
+    if (options.secret_directories.count(file.path)) {
+      out.claims.push_back(
+          secret_directory_volume(file, ctx.name, options, out.volumes, out.mounts, secret_mounts));
+      continue;
+    }
+    auto content = options.secret_files.find(file.path);
+    if (content == options.secret_files.end()) {
+      return fail(Error(ErrorCode::not_found,
+                        fmt::format("the content of secret file {} was not given", file.path),
+                        "run generate on the source host (or with --root at its file system)"));
+    }
+    secret_mounts.add(file.path, content->second);
+  }
+  // etcd refuses objects above 1 MiB.
+  if (secret_mounts.total > 1000 * 1024) {
+    return fail(Error(ErrorCode::unsupported,
+                      fmt::format("the files marked secret hold {} bytes; a Kubernetes Secret "
+                                  "holds at most 1 MiB",
+                                  secret_mounts.total),
+                      "unmark large files in analysis.json (\"secret\": false)"));
+  }
+  out.volumes.push_back({{"name", "secret-files"},
+                         {"secret",
+                          {{"secretName", ctx.files_secret_name()},
+                           {"items", secret_mounts.items},
+                           {"defaultMode", 0440}}}});
+  return {};
+}
 
-  // Resources.
+Result<PodVolumes>
+pod_volumes(ManifestContext& ctx)
+{
+  PodVolumes out;
+  add_analysis_volumes(ctx, out);
+  if (auto added = add_secret_file_volumes(ctx, out); !added) {
+    return fail(added.error());
+  }
+  return out;
+}
+
+// Memory from the measured peak RSS and heap maximum (or --memory-limit), CPU from the
+// source's CPUs.
+json
+container_resources(ManifestContext& ctx)
+{
   json resources = json::object();
-  const auto& r = a.resources;
+  const auto& r = ctx.a.resources;
   if (r.peak_rss_bytes) {
     resources["requests"]["memory"] = memory_quantity(*r.peak_rss_bytes);
   }
-  std::optional<uint64_t> limit = options.memory_limit_bytes;
+  std::optional<uint64_t> limit = ctx.options.memory_limit_bytes;
   if (!limit) {
     limit = derived_memory_limit(r);
   }
   if (limit) {
     resources["limits"]["memory"] = memory_quantity(*limit);
     if (r.heap_max_bytes && *r.heap_max_bytes + non_heap_overhead(*r.heap_max_bytes) > *limit) {
-      warn(fmt::format("the Java heap maximum ({}) plus non-heap memory ({}) does not fit the "
-                       "memory limit {}: the container would be OOM-killed under load; raise "
-                       "the limit or lower -Xmx",
-                       memory_quantity(*r.heap_max_bytes),
-                       memory_quantity(non_heap_overhead(*r.heap_max_bytes)),
-                       memory_quantity(*limit)));
+      ctx.warn(fmt::format("the Java heap maximum ({}) plus non-heap memory ({}) does not fit "
+                           "the memory limit {}: the container would be OOM-killed under load; "
+                           "raise the limit or lower -Xmx",
+                           memory_quantity(*r.heap_max_bytes),
+                           memory_quantity(non_heap_overhead(*r.heap_max_bytes)),
+                           memory_quantity(*limit)));
     }
     if (r.peak_rss_bytes && *r.peak_rss_bytes > *limit) {
-      warn(fmt::format("the source's peak memory {} is above the memory limit {}",
-                       memory_quantity(*r.peak_rss_bytes),
-                       memory_quantity(*limit)));
+      ctx.warn(fmt::format("the source's peak memory {} is above the memory limit {}",
+                           memory_quantity(*r.peak_rss_bytes),
+                           memory_quantity(*limit)));
     }
     if (r.peak_rss_bytes && memory_quantity(*r.peak_rss_bytes) != memory_quantity(*limit)
         && *r.peak_rss_bytes > *limit) {
       resources["requests"]["memory"] = memory_quantity(*limit);
     }
   } else {
-    warn("the analysis has no memory figures (resources.peakRssBytes, heapMaxBytes): no memory "
-         "request or limit set");
+    ctx.warn("the analysis has no memory figures (resources.peakRssBytes, heapMaxBytes): no "
+             "memory request or limit set");
   }
   if (r.cpus) {
     resources["requests"]["cpu"] = cpu_quantity(*r.cpus);
     resources["limits"]["cpu"] = cpu_quantity(std::max(1.0, std::ceil(*r.cpus)));
   }
+  return resources;
+}
 
-  // The container.
-  json container = {{"name", dns_label(a.application_type.empty() ? "app" : a.application_type)},
-                    {"image", options.image}};
-  if (!command.empty()) {
-    container["command"] = command;
+bool
+is_http(const Port& port)
+{
+  return port.role == PortRole::http || port.role == PortRole::https;
+}
+
+// Probes on the main port (the first HTTP one, else the first exposed): HTTP where a path is
+// known to answer, else a TCP connect.
+void
+add_probes(ManifestContext& ctx, const std::vector<ExposedPort>& exposed, json& container)
+{
+  auto main = std::find_if(
+      exposed.begin(), exposed.end(), [](const ExposedPort& p) { return is_http(p.port); });
+  if (main == exposed.end() && !exposed.empty()) {
+    main = exposed.begin();
   }
-  if (!args.empty()) {
-    container["args"] = args;
+  if (main == exposed.end() || main->port.protocol != "tcp") {
+    ctx.warn("no exposed TCP port: the Deployment has no probes and no Service");
+    return;
+  }
+  std::string path = known_http_path(ctx.a, ctx.options);
+  json handler;
+  if (!path.empty() && is_http(main->port)) {
+    handler = {{"httpGet",
+                {{"path", path},
+                 {"port", main->name},
+                 {"scheme", main->port.role == PortRole::https ? "HTTPS" : "HTTP"}}}};
+  } else {
+    handler = {{"tcpSocket", {{"port", main->name}}}};
+    if (is_http(main->port)) {
+      ctx.warn(fmt::format("no HTTP path known to answer on port {}: readiness is a TCP check "
+                           "(give --probe-path /health for an HTTP one)",
+                           main->port.port));
+    }
+  }
+  // JVM servers may take minutes to deploy their applications on a small node.
+  json startup = handler;
+  startup["periodSeconds"] = 5;
+  startup["timeoutSeconds"] = 3;
+  startup["failureThreshold"] = 60;
+  json readiness = handler;
+  readiness["periodSeconds"] = 10;
+  readiness["timeoutSeconds"] = 3;
+  readiness["failureThreshold"] = 3;
+  json liveness = {{"tcpSocket", {{"port", main->name}}},
+                   {"periodSeconds", 20},
+                   {"timeoutSeconds", 3},
+                   {"failureThreshold", 3}};
+  container["startupProbe"] = startup;
+  container["readinessProbe"] = readiness;
+  container["livenessProbe"] = liveness;
+}
+
+json
+container_spec(ManifestContext& ctx,
+               const ContainerCommand& start,
+               const ContainerEnvironment& environment,
+               const ContainerPorts& ports,
+               const json& mounts)
+{
+  const Analysis& a = ctx.a;
+  json container = {{"name", dns_label(a.application_type.empty() ? "app" : a.application_type)},
+                    {"image", ctx.options.image}};
+  if (!start.command.empty()) {
+    container["command"] = start.command;
+  }
+  if (!start.args.empty()) {
+    container["args"] = start.args;
   }
   if (!a.start.working_dir.empty()) {
     container["workingDir"] = a.start.working_dir;
   }
-  if (!config_data.empty()) {
-    container["envFrom"] = json::array({{{"configMapRef", {{"name", config_map_name}}}}});
+  if (!environment.config_data.empty()) {
+    container["envFrom"] = json::array({{{"configMapRef", {{"name", ctx.config_map_name()}}}}});
   }
-  if (!env.empty()) {
-    container["env"] = env;
+  if (!environment.env.empty()) {
+    container["env"] = environment.env;
   }
-  if (!container_ports.empty()) {
-    container["ports"] = container_ports;
+  if (!ports.ports.empty()) {
+    container["ports"] = ports.ports;
   }
-  if (!resources.empty()) {
+  if (json resources = container_resources(ctx); !resources.empty()) {
     container["resources"] = resources;
   }
-  container["securityContext"] = container_security;
+  container["securityContext"] = container_security_context(a.process.uid, ports.low_port);
   if (!mounts.empty()) {
     container["volumeMounts"] = mounts;
   }
+  add_probes(ctx, ports.exposed, container);
+  return container;
+}
 
-  // Probes on the main port: HTTP where a path is known to answer, else a TCP connect.
-  const std::pair<Port, std::string>* main = nullptr;
-  for (const auto& p : exposed) {
-    if (p.first.role == PortRole::http || p.first.role == PortRole::https) {
-      main = &p;
-      break;
-    }
-  }
-  if (!main && !exposed.empty()) {
-    main = &exposed.front();
-  }
-  if (main && main->first.protocol == "tcp") {
-    std::string path = known_http_path(a, options);
-    json handler;
-    bool http = !path.empty()
-                && (main->first.role == PortRole::http || main->first.role == PortRole::https);
-    if (http) {
-      handler = {{"httpGet",
-                  {{"path", path},
-                   {"port", main->second},
-                   {"scheme", main->first.role == PortRole::https ? "HTTPS" : "HTTP"}}}};
-    } else {
-      handler = {{"tcpSocket", {{"port", main->second}}}};
-      if (main->first.role == PortRole::http || main->first.role == PortRole::https) {
-        warn(fmt::format("no HTTP path known to answer on port {}: readiness is a TCP check "
-                         "(give --probe-path /health for an HTTP one)",
-                         main->first.port));
-      }
-    }
-    // JVM servers may take minutes to deploy their applications on a small node.
-    json startup = handler;
-    startup["periodSeconds"] = 5;
-    startup["timeoutSeconds"] = 3;
-    startup["failureThreshold"] = 60;
-    json readiness = handler;
-    readiness["periodSeconds"] = 10;
-    readiness["timeoutSeconds"] = 3;
-    readiness["failureThreshold"] = 3;
-    json liveness = {{"tcpSocket", {{"port", main->second}}},
-                     {"periodSeconds", 20},
-                     {"timeoutSeconds", 3},
-                     {"failureThreshold", 3}};
-    container["startupProbe"] = startup;
-    container["readinessProbe"] = readiness;
-    container["livenessProbe"] = liveness;
-  } else {
-    warn("no exposed TCP port: the Deployment has no probes and no Service");
-  }
-
-  json pod_spec = {{"securityContext", pod_security}, {"containers", json::array({container})}};
-  if (!volumes.empty()) {
-    pod_spec["volumes"] = volumes;
-  }
-  // hostAliases: /etc/hosts entries the application depends on. From the source host's
-  // /etc/hosts for the hosts in `dependencies`, plus extensions.hostAliases (the Kubernetes
-  // shape, [{ip, hostnames: [...]}]) written by an analyzer or the operator.
+// hostAliases: /etc/hosts entries the application depends on, each address and name checked
+// as Kubernetes will and each (address, name) pair once.
+struct HostAliases {
+  ManifestContext& ctx;
   json aliases = json::array();
   std::set<std::pair<std::string, std::string>> seen; // (ip, hostname)
-  auto add_alias = [&](const std::string& ip, const std::vector<std::string>& hostnames) {
+
+  void
+  add(const std::string& ip, const std::vector<std::string>& hostnames)
+  {
     json names = json::array();
     unsigned char address[sizeof(struct in6_addr)];
     if (::inet_pton(AF_INET, ip.c_str(), address) != 1
         && ::inet_pton(AF_INET6, ip.c_str(), address) != 1) {
-      warn(fmt::format("host alias address {} is not an IP address; left out", quote(ip)));
+      ctx.warn(fmt::format("host alias address {} is not an IP address; left out", quote(ip)));
       return;
     }
     for (const auto& written : hostnames) {
       std::string h = to_lower(written); // DNS names are case-insensitive; Kubernetes wants lower
       if (!k8s::is_dns1123_subdomain(h)) {
-        warn(fmt::format("host alias {} is not a DNS name Kubernetes accepts; left out", quote(h)));
+        ctx.warn(
+            fmt::format("host alias {} is not a DNS name Kubernetes accepts; left out", quote(h)));
         continue;
       }
       if (seen.insert({ip, h}).second) {
@@ -950,106 +1092,190 @@ generate_kubernetes(const Analysis& a, const DeployOptions& options)
     if (!names.empty()) {
       aliases.push_back({{"ip", ip}, {"hostnames", names}});
     }
-  };
+  }
+};
+
+// From the source host's /etc/hosts for the hosts in `dependencies`, plus
+// extensions.hostAliases (the Kubernetes shape, [{ip, hostnames: [...]}]) written by an
+// analyzer or the operator.
+json
+host_aliases(ManifestContext& ctx)
+{
+  const Analysis& a = ctx.a;
+  HostAliases out{ctx};
   std::vector<std::string> dependency_hosts;
   for (const auto& dep : a.dependencies) {
     dependency_hosts.push_back(dep.host);
   }
-  for (const auto& alias : host_aliases_from_etc_hosts(options.etc_hosts, dependency_hosts)) {
-    add_alias(alias.ip, alias.hostnames);
+  for (const auto& alias : host_aliases_from_etc_hosts(ctx.options.etc_hosts, dependency_hosts)) {
+    out.add(alias.ip, alias.hostnames);
   }
-  if (a.extensions.contains("hostAliases") && a.extensions["hostAliases"].is_array()) {
-    for (const auto& entry : a.extensions["hostAliases"]) {
-      if (entry.is_object() && entry.contains("ip") && entry["ip"].is_string()
-          && entry.contains("hostnames") && entry["hostnames"].is_array()) {
-        std::vector<std::string> hostnames;
-        for (const auto& h : entry["hostnames"]) {
-          if (h.is_string()) {
-            hostnames.push_back(h.get<std::string>());
-          }
+  if (!a.extensions.contains("hostAliases") || !a.extensions["hostAliases"].is_array()) {
+    return out.aliases;
+  }
+  for (const auto& entry : a.extensions["hostAliases"]) {
+    if (entry.is_object() && entry.contains("ip") && entry["ip"].is_string()
+        && entry.contains("hostnames") && entry["hostnames"].is_array()) {
+      std::vector<std::string> hostnames;
+      for (const auto& h : entry["hostnames"]) {
+        if (h.is_string()) {
+          hostnames.push_back(h.get<std::string>());
         }
-        add_alias(entry["ip"].get<std::string>(), hostnames);
       }
+      out.add(entry["ip"].get<std::string>(), hostnames);
     }
   }
-  if (!aliases.empty()) {
-    pod_spec["hostAliases"] = aliases;
-  }
+  return out.aliases;
+}
 
-  json deployment_meta = metadata(name);
-  deployment_meta["annotations"] = {{"decant.io/application-id", a.application_id},
-                                    {"decant.io/source-host", a.source.hostname}};
-  if (!renames.empty()) {
+json
+pod_spec(ManifestContext& ctx, json pod_security, json container, const json& volumes)
+{
+  json pod = {{"securityContext", std::move(pod_security)},
+              {"containers", json::array({std::move(container)})}};
+  if (!volumes.empty()) {
+    pod["volumes"] = volumes;
+  }
+  if (json aliases = host_aliases(ctx); !aliases.empty()) {
+    pod["hostAliases"] = aliases;
+  }
+  return pod;
+}
+
+json
+selector_labels(const ManifestContext& ctx)
+{
+  return {{"app.kubernetes.io/name", ctx.name}};
+}
+
+json
+deployment(const ManifestContext& ctx, json pod)
+{
+  json meta = ctx.metadata(ctx.name);
+  meta["annotations"] = {{"decant.io/application-id", ctx.a.application_id},
+                         {"decant.io/source-host", ctx.a.source.hostname}};
+  if (!ctx.renames.empty()) {
     // What was renamed to follow Kubernetes' naming rules: {kind: {kubernetesName: original}}.
-    deployment_meta["annotations"]["decant.io/original-names"] = renames.annotation();
+    meta["annotations"]["decant.io/original-names"] = ctx.renames.annotation();
   }
-  json selector_labels = {{"app.kubernetes.io/name", name}};
-  json deployment = {{"apiVersion", "apps/v1"},
-                     {"kind", "Deployment"},
-                     {"metadata", deployment_meta},
-                     {"spec",
-                      {{"replicas", options.replicas},
-                       {"selector", {{"matchLabels", selector_labels}}},
-                       {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod_spec}}}}}};
-  result.objects.push_back({"deployment.yaml", deployment, false});
+  return {{"apiVersion", "apps/v1"},
+          {"kind", "Deployment"},
+          {"metadata", meta},
+          {"spec",
+           {{"replicas", ctx.options.replicas},
+            {"selector", {{"matchLabels", selector_labels(ctx)}}},
+            {"template", {{"metadata", {{"labels", ctx.labels}}}, {"spec", std::move(pod)}}}}}};
+}
 
-  if (!exposed.empty()) {
-    json service_ports = json::array();
-    for (const auto& [port, pname] : exposed) {
-      service_ports.push_back({{"name", pname},
-                               {"port", port.port},
-                               {"targetPort", pname},
-                               {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
-    }
-    json service = {
-        {"apiVersion", "v1"},
-        {"kind", "Service"},
-        {"metadata", metadata(name)},
-        {"spec", {{"type", "ClusterIP"}, {"selector", selector_labels}, {"ports", service_ports}}}};
-    result.objects.push_back({"service.yaml", service, false});
+json
+service(const ManifestContext& ctx, const std::vector<ExposedPort>& exposed)
+{
+  json service_ports = json::array();
+  for (const auto& [port, pname] : exposed) {
+    service_ports.push_back({{"name", pname},
+                             {"port", port.port},
+                             {"targetPort", pname},
+                             {"protocol", port.protocol == "udp" ? "UDP" : "TCP"}});
   }
-  if (!config_data.empty()) {
-    json config_map = {{"apiVersion", "v1"},
-                       {"kind", "ConfigMap"},
-                       {"metadata", metadata(config_map_name)},
-                       {"data", config_data}};
-    result.objects.push_back({"configmap.yaml", config_map, false});
+  return {{"apiVersion", "v1"},
+          {"kind", "Service"},
+          {"metadata", ctx.metadata(ctx.name)},
+          {"spec",
+           {{"type", "ClusterIP"}, {"selector", selector_labels(ctx)}, {"ports", service_ports}}}};
+}
+
+json
+config_map(const ManifestContext& ctx, const json& data)
+{
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", ctx.metadata(ctx.config_map_name())},
+          {"data", data}};
+}
+
+// The values of the secrets file, by the keys the container's env refers to.
+json
+secret(ManifestContext& ctx)
+{
+  json data = json::object();
+  std::vector<std::string> empty;
+  for (const auto& s : ctx.a.secrets) {
+    if (s.value.empty()) {
+      empty.push_back(s.name);
+    }
+    data[ctx.secret_key(s.name)] = s.value;
+  }
+  if (!empty.empty()) {
+    ctx.warn(fmt::format("no value for secrets {} (secrets.json missing beside analysis.json?): "
+                         "fill them in secret.yaml before applying",
+                         join(empty, ", ")));
+  }
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", ctx.metadata(ctx.secret_name())},
+          {"type", "Opaque"},
+          {"stringData", data}};
+}
+
+json
+files_secret(const ManifestContext& ctx, const json& data)
+{
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", ctx.metadata(ctx.files_secret_name())},
+          {"type", "Opaque"},
+          {"data", data}};
+}
+
+} // namespace
+
+Result<KubernetesManifests>
+generate_kubernetes(const Analysis& a, const DeployOptions& options)
+{
+  if (auto checked = check_deploy_options(options); !checked) {
+    return fail(checked.error());
+  }
+  ManifestContext ctx(a, options);
+  auto start_argv = container_start_argv(a);
+  if (!start_argv) {
+    return fail(start_argv.error());
+  }
+  ContainerCommand start = split_container_argv(a, *start_argv);
+  auto environment = container_environment(ctx, start.secrets);
+  if (!environment) {
+    return fail(environment.error());
+  }
+  ContainerPorts ports = container_ports(ctx);
+  json pod_security = pod_security_context(ctx);
+  auto volumes = pod_volumes(ctx);
+  if (!volumes) {
+    return fail(volumes.error());
+  }
+  json container = container_spec(ctx, start, *environment, ports, volumes->mounts);
+  json pod = pod_spec(ctx, std::move(pod_security), std::move(container), volumes->volumes);
+
+  KubernetesManifests result;
+  // Built in this order, the Deployment's annotation of renamed names is complete and the
+  // warnings come in the order of the objects' parts.
+  result.objects.push_back({"deployment.yaml", deployment(ctx, std::move(pod)), false});
+  if (!ports.exposed.empty()) {
+    result.objects.push_back({"service.yaml", service(ctx, ports.exposed), false});
+  }
+  if (!environment->config_data.empty()) {
+    result.objects.push_back({"configmap.yaml", config_map(ctx, environment->config_data), false});
   }
   if (!a.secrets.empty()) {
-    json data = json::object();
-    std::vector<std::string> empty;
-    for (const auto& s : a.secrets) {
-      if (s.value.empty()) {
-        empty.push_back(s.name);
-      }
-      data[secret_key(s.name)] = s.value;
-    }
-    if (!empty.empty()) {
-      warn(fmt::format("no value for secrets {} (secrets.json missing beside analysis.json?): "
-                       "fill them in secret.yaml before applying",
-                       join(empty, ", ")));
-    }
-    json secret = {{"apiVersion", "v1"},
-                   {"kind", "Secret"},
-                   {"metadata", metadata(secret_name)},
-                   {"type", "Opaque"},
-                   {"stringData", data}};
-    result.objects.push_back({"secret.yaml", secret, true});
+    result.objects.push_back({"secret.yaml", secret(ctx), true});
   }
-  if (!files_secret_data.empty()) {
-    json secret = {{"apiVersion", "v1"},
-                   {"kind", "Secret"},
-                   {"metadata", metadata(files_secret_name)},
-                   {"type", "Opaque"},
-                   {"data", files_secret_data}};
-    result.objects.push_back({"secret-files.yaml", secret, true});
-  }
-  for (size_t i = 0; i < claims.size(); ++i) {
+  if (!volumes->files_secret_data.empty()) {
     result.objects.push_back(
-        {fmt::format("pvc-{}.yaml", claims[i]["metadata"]["name"].get<std::string>()),
-         claims[i],
-         false});
+        {"secret-files.yaml", files_secret(ctx, volumes->files_secret_data), true});
   }
+  for (const auto& claim : volumes->claims) {
+    result.objects.push_back(
+        {fmt::format("pvc-{}.yaml", claim["metadata"]["name"].get<std::string>()), claim, false});
+  }
+  result.warnings = std::move(ctx.warnings);
   return result;
 }
 
