@@ -702,82 +702,126 @@ remove_stale_verify_trees(const std::string& temp_dir)
   }
 }
 
-Result<VerifyReport>
-verify_image(const VerifyOptions& o)
-{
-  const auto started = Clock::now();
-  if (o.timeout_seconds <= 0) {
-    return fail(Error(ErrorCode::usage, "--timeout must be a positive number of seconds"));
-  }
+namespace {
+
+// What the stages of one verification share: the image and its config, the analysis (found, or
+// made from the image's labels), the ports to check, and the report they fill in.
+struct Verification {
+  const VerifyOptions& o;
   VerifyReport report;
-  auto [dir, name] = split_layout_argument(o.layout);
+  std::string layout_dir;
+  LayoutImage image;
+  ImageRunConfig config;
+  Analysis analysis;
+  std::string analysis_path; // "" when no analysis was found
+  std::vector<Target> targets;
+  Clock::time_point t_start; // when the image was started
+
+  bool
+  have_analysis() const
+  {
+    return !analysis_path.empty();
+  }
+  const Analysis*
+  known() const
+  {
+    return have_analysis() ? &analysis : nullptr;
+  }
+};
+
+Status
+read_image(Verification& v)
+{
+  auto [dir, name] = split_layout_argument(v.o.layout);
   auto image = read_oci_layout(dir, name);
   if (!image) {
     return fail(image.error());
   }
-  report.image = image->name.empty() ? dir : dir + ":" + image->name;
-  report.manifest_digest = image->manifest.digest;
-  auto config = parse_image_config(image->config_bytes);
+  v.layout_dir = dir;
+  v.image = std::move(*image);
+  v.report.image = v.image.name.empty() ? dir : dir + ":" + v.image.name;
+  v.report.manifest_digest = v.image.manifest.digest;
+  auto config = parse_image_config(v.image.config_bytes);
   if (!config) {
-    return fail(config.error().context(fmt::format("{}: config {}", dir, image->config.digest)));
+    return fail(config.error().context(fmt::format("{}: config {}", dir, v.image.config.digest)));
   }
-  std::string analysis_path;
-  auto analysis = find_analysis(o, dir, *config, analysis_path, report.notes);
+  v.config = std::move(*config);
+  return {};
+}
+
+// The analysis beside the layout or in the workspace (or --analysis); without one, what the
+// image's labels say of the application.
+Status
+resolve_analysis(Verification& v)
+{
+  auto analysis = find_analysis(v.o, v.layout_dir, v.config, v.analysis_path, v.report.notes);
   if (!analysis) {
     return fail(analysis.error());
   }
-  const bool have_analysis = !analysis_path.empty();
-  report.analysis_path = analysis_path;
-  if (have_analysis) {
-    report.application_id = analysis->application_id;
-    report.application_type = analysis->application_type;
+  v.analysis = std::move(*analysis);
+  v.report.analysis_path = v.analysis_path;
+  if (v.have_analysis()) {
+    v.report.application_id = v.analysis.application_id;
+    v.report.application_type = v.analysis.application_type;
   } else {
     auto label = [&](const char* key) {
-      auto it = config->labels.find(key);
-      return it == config->labels.end() ? std::string() : it->second;
+      auto it = v.config.labels.find(key);
+      return it == v.config.labels.end() ? std::string() : it->second;
     };
-    report.application_id = label("io.decant.application-id");
-    report.application_type = label("io.decant.application-type");
-    *analysis = analysis_from_image_labels(label("io.decant.secret-env"), config->argv());
+    v.report.application_id = label("io.decant.application-id");
+    v.report.application_type = label("io.decant.application-type");
+    v.analysis = analysis_from_image_labels(label("io.decant.secret-env"), v.config.argv());
   }
-  report.machine = report.application_type == "machine";
+  v.report.machine = v.report.application_type == "machine";
+  return {};
+}
 
-  // Secrets the run needs: from the secrets file beside the analysis, or --secrets.
-  auto needed = secrets_needed(*analysis, config->argv());
+// Secrets the run needs: from the secrets file beside the analysis, or --secrets.
+Status
+load_run_secrets(Verification& v)
+{
+  const VerifyOptions& o = v.o;
+  auto needed = secrets_needed(v.analysis, v.config.argv());
   if (!o.secrets.empty() && ::access(o.secrets.c_str(), R_OK) != 0) {
     return fail(errno_error("--secrets: cannot read", o.secrets, errno));
   }
-  if (!needed.empty()) {
-    std::string secrets = !o.secrets.empty() ? o.secrets
-                          : have_analysis    ? secrets_path_for(analysis_path)
-                                             : "";
-    if (secrets.empty()) {
-      return fail(Error(ErrorCode::not_found,
-                        fmt::format("the image needs the secrets {}, and there is no analysis to "
-                                    "find them beside",
-                                    join(needed, ", ")),
-                        "give --secrets FILE (the secrets file `decant analyze` wrote) or "
-                        "--analysis FILE"));
-    }
-    if (auto loaded = load_secrets(*analysis, secrets, needed); !loaded) {
-      return fail(loaded.error());
-    }
+  if (needed.empty()) {
+    return {};
   }
-  auto root = HostRoot::open(o.root);
-  if (!root) {
-    return fail(root.error());
+  std::string secrets = !o.secrets.empty()  ? o.secrets
+                        : v.have_analysis() ? secrets_path_for(v.analysis_path)
+                                            : "";
+  if (secrets.empty()) {
+    return fail(Error(ErrorCode::not_found,
+                      fmt::format("the image needs the secrets {}, and there is no analysis to "
+                                  "find them beside",
+                                  join(needed, ", ")),
+                      "give --secrets FILE (the secrets file `decant analyze` wrote) or "
+                      "--analysis FILE"));
   }
-  const Analysis* known = have_analysis ? &*analysis : nullptr;
-  auto source = find_source(o, *root, known);
+  return load_secrets(v.analysis, secrets, needed);
+}
+
+// The running source to compare with, or why there is none.
+Result<Source>
+find_comparison_source(Verification& v, const HostRoot& root)
+{
+  auto source = find_source(v.o, root, v.known());
   if (!source) {
     return fail(source.error());
   }
-  report.compared = source->live;
-  report.source_pid = source->pid;
-  report.no_comparison = source->reason;
+  v.report.compared = source->live;
+  v.report.source_pid = source->pid;
+  v.report.no_comparison = source->reason;
   if (!source->note.empty()) {
-    report.notes.push_back(source->note);
+    v.report.notes.push_back(source->note);
   }
+  return source;
+}
+
+Status
+check_privileges()
+{
   if (::geteuid() != 0) {
     return fail(Error(ErrorCode::permission,
                       "decant verify runs the image in namespaces and mounts it creates, which "
@@ -785,21 +829,39 @@ verify_image(const VerifyOptions& o)
                       "run it as root (sudo decant verify ...): it needs CAP_SYS_ADMIN for the "
                       "namespaces and mounts, CAP_SETUID/CAP_SETGID to become the image's user"));
   }
+  return {};
+}
 
-  // The tree: rootfs/, the volumes, the output log.
-  std::string parent = temp_parent(o);
+std::string
+rootfs_of(const WorkTree& tree)
+{
+  return tree.path + "/rootfs";
+}
+
+// The tree: rootfs/, the volumes, the output log.
+Status
+make_work_tree(Verification& v, WorkTree& tree)
+{
+  std::string parent = temp_parent(v.o);
   remove_stale_verify_trees(parent);
   auto tree_path = make_tree(parent);
   if (!tree_path) {
     return fail(tree_path.error());
   }
-  WorkTree tree{*tree_path, o.keep};
-  std::string rootfs = tree.path + "/rootfs";
+  tree.path = *tree_path;
+  tree.keep = v.o.keep;
+  std::string rootfs = rootfs_of(tree);
   if (::mkdir(rootfs.c_str(), 0755) != 0 || ::chmod(rootfs.c_str(), 0755) != 0) {
     return fail(errno_error("cannot create", rootfs, errno));
   }
-  report.log_path = tree.path + "/output.log";
+  v.report.log_path = tree.path + "/output.log";
+  return {};
+}
 
+Status
+unpack_image(Verification& v, const std::string& rootfs)
+{
+  const VerifyOptions& o = v.o;
   auto t_unpack = Clock::now();
   UnpackOptions unpack_options;
   unpack_options.cancel = o.cancel;
@@ -813,297 +875,436 @@ verify_image(const VerifyOptions& o)
     event.items = p.layers;
     workflow::Events(workflow::Stage::verify, o.events).send(event);
   };
-  auto unpacked = unpack_layers(*image, config->diff_ids, rootfs, unpack_options);
+  auto unpacked = unpack_layers(v.image, v.config.diff_ids, rootfs, unpack_options);
   if (!unpacked) {
     return fail(unpacked.error().code == ErrorCode::aborted ? cancel_error() : unpacked.error());
   }
-  report.unpack = *unpacked;
-  report.unpack_seconds = since(t_unpack);
+  v.report.unpack = *unpacked;
+  v.report.unpack_seconds = since(t_unpack);
   say(o,
       fmt::format("unpacked {} layers ({}, {} entries) in {:.1f}s, every digest checked",
-                  image->layers.size(),
+                  v.image.layers.size(),
                   format_bytes(unpacked->tar_bytes),
                   unpacked->entries,
-                  report.unpack_seconds));
+                  v.report.unpack_seconds));
+  return {};
+}
 
+Result<SandboxSpec>
+sandbox_spec(const Verification& v, const HostRoot& root, const WorkTree& tree)
+{
   RunSpecOptions run;
-  run.config = &*config;
-  run.rootfs = rootfs;
-  run.analysis = &*analysis;
-  run.have_analysis = have_analysis;
+  run.config = &v.config;
+  run.rootfs = rootfs_of(tree);
+  run.analysis = &v.analysis;
+  run.have_analysis = v.have_analysis();
   run.scratch = tree.path;
   // Secret files left out of the image come from the source host, as `generate` reads them:
   // only when --root is that host.
-  run.source = have_analysis && root->hostname() == analysis->source.hostname ? &*root : nullptr;
-  run.hostname =
-      have_analysis && !analysis->source.hostname.empty() ? analysis->source.hostname : "decant";
-  run.log_path = report.log_path;
-  auto spec = make_sandbox_spec(run);
-  if (!spec) {
-    return fail(spec.error());
-  }
-  auto targets = targets_of(*config, known, report);
-  if (targets.empty()) {
-    report.notes.push_back("the image exposes no TCP port: it is only checked to keep running");
-  }
-  if (cancelled(o)) {
-    return fail(cancel_error());
-  }
+  bool on_source = v.have_analysis() && root.hostname() == v.analysis.source.hostname;
+  run.source = on_source ? &root : nullptr;
+  run.hostname = v.have_analysis() && !v.analysis.source.hostname.empty()
+                     ? v.analysis.source.hostname
+                     : "decant";
+  run.log_path = v.report.log_path;
+  return make_sandbox_spec(run);
+}
+
+Result<std::unique_ptr<Sandbox>>
+start_sandbox(Verification& v, const SandboxSpec& spec)
+{
   // The config's argv, not the run's: secrets stay ${secret:NAME} in every message.
-  say(o,
+  say(v.o,
       fmt::format(
-          "starting {} as {}:{}", join(config->argv(), " ").substr(0, 200), spec->uid, spec->gid));
-  auto t_start = Clock::now();
-  auto sandbox = Sandbox::start(*spec);
+          "starting {} as {}:{}", join(v.config.argv(), " ").substr(0, 200), spec.uid, spec.gid));
+  v.t_start = Clock::now();
+  auto sandbox = Sandbox::start(spec);
   if (!sandbox) {
     Error error = sandbox.error();
     if (error.code == ErrorCode::verification) {
-      auto tail = tail_lines(report.log_path, 20);
+      auto tail = tail_lines(v.report.log_path, 20);
       if (!tail.empty()) {
         error.message += "; its last output:\n  " + join(tail, "\n  ");
       }
     }
     return fail(error);
   }
+  return sandbox;
+}
 
-  // Peak memory: sampled through the whole run on a thread of its own.
-  std::atomic<bool> sampling{true};
-  std::atomic<uint64_t> peak{0};
-  std::thread sampler([&] {
-    while (sampling.load()) {
-      uint64_t now = (*sandbox)->rss_bytes();
-      if (now > peak.load()) {
-        peak.store(now);
+// Peak memory of the image: sampled through the whole run on a thread of its own.
+class PeakMemorySampler
+{
+public:
+  explicit PeakMemorySampler(const Sandbox& sandbox)
+      : m_thread([this, &sandbox] { sample(sandbox); })
+  {
+  }
+  ~PeakMemorySampler() { stop(); }
+  PeakMemorySampler(const PeakMemorySampler&) = delete;
+  PeakMemorySampler& operator=(const PeakMemorySampler&) = delete;
+
+  // Stops sampling; the highest RSS seen.
+  uint64_t
+  stop()
+  {
+    m_sampling.store(false);
+    if (m_thread.joinable()) {
+      m_thread.join();
+    }
+    return m_peak.load();
+  }
+
+private:
+  void
+  sample(const Sandbox& sandbox)
+  {
+    while (m_sampling.load()) {
+      uint64_t now = sandbox.rss_bytes();
+      if (now > m_peak.load()) {
+        m_peak.store(now);
       }
-      for (int i = 0; i < 4 && sampling.load(); ++i) {
+      for (int i = 0; i < 4 && m_sampling.load(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-  });
-  struct StopSampler {
-    std::atomic<bool>& flag;
-    std::thread& thread;
-    ~StopSampler()
-    {
-      flag.store(false);
-      if (thread.joinable()) {
-        thread.join();
-      }
-    }
-  } stop_sampler{sampling, sampler};
+  }
 
-  // Wait for every port to listen, the image to exit, the timeout or a cancel.
+  std::atomic<bool> m_sampling{true};
+  std::atomic<uint64_t> m_peak{0};
+  std::thread m_thread; // last: it starts once the flags above exist
+};
+
+// The ports the image listens on: `listening` as last seen (port -> address to reach it from
+// inside), `open` every target port seen listening at some point.
+struct OpenPorts {
   std::map<uint16_t, std::string> listening;
   std::set<uint16_t> open;
-  const auto deadline = t_start + std::chrono::seconds(o.timeout_seconds);
-  auto last_said = t_start;
+};
+
+std::vector<std::string>
+ports_not_open(const std::vector<Target>& targets, const std::set<uint16_t>& open)
+{
+  std::vector<std::string> out;
+  for (const auto& t : targets) {
+    if (!open.count(t.port)) {
+      out.push_back(std::to_string(t.port));
+    }
+  }
+  return out;
+}
+
+void
+record_new_listeners(Verification& v, OpenPorts& ports)
+{
+  for (const auto& t : v.targets) {
+    if (ports.listening.count(t.port) && ports.open.insert(t.port).second) {
+      PortResult p;
+      p.port = t.port;
+      p.role = t.role;
+      p.listening = true;
+      p.after_seconds = since(v.t_start);
+      v.report.ports.push_back(p);
+      say(v.o, fmt::format("port {} listens after {:.1f}s", t.port, p.after_seconds));
+    }
+  }
+}
+
+// The start-up time, and the ports that never listened, in port order with the others.
+void
+record_start_up(Verification& v, const OpenPorts& ports)
+{
+  v.report.startup_seconds = since(v.t_start);
+  for (const auto& t : v.targets) {
+    if (!ports.open.count(t.port)) {
+      PortResult p;
+      p.port = t.port;
+      p.role = t.role;
+      v.report.ports.push_back(p);
+    }
+  }
+  std::sort(v.report.ports.begin(), v.report.ports.end(), [](const auto& a, const auto& b) {
+    return a.port < b.port;
+  });
+}
+
+// Waits for every port to listen, the image to exit, the timeout or a cancel.
+Result<OpenPorts>
+wait_for_ports(Verification& v, Sandbox& sandbox)
+{
+  const VerifyOptions& o = v.o;
+  const auto& targets = v.targets;
+  OpenPorts ports;
+  const auto deadline = v.t_start + std::chrono::seconds(o.timeout_seconds);
+  auto last_said = v.t_start;
   for (;;) {
     if (cancelled(o)) {
       return fail(cancel_error());
     }
-    listening = listening_ports((*sandbox)->holder_pid());
-    for (const auto& t : targets) {
-      if (listening.count(t.port) && open.insert(t.port).second) {
-        PortResult p;
-        p.port = t.port;
-        p.role = t.role;
-        p.listening = true;
-        p.after_seconds = since(t_start);
-        report.ports.push_back(p);
-        say(o, fmt::format("port {} listens after {:.1f}s", t.port, p.after_seconds));
-      }
-    }
-    if (open.size() == targets.size() && !targets.empty()) {
+    ports.listening = listening_ports(sandbox.holder_pid());
+    record_new_listeners(v, ports);
+    if (ports.open.size() == targets.size() && !targets.empty()) {
       break;
     }
-    if (auto status = (*sandbox)->exit_status()) {
-      report.image_exit_status = status;
-      report.failures.push_back(
+    if (auto status = sandbox.exit_status()) {
+      v.report.image_exit_status = status;
+      v.report.failures.push_back(
           fmt::format("the image's process exited with status {} after {:.1f}s{}",
                       *status,
-                      since(t_start),
+                      since(v.t_start),
                       targets.empty() ? "" : ", before all its ports listened"));
       break;
     }
     if (Clock::now() >= deadline) {
       if (!targets.empty()) {
-        std::vector<std::string> missing;
-        for (const auto& t : targets) {
-          if (!open.count(t.port)) {
-            missing.push_back(std::to_string(t.port));
-          }
-        }
-        report.failures.push_back(fmt::format("port {} did not listen within {} s (--timeout)",
-                                              join(missing, ", "),
-                                              o.timeout_seconds));
+        v.report.failures.push_back(fmt::format("port {} did not listen within {} s (--timeout)",
+                                                join(ports_not_open(targets, ports.open), ", "),
+                                                o.timeout_seconds));
       }
       break;
     }
     if (since(last_said) >= 10) {
-      std::vector<std::string> waiting;
-      for (const auto& t : targets) {
-        if (!open.count(t.port)) {
-          waiting.push_back(std::to_string(t.port));
-        }
-      }
       say(o,
           fmt::format("waiting for port {} to listen: {:.0f}s of {}s",
-                      join(waiting, ", "),
-                      since(t_start),
+                      join(ports_not_open(targets, ports.open), ", "),
+                      since(v.t_start),
                       o.timeout_seconds));
       last_said = Clock::now();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  report.startup_seconds = since(t_start);
-  for (const auto& t : targets) {
-    if (!open.count(t.port)) {
-      PortResult p;
-      p.port = t.port;
-      p.role = t.role;
-      report.ports.push_back(p);
-    }
-  }
-  std::sort(report.ports.begin(), report.ports.end(), [](const auto& a, const auto& b) {
-    return a.port < b.port;
-  });
+  record_start_up(v, ports);
+  return ports;
+}
 
-  // Probes: on each listening port, the HTTP paths (HTTP and HTTPS roles, and ports of unknown
-  // role) or a TCP connect, on the image and on the source at the same time.
-  auto t_probe = Clock::now();
-  std::vector<Probe> probes;
+// The HTTP paths to ask: those the analysis suggests (read in the unpacked image), or "/",
+// and --probe.
+std::vector<std::string>
+probe_paths(const Verification& v, const std::string& rootfs)
+{
   auto image_root = HostRoot::open(rootfs);
-  std::vector<std::string> paths = image_root && have_analysis
-                                       ? default_probe_paths(*analysis, *image_root)
+  std::vector<std::string> paths = image_root && v.have_analysis()
+                                       ? default_probe_paths(v.analysis, *image_root)
                                        : std::vector<std::string>{"/"};
-  for (const auto& extra : o.probes) {
+  for (const auto& extra : v.o.probes) {
     std::string path = extra.empty() || extra[0] != '/' ? "/" + extra : extra;
     if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
       paths.push_back(path);
     }
   }
-  for (const auto& t : targets) {
-    if (!open.count(t.port)) {
+  return paths;
+}
+
+// On each listening port, the HTTP paths (HTTP and HTTPS roles, and ports of unknown role) or
+// a TCP connect.
+std::vector<Probe>
+plan_probes(const Verification& v, OpenPorts& ports, const std::vector<std::string>& paths)
+{
+  std::vector<Probe> probes;
+  for (const auto& t : v.targets) {
+    if (!ports.open.count(t.port)) {
       continue;
     }
-    bool http = !report.machine && (t.role == "http" || t.role == "https" || t.role.empty());
+    bool http = !v.report.machine && (t.role == "http" || t.role == "https" || t.role.empty());
     if (http) {
       for (const auto& path : paths) {
-        probes.push_back({t, listening[t.port], path});
+        probes.push_back({t, ports.listening[t.port], path});
       }
     } else {
-      probes.push_back({t, listening[t.port], ""});
+      probes.push_back({t, ports.listening[t.port], ""});
     }
   }
-  std::vector<Answer> image_answers(probes.size());
-  std::vector<Answer> source_answers(probes.size());
-  if (!probes.empty() && !report.image_exit_status) {
-    say(o,
-        fmt::format("probing {} path(s) on {}",
-                    probes.size(),
-                    report.compared ? "the source and the image" : "the image"));
-    std::thread source_thread([&] {
-      if (!report.compared) {
-        return;
-      }
-      for (size_t i = 0; i < probes.size() && !cancelled(o); ++i) {
-        source_answers[i] = ask(probes[i], probes[i].target.source_host, o.request_timeout_seconds);
-      }
-    });
-    auto entered = in_network_namespace((*sandbox)->net_fd(), [&] {
-      for (size_t i = 0; i < probes.size() && !cancelled(o); ++i) {
-        image_answers[i] = ask(probes[i], probes[i].host_in_image, o.request_timeout_seconds);
-      }
-    });
-    source_thread.join();
-    if (!entered) {
-      return fail(entered.error());
+  return probes;
+}
+
+// Asks every probe of the image (from inside its network namespace) and, when there is a
+// source to compare with, of the source at the same time.
+Status
+ask_probes(const Verification& v,
+           const Sandbox& sandbox,
+           const std::vector<Probe>& probes,
+           std::vector<Answer>& image_answers,
+           std::vector<Answer>& source_answers)
+{
+  const VerifyOptions& o = v.o;
+  say(o,
+      fmt::format("probing {} path(s) on {}",
+                  probes.size(),
+                  v.report.compared ? "the source and the image" : "the image"));
+  std::thread source_thread([&] {
+    if (!v.report.compared) {
+      return;
     }
-    if (cancelled(o)) {
-      return fail(cancel_error());
+    for (size_t i = 0; i < probes.size() && !cancelled(o); ++i) {
+      source_answers[i] = ask(probes[i], probes[i].target.source_host, o.request_timeout_seconds);
     }
+  });
+  auto entered = in_network_namespace(sandbox.net_fd(), [&] {
+    for (size_t i = 0; i < probes.size() && !cancelled(o); ++i) {
+      image_answers[i] = ask(probes[i], probes[i].host_in_image, o.request_timeout_seconds);
+    }
+  });
+  source_thread.join();
+  if (!entered) {
+    return fail(entered.error());
   }
+  if (cancelled(o)) {
+    return fail(cancel_error());
+  }
+  return {};
+}
+
+// "http://host:port" (url_of() without its trailing "/").
+std::string
+origin_of(bool https, const std::string& host, uint16_t port)
+{
+  HttpGet origin;
+  origin.https = https;
+  origin.port = port;
+  origin.path = "";
+  origin.host = host;
+  std::string url = url_of(origin);
+  url.pop_back();
+  return url;
+}
+
+// The verdict on one probe; nothing for a further path of a port of unknown role that did not
+// answer HTTP (its first path checked it by a TCP connect).
+std::optional<ProbeResult>
+judge_probe(const Probe& probe,
+            const Answer& image,
+            const Answer* source,
+            const std::string& first_path)
+{
+  ProbeResult r;
+  r.port = probe.target.port;
+  r.path = probe.path;
+  if (probe.path.empty()) {
+    r.scheme = "tcp";
+    judge_tcp(r, source ? &source->tcp_error : nullptr, image.tcp_error);
+    return r;
+  }
+  r.scheme = probe.target.role == "https" ? "https" : "http";
+  const HttpAnswer& img = image.http;
+  if (probe.target.role.empty() && !img.answered) {
+    if (probe.path != first_path) {
+      return std::nullopt;
+    }
+    // A port of unknown role that does not speak HTTP: a TCP connect is all to check.
+    r.scheme = "tcp";
+    r.path.clear();
+    judge_tcp(r, nullptr, "");
+    r.reason = "not HTTP (" + img.error + "): checked by a TCP connect";
+    return r;
+  }
+  judge_http(r,
+             source ? &source->http : nullptr,
+             img,
+             origin_of(r.scheme == "https", probe.target.source_host, r.port),
+             origin_of(r.scheme == "https", probe.host_in_image, r.port));
+  return r;
+}
+
+// The image must present the source's certificate: checked once per HTTPS port.
+void
+compare_certificates(VerifyReport& report,
+                     std::map<uint16_t, TlsResult>& tls,
+                     uint16_t port,
+                     const HttpAnswer& source,
+                     const HttpAnswer& image)
+{
+  if (!source.answered || !image.answered || tls.count(port)) {
+    return;
+  }
+  TlsResult t;
+  t.port = port;
+  t.source_sha256 = source.certificate_sha256;
+  t.image_sha256 = image.certificate_sha256;
+  t.match = !t.source_sha256.empty() && t.source_sha256 == t.image_sha256;
+  if (!t.match) {
+    report.failures.push_back(fmt::format("port {}: the image's certificate {} is not the "
+                                          "source's {}",
+                                          port,
+                                          t.image_sha256.empty() ? "(none)" : t.image_sha256,
+                                          t.source_sha256.empty() ? "(none)" : t.source_sha256));
+  }
+  tls[port] = t;
+}
+
+void
+judge_answers(Verification& v,
+              const std::vector<Probe>& probes,
+              const std::vector<std::string>& paths,
+              const std::vector<Answer>& image_answers,
+              const std::vector<Answer>& source_answers)
+{
+  VerifyReport& report = v.report;
   std::map<uint16_t, TlsResult> tls;
-  for (size_t i = 0; i < probes.size() && !report.image_exit_status; ++i) {
-    const Probe& probe = probes[i];
-    ProbeResult r;
-    r.port = probe.target.port;
-    r.path = probe.path;
-    if (probe.path.empty()) {
-      r.scheme = "tcp";
-      judge_tcp(
-          r, report.compared ? &source_answers[i].tcp_error : nullptr, image_answers[i].tcp_error);
-    } else {
-      r.scheme = probe.target.role == "https" ? "https" : "http";
-      const HttpAnswer& img = image_answers[i].http;
-      const HttpAnswer* src = report.compared ? &source_answers[i].http : nullptr;
-      if (probe.target.role.empty() && !img.answered && probe.path == paths.front()) {
-        // A port of unknown role that does not speak HTTP: a TCP connect is all to check.
-        r.scheme = "tcp";
-        r.path.clear();
-        judge_tcp(r, nullptr, "");
-        r.reason = "not HTTP (" + img.error + "): checked by a TCP connect";
-      } else if (probe.target.role.empty() && !img.answered) {
-        continue;
-      } else {
-        HttpGet origin;
-        origin.https = r.scheme == "https";
-        origin.port = probe.target.port;
-        origin.path = "";
-        origin.host = probe.target.source_host;
-        std::string source_origin = url_of(origin);
-        origin.host = probe.host_in_image;
-        std::string image_origin = url_of(origin);
-        source_origin.pop_back(); // url_of ends in "/"
-        image_origin.pop_back();
-        judge_http(r, src, img, source_origin, image_origin);
-      }
-      if (r.scheme == "https" && src && src->answered && img.answered && !tls.count(r.port)) {
-        TlsResult t;
-        t.port = r.port;
-        t.source_sha256 = src->certificate_sha256;
-        t.image_sha256 = img.certificate_sha256;
-        t.match = !t.source_sha256.empty() && t.source_sha256 == t.image_sha256;
-        if (!t.match) {
-          report.failures.push_back(
-              fmt::format("port {}: the image's certificate {} is not the "
-                          "source's {}",
-                          r.port,
-                          t.image_sha256.empty() ? "(none)" : t.image_sha256,
-                          t.source_sha256.empty() ? "(none)" : t.source_sha256));
-        }
-        tls[r.port] = t;
-      }
+  for (size_t i = 0; i < probes.size(); ++i) {
+    const Answer* source = report.compared ? &source_answers[i] : nullptr;
+    auto r = judge_probe(probes[i], image_answers[i], source, paths.front());
+    if (!r) {
+      continue;
     }
-    if (!r.passed) {
+    if (r->scheme == "https" && source) {
+      compare_certificates(report, tls, r->port, source->http, image_answers[i].http);
+    }
+    if (!r->passed) {
       report.failures.push_back(
-          fmt::format("{}{}: {}", r.port, r.path.empty() ? "" : " " + r.path, r.reason));
+          fmt::format("{}{}: {}", r->port, r->path.empty() ? "" : " " + r->path, r->reason));
     }
-    report.probes.push_back(std::move(r));
+    report.probes.push_back(std::move(*r));
   }
   for (auto& [port, t] : tls) {
     report.tls.push_back(t);
   }
-  report.probe_seconds = since(t_probe);
-  if (!report.image_exit_status) {
-    if (auto status = (*sandbox)->exit_status()) {
-      report.image_exit_status = status;
-      report.failures.push_back(fmt::format("the image's process exited with status {} while it "
-                                            "was probed",
-                                            *status));
+}
+
+// Probes: on each listening port, the HTTP paths or a TCP connect, on the image and on the
+// source at the same time, each answer judged against the source's.
+Status
+probe_ports(Verification& v, const Sandbox& sandbox, const std::string& rootfs, OpenPorts& ports)
+{
+  auto t_probe = Clock::now();
+  std::vector<std::string> paths = probe_paths(v, rootfs);
+  std::vector<Probe> probes = plan_probes(v, ports, paths);
+  std::vector<Answer> image_answers(probes.size());
+  std::vector<Answer> source_answers(probes.size());
+  if (!probes.empty() && !v.report.image_exit_status) {
+    if (auto asked = ask_probes(v, sandbox, probes, image_answers, source_answers); !asked) {
+      return asked;
     }
   }
-  stop_sampler.flag.store(false);
-  if (sampler.joinable()) {
-    sampler.join();
+  if (!v.report.image_exit_status) {
+    judge_answers(v, probes, paths, image_answers, source_answers);
   }
-  report.peak_rss_bytes = peak.load();
-  // Stopped as Kubernetes stops a pod (SIGTERM, then SIGKILL), with a shorter grace than its
-  // 30 s: the output log then holds what the application writes while it shuts down, such as
-  // the access-log lines Tomcat buffers.
-  (*sandbox)->stop(std::chrono::seconds(10));
+  v.report.probe_seconds = since(t_probe);
+  return {};
+}
+
+void
+check_still_running(Verification& v, Sandbox& sandbox)
+{
+  if (v.report.image_exit_status) {
+    return;
+  }
+  if (auto status = sandbox.exit_status()) {
+    v.report.image_exit_status = status;
+    v.report.failures.push_back(fmt::format("the image's process exited with status {} while it "
+                                            "was probed",
+                                            *status));
+  }
+}
+
+// The verdict's last parts, once the image is stopped: whether the source restarted
+// meanwhile, the notes, the output of a failed run, what --keep kept, and the verdict recorded
+// in the analysis.
+void
+complete_report(Verification& v, const HostRoot& root, const Source& source, const WorkTree& tree)
+{
+  VerifyReport& report = v.report;
   if (report.compared) {
-    if (auto unchanged = check_source_unchanged(*root, *source); !unchanged) {
+    if (auto unchanged = check_source_unchanged(root, source); !unchanged) {
       report.source_restarted = true;
       report.source_restart_message = unchanged.error().message;
     }
@@ -1115,19 +1316,95 @@ verify_image(const VerifyOptions& o)
   if (!report.passed()) {
     report.log_tail = tail_lines(report.log_path, 20);
   }
-  if (o.keep) {
+  if (v.o.keep) {
     report.kept_dir = tree.path;
   } else {
     report.log_path.clear();
   }
-  if (have_analysis && o.record) {
-    if (auto recorded = record_verification(analysis_path, report); !recorded) {
-      report.notes.push_back("the verdict could not be recorded in " + analysis_path + ": "
+  if (v.have_analysis() && v.o.record) {
+    if (auto recorded = record_verification(v.analysis_path, report); !recorded) {
+      report.notes.push_back("the verdict could not be recorded in " + v.analysis_path + ": "
                              + recorded.error().message);
     }
   }
-  report.total_seconds = since(started);
-  return report;
+}
+
+// Reads the image and what is known of its source, before anything runs.
+Status
+prepare(Verification& v)
+{
+  if (v.o.timeout_seconds <= 0) {
+    return fail(Error(ErrorCode::usage, "--timeout must be a positive number of seconds"));
+  }
+  if (auto read = read_image(v); !read) {
+    return read;
+  }
+  if (auto found = resolve_analysis(v); !found) {
+    return found;
+  }
+  return load_run_secrets(v);
+}
+
+} // namespace
+
+Result<VerifyReport>
+verify_image(const VerifyOptions& o)
+{
+  const auto started = Clock::now();
+  Verification v{o};
+  if (auto prepared = prepare(v); !prepared) {
+    return fail(prepared.error());
+  }
+  auto root = HostRoot::open(o.root);
+  if (!root) {
+    return fail(root.error());
+  }
+  auto source = find_comparison_source(v, *root);
+  if (!source) {
+    return fail(source.error());
+  }
+  if (auto privileged = check_privileges(); !privileged) {
+    return fail(privileged.error());
+  }
+  WorkTree tree; // before the sandbox, so the sandbox is stopped first
+  if (auto made = make_work_tree(v, tree); !made) {
+    return fail(made.error());
+  }
+  if (auto unpacked = unpack_image(v, rootfs_of(tree)); !unpacked) {
+    return fail(unpacked.error());
+  }
+  auto spec = sandbox_spec(v, *root, tree);
+  if (!spec) {
+    return fail(spec.error());
+  }
+  v.targets = targets_of(v.config, v.known(), v.report);
+  if (v.targets.empty()) {
+    v.report.notes.push_back("the image exposes no TCP port: it is only checked to keep running");
+  }
+  if (cancelled(o)) {
+    return fail(cancel_error());
+  }
+  auto sandbox = start_sandbox(v, *spec);
+  if (!sandbox) {
+    return fail(sandbox.error());
+  }
+  PeakMemorySampler sampler(**sandbox);
+  auto ports = wait_for_ports(v, **sandbox);
+  if (!ports) {
+    return fail(ports.error());
+  }
+  if (auto probed = probe_ports(v, **sandbox, rootfs_of(tree), *ports); !probed) {
+    return fail(probed.error());
+  }
+  check_still_running(v, **sandbox);
+  v.report.peak_rss_bytes = sampler.stop();
+  // Stopped as Kubernetes stops a pod (SIGTERM, then SIGKILL), with a shorter grace than its
+  // 30 s: the output log then holds what the application writes while it shuts down, such as
+  // the access-log lines Tomcat buffers.
+  (*sandbox)->stop(std::chrono::seconds(10));
+  complete_report(v, *root, *source, tree);
+  v.report.total_seconds = since(started);
+  return std::move(v.report);
 }
 
 } // namespace decant
