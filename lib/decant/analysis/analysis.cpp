@@ -270,11 +270,10 @@ optional_number(const std::optional<uint64_t>& value)
   return value ? json(*value) : json(nullptr);
 }
 
-Analysis
-parse(const json& document)
+// schemaVersion, applicationType, applicationId and createdAt.
+void
+parse_identity(const Fields& top, Analysis& a)
 {
-  Analysis a;
-  Fields top(document, "");
   auto version = top.unsigned_number("schemaVersion", 1000, true);
   if (*version != static_cast<uint64_t>(k_schema_version)) {
     throw FieldError{"schemaVersion",
@@ -300,42 +299,59 @@ parse(const json& document)
         fmt::format("{} is not <applicationType>-<8 hex digits>", quote(a.application_id))};
   }
   a.created_at = top.string("createdAt");
+}
 
-  if (const json* source = top.find("source")) {
-    Fields s(*source, "source");
-    a.source.hostname = s.string("hostname");
-    a.source.arch = s.string("arch");
-    a.source.kernel = s.string("kernel");
-    a.source.timezone = s.string("timezone");
-    if (const json* os = s.find("os")) {
-      Fields o(*os, "source.os");
-      a.source.os = {o.string("id"), o.string("versionId"), o.string("prettyName")};
+void
+parse_source(const Fields& top, Analysis& a)
+{
+  const json* source = top.find("source");
+  if (!source) {
+    return;
+  }
+  Fields s(*source, "source");
+  a.source.hostname = s.string("hostname");
+  a.source.arch = s.string("arch");
+  a.source.kernel = s.string("kernel");
+  a.source.timezone = s.string("timezone");
+  if (const json* os = s.find("os")) {
+    Fields o(*os, "source.os");
+    a.source.os = {o.string("id"), o.string("versionId"), o.string("prettyName")};
+  }
+}
+
+void
+parse_process(const Fields& top, Analysis& a)
+{
+  const json* process = top.find("process");
+  if (!process) {
+    return;
+  }
+  Fields p(*process, "process");
+  a.process.pid = static_cast<int>(p.unsigned_number("pid", 0x7fffffff).value_or(0));
+  a.process.start_time = p.unsigned_number("startTime", UINT64_MAX).value_or(0);
+  a.process.exe = p.string("exe");
+  a.process.cmdline = p.strings("cmdline");
+  a.process.cwd = p.string("cwd");
+  a.process.uid = static_cast<uint32_t>(p.unsigned_number("uid", UINT32_MAX).value_or(0));
+  a.process.gid = static_cast<uint32_t>(p.unsigned_number("gid", UINT32_MAX).value_or(0));
+  a.process.user = p.string("user");
+  a.process.group = p.string("group");
+  a.process.groups = p.strings("groups");
+  a.process.capabilities = p.strings("capabilities");
+  if (const json* limits = p.find("limits")) {
+    Fields l(*limits, "process.limits");
+    if (const json* open = l.find("openFiles")) {
+      Fields o(*open, "process.limits.openFiles");
+      a.process.open_files.soft = o.unsigned_number("soft", UINT64_MAX);
+      a.process.open_files.hard = o.unsigned_number("hard", UINT64_MAX);
     }
   }
+}
 
-  if (const json* process = top.find("process")) {
-    Fields p(*process, "process");
-    a.process.pid = static_cast<int>(p.unsigned_number("pid", 0x7fffffff).value_or(0));
-    a.process.start_time = p.unsigned_number("startTime", UINT64_MAX).value_or(0);
-    a.process.exe = p.string("exe");
-    a.process.cmdline = p.strings("cmdline");
-    a.process.cwd = p.string("cwd");
-    a.process.uid = static_cast<uint32_t>(p.unsigned_number("uid", UINT32_MAX).value_or(0));
-    a.process.gid = static_cast<uint32_t>(p.unsigned_number("gid", UINT32_MAX).value_or(0));
-    a.process.user = p.string("user");
-    a.process.group = p.string("group");
-    a.process.groups = p.strings("groups");
-    a.process.capabilities = p.strings("capabilities");
-    if (const json* limits = p.find("limits")) {
-      Fields l(*limits, "process.limits");
-      if (const json* open = l.find("openFiles")) {
-        Fields o(*open, "process.limits.openFiles");
-        a.process.open_files.soft = o.unsigned_number("soft", UINT64_MAX);
-        a.process.open_files.hard = o.unsigned_number("hard", UINT64_MAX);
-      }
-    }
-  }
-
+// name and version; whatever else the analyzer wrote stays as details.
+void
+parse_runtime(const Fields& top, Analysis& a)
+{
   if (const json* runtime = top.find("runtime")) {
     Fields r(*runtime, "runtime");
     a.runtime.name = r.string("name");
@@ -344,37 +360,49 @@ parse(const json& document)
     a.runtime.details.erase("name");
     a.runtime.details.erase("version");
   }
+}
 
-  if (const json* resources = top.find("resources")) {
-    Fields r(*resources, "resources");
-    a.resources.peak_rss_bytes = r.unsigned_number("peakRssBytes", UINT64_MAX);
-    a.resources.heap_max_bytes = r.unsigned_number("heapMaxBytes", UINT64_MAX);
-    if (const json* cpus = r.find("cpus")) {
-      if (!cpus->is_number() || cpus->get<double>() <= 0) {
-        throw FieldError{"resources.cpus", "expected a positive number"};
-      }
-      a.resources.cpus = cpus->get<double>();
-    }
+void
+parse_resources(const Fields& top, Analysis& a)
+{
+  const json* resources = top.find("resources");
+  if (!resources) {
+    return;
   }
-
-  top.array("ports", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    Port port;
-    port.port = static_cast<uint16_t>(*f.unsigned_number("port", 65535, true, 1));
-    port.protocol = f.string("protocol", false, "tcp");
-    if (port.protocol != "tcp" && port.protocol != "udp") {
-      throw FieldError{f.at("protocol"), "expected \"tcp\" or \"udp\""};
+  Fields r(*resources, "resources");
+  a.resources.peak_rss_bytes = r.unsigned_number("peakRssBytes", UINT64_MAX);
+  a.resources.heap_max_bytes = r.unsigned_number("heapMaxBytes", UINT64_MAX);
+  if (const json* cpus = r.find("cpus")) {
+    if (!cpus->is_number() || cpus->get<double>() <= 0) {
+      throw FieldError{"resources.cpus", "expected a positive number"};
     }
-    port.address = f.string("address");
-    port.role = f.enumeration("role", k_port_roles, PortRole::other);
-    port.expose = f.boolean("expose");
-    port.listening = f.boolean("listening");
-    port.source = f.string("source");
-    port.name = f.string("name");
-    port.value_source = f.string("valueSource");
-    a.ports.push_back(port);
-  });
+    a.resources.cpus = cpus->get<double>();
+  }
+}
 
+Port
+parse_port(const Fields& f)
+{
+  Port port;
+  port.port = static_cast<uint16_t>(*f.unsigned_number("port", 65535, true, 1));
+  port.protocol = f.string("protocol", false, "tcp");
+  if (port.protocol != "tcp" && port.protocol != "udp") {
+    throw FieldError{f.at("protocol"), "expected \"tcp\" or \"udp\""};
+  }
+  port.address = f.string("address");
+  port.role = f.enumeration("role", k_port_roles, PortRole::other);
+  port.expose = f.boolean("expose");
+  port.listening = f.boolean("listening");
+  port.source = f.string("source");
+  port.name = f.string("name");
+  port.value_source = f.string("valueSource");
+  return port;
+}
+
+// Names only: the values are in the secrets file.
+void
+parse_secrets(const Fields& top, Analysis& a)
+{
   top.array("secrets", [&](const json& item, const std::string& path) {
     Fields f(item, path);
     std::string name = f.string("name", true);
@@ -389,48 +417,47 @@ parse(const json& document)
     }
     a.secrets.push_back({name, f.string("source"), ""});
   });
-  auto has_secret = [&](const std::string& name) {
-    return std::any_of(
-        a.secrets.begin(), a.secrets.end(), [&](const Secret& s) { return s.name == name; });
-  };
+}
 
-  top.array("env", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    EnvVar var;
-    var.name = f.string("name", true);
-    if (var.name.empty() || var.name.find('=') != std::string::npos) {
-      throw FieldError{f.at("name"), fmt::format("{} is not a variable name", quote(var.name))};
+// One variable; a secret one refers to an entry of "secrets" (parsed before).
+EnvVar
+parse_env_var(const Fields& f, const Analysis& a)
+{
+  EnvVar var;
+  var.name = f.string("name", true);
+  if (var.name.empty() || var.name.find('=') != std::string::npos) {
+    throw FieldError{f.at("name"), fmt::format("{} is not a variable name", quote(var.name))};
+  }
+  var.secret = f.boolean("secret");
+  if (var.secret) {
+    if (f.find("value")) {
+      throw FieldError{f.at("value"),
+                       "a secret's value belongs in secrets.json, not analysis.json"};
     }
-    var.secret = f.boolean("secret");
-    if (var.secret) {
-      if (f.find("value")) {
-        throw FieldError{f.at("value"),
-                         "a secret's value belongs in secrets.json, not analysis.json"};
-      }
-      std::string ref = f.string("secretRef", true);
-      if (!has_secret(ref)) {
-        throw FieldError{f.at("secretRef"),
-                         fmt::format("{} is not listed in \"secrets\"", quote(ref))};
-      }
-      var.secret_ref = ref; // the value comes from secrets.json
-    } else {
-      var.value = f.string("value");
+    std::string ref = f.string("secretRef", true);
+    bool listed = std::any_of(
+        a.secrets.begin(), a.secrets.end(), [&](const Secret& s) { return s.name == ref; });
+    if (!listed) {
+      throw FieldError{f.at("secretRef"),
+                       fmt::format("{} is not listed in \"secrets\"", quote(ref))};
     }
-    for (const auto& other : a.env) {
-      if (other.name == var.name) {
-        throw FieldError{
-            f.at("name"),
-            fmt::format("{} is set twice; a process has one value per variable", quote(var.name))};
-      }
+    var.secret_ref = ref; // the value comes from secrets.json
+  } else {
+    var.value = f.string("value");
+  }
+  for (const auto& other : a.env) {
+    if (other.name == var.name) {
+      throw FieldError{
+          f.at("name"),
+          fmt::format("{} is set twice; a process has one value per variable", quote(var.name))};
     }
-    a.env.push_back(var);
-  });
+  }
+  return var;
+}
 
-  top.array("envDropped", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    a.env_dropped.push_back({f.string("name", true), f.string("value"), f.string("reason")});
-  });
-
+void
+parse_start(const Fields& top, Analysis& a)
+{
   if (const json* start = top.find("start")) {
     Fields s(*start, "start");
     a.start.command = s.strings("command");
@@ -444,63 +471,100 @@ parse(const json& document)
   if (a.application_type != "machine" && a.start.command.empty()) {
     throw FieldError{"start.command", "the start command is empty: the image would not start"};
   }
+}
 
-  top.array("files", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    FileEntry entry;
-    entry.path = f.string("path", true);
-    check_absolute(entry.path, f.at("path"));
-    entry.reason = f.string("reason");
-    entry.role = f.enumeration("role", k_file_roles, FileRole::app);
-    entry.secret = f.boolean("secret");
-    entry.optional = f.boolean("optional");
-    f.array("externalize", [&](const json& edit_item, const std::string& edit_path) {
-      Fields e(edit_item, edit_path);
-      ArchiveSecret edit;
-      edit.entry = e.string("entry", true);
-      edit.line = static_cast<int>(*e.unsigned_number("line", 0x7fffffff, true));
-      edit.element = e.string("element", true);
-      edit.attribute = e.string("attribute", true);
-      edit.secret = e.string("secret");
-      edit.replacement = e.string("replacement", true);
-      entry.externalize.push_back(edit);
-    });
-    a.files.push_back(entry);
+FileEntry
+parse_file(const Fields& f)
+{
+  FileEntry entry;
+  entry.path = f.string("path", true);
+  check_absolute(entry.path, f.at("path"));
+  entry.reason = f.string("reason");
+  entry.role = f.enumeration("role", k_file_roles, FileRole::app);
+  entry.secret = f.boolean("secret");
+  entry.optional = f.boolean("optional");
+  f.array("externalize", [&](const json& edit_item, const std::string& edit_path) {
+    Fields e(edit_item, edit_path);
+    ArchiveSecret edit;
+    edit.entry = e.string("entry", true);
+    edit.line = static_cast<int>(*e.unsigned_number("line", 0x7fffffff, true));
+    edit.element = e.string("element", true);
+    edit.attribute = e.string("attribute", true);
+    edit.secret = e.string("secret");
+    edit.replacement = e.string("replacement", true);
+    entry.externalize.push_back(edit);
   });
-  top.array("volumes", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    Volume volume;
-    volume.path = f.string("path", true);
-    check_absolute(volume.path, f.at("path"));
-    volume.role = f.enumeration("role", k_volume_roles, VolumeRole::data);
-    volume.uid = static_cast<uint32_t>(f.unsigned_number("uid", UINT32_MAX).value_or(0));
-    volume.gid = static_cast<uint32_t>(f.unsigned_number("gid", UINT32_MAX).value_or(0));
-    std::string mode = f.string("mode", false, "0755");
-    auto parsed = parse_u64(mode, 8);
-    if (!parsed || *parsed > 07777) {
-      throw FieldError{f.at("mode"),
-                       fmt::format("{} is not an octal mode like \"0750\"", quote(mode))};
-    }
-    volume.mode = static_cast<uint32_t>(*parsed);
-    volume.reason = f.string("reason");
-    a.volumes.push_back(volume);
+  return entry;
+}
+
+Volume
+parse_volume(const Fields& f)
+{
+  Volume volume;
+  volume.path = f.string("path", true);
+  check_absolute(volume.path, f.at("path"));
+  volume.role = f.enumeration("role", k_volume_roles, VolumeRole::data);
+  volume.uid = static_cast<uint32_t>(f.unsigned_number("uid", UINT32_MAX).value_or(0));
+  volume.gid = static_cast<uint32_t>(f.unsigned_number("gid", UINT32_MAX).value_or(0));
+  std::string mode = f.string("mode", false, "0755");
+  auto parsed = parse_u64(mode, 8);
+  if (!parsed || *parsed > 07777) {
+    throw FieldError{f.at("mode"),
+                     fmt::format("{} is not an octal mode like \"0750\"", quote(mode))};
+  }
+  volume.mode = static_cast<uint32_t>(*parsed);
+  volume.reason = f.string("reason");
+  return volume;
+}
+
+Dependency
+parse_dependency(const Fields& f)
+{
+  Dependency dep;
+  dep.kind = f.enumeration("kind", k_dependency_kinds, DependencyKind::service);
+  dep.host = f.string("host", true);
+  dep.port = static_cast<uint16_t>(f.unsigned_number("port", 65535).value_or(0));
+  dep.source = f.string("source");
+  return dep;
+}
+
+// Calls `parse(fields)` for each element of the array `key` and appends what it returns.
+template<typename T, typename Parse>
+void
+parse_list(const Fields& top, const std::string& key, std::vector<T>& out, Parse parse)
+{
+  top.array(key, [&](const json& item, const std::string& path) {
+    out.push_back(parse(Fields(item, path)));
   });
-  top.array("exclude", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    a.exclude.push_back({f.string("path", true), f.string("reason")});
+}
+
+// The document's sections in the order they are written, so the first error met is the
+// first one in the file.
+Analysis
+parse(const json& document)
+{
+  Analysis a;
+  Fields top(document, "");
+  parse_identity(top, a);
+  parse_source(top, a);
+  parse_process(top, a);
+  parse_runtime(top, a);
+  parse_resources(top, a);
+  parse_list(top, "ports", a.ports, parse_port);
+  parse_secrets(top, a);
+  parse_list(top, "env", a.env, [&](const Fields& f) { return parse_env_var(f, a); });
+  parse_list(top, "envDropped", a.env_dropped, [](const Fields& f) {
+    return DroppedEnvVar{f.string("name", true), f.string("value"), f.string("reason")};
   });
-  top.array("dependencies", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    Dependency dep;
-    dep.kind = f.enumeration("kind", k_dependency_kinds, DependencyKind::service);
-    dep.host = f.string("host", true);
-    dep.port = static_cast<uint16_t>(f.unsigned_number("port", 65535).value_or(0));
-    dep.source = f.string("source");
-    a.dependencies.push_back(dep);
+  parse_start(top, a);
+  parse_list(top, "files", a.files, parse_file);
+  parse_list(top, "volumes", a.volumes, parse_volume);
+  parse_list(top, "exclude", a.exclude, [](const Fields& f) {
+    return Exclusion{f.string("path", true), f.string("reason")};
   });
-  top.array("warnings", [&](const json& item, const std::string& path) {
-    Fields f(item, path);
-    a.warnings.push_back({f.string("code"), f.string("message", true)});
+  parse_list(top, "dependencies", a.dependencies, parse_dependency);
+  parse_list(top, "warnings", a.warnings, [](const Fields& f) {
+    return Warning{f.string("code"), f.string("message", true)};
   });
   if (const json* extensions = top.find("extensions")) {
     if (!extensions->is_object()) {
@@ -661,6 +725,149 @@ make_application_id(const std::string& type, const std::string& identity)
   return type + "-" + sha256_hex(type + "\n" + identity).substr(0, 8);
 }
 
+namespace {
+
+json
+source_json(const SourceInfo& s)
+{
+  return {
+      {"hostname", s.hostname},
+      {"os", {{"id", s.os.id}, {"versionId", s.os.version_id}, {"prettyName", s.os.pretty_name}}},
+      {"arch", s.arch},
+      {"kernel", s.kernel},
+      {"timezone", s.timezone}};
+}
+
+json
+process_json(const ProcessSummary& p)
+{
+  return {{"pid", p.pid},
+          {"startTime", p.start_time},
+          {"exe", p.exe},
+          {"cmdline", p.cmdline},
+          {"cwd", p.cwd},
+          {"uid", p.uid},
+          {"gid", p.gid},
+          {"user", p.user},
+          {"group", p.group},
+          {"groups", p.groups},
+          {"capabilities", p.capabilities},
+          {"limits",
+           {{"openFiles",
+             {{"soft", optional_number(p.open_files.soft)},
+              {"hard", optional_number(p.open_files.hard)}}}}}};
+}
+
+json
+runtime_json(const RuntimeInfo& r)
+{
+  json runtime = r.details.is_object() ? r.details : json::object();
+  runtime["name"] = r.name;
+  runtime["version"] = r.version;
+  return runtime;
+}
+
+json
+resources_json(const Resources& r)
+{
+  return {{"peakRssBytes", optional_number(r.peak_rss_bytes)},
+          {"heapMaxBytes", optional_number(r.heap_max_bytes)},
+          {"cpus", r.cpus ? json(*r.cpus) : json(nullptr)}};
+}
+
+json
+port_json(const Port& p)
+{
+  json port = {{"port", p.port},
+               {"protocol", p.protocol},
+               {"address", p.address},
+               {"role", to_string(p.role)},
+               {"expose", p.expose},
+               {"listening", p.listening},
+               {"source", p.source}};
+  if (!p.name.empty()) {
+    port["name"] = p.name;
+  }
+  if (!p.value_source.empty()) {
+    port["valueSource"] = p.value_source;
+  }
+  return port;
+}
+
+// A secret variable names its entry of "secrets"; its value stays in the secrets file.
+json
+env_var_json(const EnvVar& e)
+{
+  if (e.secret) {
+    return {{"name", e.name}, {"secret", true}, {"secretRef", e.secret_ref}};
+  }
+  return {{"name", e.name}, {"value", e.value}};
+}
+
+json
+start_json(const StartCommand& s)
+{
+  return {{"command", s.command},
+          {"workingDir", s.working_dir},
+          {"user", s.user},
+          {"groups", s.groups}};
+}
+
+json
+file_json(const FileEntry& f)
+{
+  json file = {{"path", f.path}, {"reason", f.reason}, {"role", to_string(f.role)}};
+  if (f.secret) {
+    file["secret"] = true;
+  }
+  if (f.optional) {
+    file["optional"] = true;
+  }
+  if (!f.externalize.empty()) {
+    file["externalize"] = json::array();
+    for (const auto& e : f.externalize) {
+      file["externalize"].push_back({{"entry", e.entry},
+                                     {"line", e.line},
+                                     {"element", e.element},
+                                     {"attribute", e.attribute},
+                                     {"secret", e.secret},
+                                     {"replacement", e.replacement}});
+    }
+  }
+  return file;
+}
+
+json
+volume_json(const Volume& v)
+{
+  return {{"path", v.path},
+          {"role", to_string(v.role)},
+          {"uid", v.uid},
+          {"gid", v.gid},
+          {"mode", fmt::format("{:04o}", v.mode)},
+          {"reason", v.reason}};
+}
+
+json
+dependency_json(const Dependency& d)
+{
+  return {{"kind", to_string(d.kind)}, {"host", d.host}, {"port", d.port}, {"source", d.source}};
+}
+
+// A JSON array of `to_item(element)` for each element (an empty array for none).
+template<typename T, typename ToItem>
+json
+list_json(const std::vector<T>& items, ToItem to_item)
+{
+  json out = json::array();
+  for (const auto& item : items) {
+    out.push_back(to_item(item));
+  }
+  return out;
+}
+
+} // namespace
+
 json
 to_json(const Analysis& a)
 {
@@ -669,119 +876,30 @@ to_json(const Analysis& a)
   j["applicationId"] = a.application_id;
   j["applicationType"] = a.application_type;
   j["createdAt"] = a.created_at;
-  j["source"] = {{"hostname", a.source.hostname},
-                 {"os",
-                  {{"id", a.source.os.id},
-                   {"versionId", a.source.os.version_id},
-                   {"prettyName", a.source.os.pretty_name}}},
-                 {"arch", a.source.arch},
-                 {"kernel", a.source.kernel},
-                 {"timezone", a.source.timezone}};
-  j["process"] = {{"pid", a.process.pid},
-                  {"startTime", a.process.start_time},
-                  {"exe", a.process.exe},
-                  {"cmdline", a.process.cmdline},
-                  {"cwd", a.process.cwd},
-                  {"uid", a.process.uid},
-                  {"gid", a.process.gid},
-                  {"user", a.process.user},
-                  {"group", a.process.group},
-                  {"groups", a.process.groups},
-                  {"capabilities", a.process.capabilities},
-                  {"limits",
-                   {{"openFiles",
-                     {{"soft", optional_number(a.process.open_files.soft)},
-                      {"hard", optional_number(a.process.open_files.hard)}}}}}};
-  json runtime = a.runtime.details.is_object() ? a.runtime.details : json::object();
-  runtime["name"] = a.runtime.name;
-  runtime["version"] = a.runtime.version;
-  j["runtime"] = runtime;
-  j["resources"] = {{"peakRssBytes", optional_number(a.resources.peak_rss_bytes)},
-                    {"heapMaxBytes", optional_number(a.resources.heap_max_bytes)},
-                    {"cpus", a.resources.cpus ? json(*a.resources.cpus) : json(nullptr)}};
-  j["ports"] = json::array();
-  for (const auto& p : a.ports) {
-    json port = {{"port", p.port},
-                 {"protocol", p.protocol},
-                 {"address", p.address},
-                 {"role", to_string(p.role)},
-                 {"expose", p.expose},
-                 {"listening", p.listening},
-                 {"source", p.source}};
-    if (!p.name.empty()) {
-      port["name"] = p.name;
-    }
-    if (!p.value_source.empty()) {
-      port["valueSource"] = p.value_source;
-    }
-    j["ports"].push_back(port);
-  }
-  j["env"] = json::array();
-  for (const auto& e : a.env) {
-    if (e.secret) {
-      j["env"].push_back({{"name", e.name}, {"secret", true}, {"secretRef", e.secret_ref}});
-    } else {
-      j["env"].push_back({{"name", e.name}, {"value", e.value}});
-    }
-  }
+  j["source"] = source_json(a.source);
+  j["process"] = process_json(a.process);
+  j["runtime"] = runtime_json(a.runtime);
+  j["resources"] = resources_json(a.resources);
+  j["ports"] = list_json(a.ports, port_json);
+  j["env"] = list_json(a.env, env_var_json);
   if (!a.env_dropped.empty()) {
-    j["envDropped"] = json::array();
-    for (const auto& e : a.env_dropped) {
-      j["envDropped"].push_back({{"name", e.name}, {"value", e.value}, {"reason", e.reason}});
-    }
+    j["envDropped"] = list_json(a.env_dropped, [](const DroppedEnvVar& e) -> json {
+      return {{"name", e.name}, {"value", e.value}, {"reason", e.reason}};
+    });
   }
-  j["secrets"] = json::array();
-  for (const auto& s : a.secrets) {
-    j["secrets"].push_back({{"name", s.name}, {"source", s.source}});
-  }
-  j["start"] = {{"command", a.start.command},
-                {"workingDir", a.start.working_dir},
-                {"user", a.start.user},
-                {"groups", a.start.groups}};
-  j["files"] = json::array();
-  for (const auto& f : a.files) {
-    json file = {{"path", f.path}, {"reason", f.reason}, {"role", to_string(f.role)}};
-    if (f.secret) {
-      file["secret"] = true;
-    }
-    if (f.optional) {
-      file["optional"] = true;
-    }
-    if (!f.externalize.empty()) {
-      file["externalize"] = json::array();
-      for (const auto& e : f.externalize) {
-        file["externalize"].push_back({{"entry", e.entry},
-                                       {"line", e.line},
-                                       {"element", e.element},
-                                       {"attribute", e.attribute},
-                                       {"secret", e.secret},
-                                       {"replacement", e.replacement}});
-      }
-    }
-    j["files"].push_back(file);
-  }
-  j["volumes"] = json::array();
-  for (const auto& v : a.volumes) {
-    j["volumes"].push_back({{"path", v.path},
-                            {"role", to_string(v.role)},
-                            {"uid", v.uid},
-                            {"gid", v.gid},
-                            {"mode", fmt::format("{:04o}", v.mode)},
-                            {"reason", v.reason}});
-  }
-  j["exclude"] = json::array();
-  for (const auto& e : a.exclude) {
-    j["exclude"].push_back({{"path", e.path}, {"reason", e.reason}});
-  }
-  j["dependencies"] = json::array();
-  for (const auto& d : a.dependencies) {
-    j["dependencies"].push_back(
-        {{"kind", to_string(d.kind)}, {"host", d.host}, {"port", d.port}, {"source", d.source}});
-  }
-  j["warnings"] = json::array();
-  for (const auto& w : a.warnings) {
-    j["warnings"].push_back({{"code", w.code}, {"message", w.message}});
-  }
+  j["secrets"] = list_json(a.secrets, [](const Secret& s) -> json {
+    return {{"name", s.name}, {"source", s.source}};
+  });
+  j["start"] = start_json(a.start);
+  j["files"] = list_json(a.files, file_json);
+  j["volumes"] = list_json(a.volumes, volume_json);
+  j["exclude"] = list_json(a.exclude, [](const Exclusion& e) -> json {
+    return {{"path", e.path}, {"reason", e.reason}};
+  });
+  j["dependencies"] = list_json(a.dependencies, dependency_json);
+  j["warnings"] = list_json(a.warnings, [](const Warning& w) -> json {
+    return {{"code", w.code}, {"message", w.message}};
+  });
   if (!a.extensions.empty()) {
     j["extensions"] = a.extensions;
   }
