@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 namespace decant::cli {
 
@@ -128,18 +129,10 @@ refuse_empty_values(CLI::App& app)
   }
 }
 
-} // namespace
-
-int
-main(int argc, char** argv)
+// --root, --workspace and --layer-cache-max: given before the command, for every command.
+void
+add_global_options(CLI::App& app, Context& ctx)
 {
-  CLI::App app("decant: turn an application running on this Linux server into a minimal, "
-               "verified container image",
-               "decant");
-  app.set_version_flag("--version", std::string("decant ") + k_version);
-  app.require_subcommand(1);
-  app.fallthrough();
-  Context ctx;
   app.add_option("--root", ctx.root, "Directory where the host's file system is mounted")
       ->envname("DECANT_ROOT")
       ->capture_default_str();
@@ -153,8 +146,12 @@ main(int argc, char** argv)
                  "Bound of the layer cache <workspace>/cache/layers (e.g. 10Gi, 500Mi)")
       ->envname("DECANT_LAYER_CACHE_MAX")
       ->capture_default_str();
-  app.footer(std::string(k_workflow_help) + k_exit_codes_help);
+}
 
+// In the order `decant --help` lists them: the workflow's order.
+void
+add_commands(CLI::App& app, Context& ctx)
+{
   add_inventory_command(app, ctx);
   add_analyze_command(app, ctx);
   add_pack_command(app, ctx);
@@ -164,8 +161,13 @@ main(int argc, char** argv)
   add_verify_command(app, ctx);
   add_migrate_command(app, ctx);
   add_jobs_command(app, ctx);
-  refuse_empty_values(app);
+}
 
+// Parses the command line: the exit code when that is all there is to do (help, version, or a
+// usage error), nothing when the chosen command is to run.
+std::optional<int>
+parse_command_line(CLI::App& app, int argc, char** argv)
+{
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -179,7 +181,14 @@ main(int argc, char** argv)
     std::fprintf(stderr, "hint: run `decant --help` or `decant <command> --help`\n");
     return exit_code(ErrorCode::usage);
   }
+  return std::nullopt;
+}
 
+// Runs the command the callbacks chose; its error becomes one message, a hint and the exit
+// code of its kind.
+int
+run_command(const Context& ctx)
+{
   try {
     if (!ctx.run) {
       return report(Error(ErrorCode::usage, "no command given", "run `decant --help`"));
@@ -196,6 +205,28 @@ main(int argc, char** argv)
                         fmt::format("unexpected: {}", e.what()),
                         "this is a bug in decant; please report it with the command line"));
   }
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+  CLI::App app("decant: turn an application running on this Linux server into a minimal, "
+               "verified container image",
+               "decant");
+  app.set_version_flag("--version", std::string("decant ") + k_version);
+  app.require_subcommand(1);
+  app.fallthrough();
+  Context ctx;
+  add_global_options(app, ctx);
+  app.footer(std::string(k_workflow_help) + k_exit_codes_help);
+  add_commands(app, ctx);
+  refuse_empty_values(app);
+  if (auto exit = parse_command_line(app, argc, argv)) {
+    return *exit;
+  }
+  return run_command(ctx);
 }
 
 } // namespace decant::cli
