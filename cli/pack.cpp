@@ -114,73 +114,110 @@ Examples:
   SOURCE_DATE_EPOCH=1700000000 decant pack analysis.json -o img --reproducible --zstd --json
   decant pack analysis.json --rootfs /tmp/rootfs      (a tree to run with scripts/run-rootfs))";
 
+// What the command line of `decant pack` sets; shared by the option groups and the callback.
+struct PackCommand {
+  workflow::PackOptions options;
+  bool json = false;
+  std::string logs = "stdout";
+  bool use_cache = false;
+};
+
+// The analysis to pack, and where the image goes under which name.
+void
+add_input_output_options(CLI::App& cmd, PackCommand& pack)
+{
+  workflow::PackOptions& options = pack.options;
+  cmd.add_option("analysis",
+                 options.analysis,
+                 "analysis.json written by `decant analyze` (its secrets file beside it)")
+      ->required();
+  cmd.add_option("--secrets",
+                 options.secrets,
+                 "Secrets file of the analysis (default: beside it, analysis.json -> "
+                 "secrets.json, NAME.json -> NAME.secrets.json)");
+  cmd.add_option("-o,--output",
+                 options.output,
+                 "OCI image layout directory to write (must be missing or empty)");
+  cmd.add_option("--tag", options.tag, "Image reference NAME:VERSION (default <app-id>:latest)");
+}
+
+// How the layers are written.
+void
+add_layer_options(CLI::App& cmd, PackCommand& pack)
+{
+  workflow::PackOptions& options = pack.options;
+  cmd.add_option("--compression",
+                 options.compression,
+                 "0 = uncompressed tar, 1-9 = deflate levels, 10 = strongest")
+      ->capture_default_str();
+  cmd.add_flag("--zstd", options.zstd, "zstd layers (tar+zstd) instead of gzip");
+  cmd.add_flag("--reproducible",
+               options.reproducible,
+               "Byte-identical blobs for the same files on any host: dates from SOURCE_DATE_EPOCH "
+               "(default: the analysis' createdAt), shared layers with one fixed mtime");
+}
+
+// What the command writes or prints besides the image, and over what.
+void
+add_output_mode_options(CLI::App& cmd, PackCommand& pack)
+{
+  workflow::PackOptions& options = pack.options;
+  cmd.add_option(
+      "--rootfs", options.rootfs, "Also write the image's files as a directory tree here");
+  cmd.add_flag("--list",
+               options.list,
+               "Print the files that would go in (no directories) and pack nothing; with --json, "
+               "each with its layer and reason");
+  cmd.add_flag(
+      "--json", pack.json, "Print a JSON summary: digests, sizes and file counts per layer");
+  cmd.add_flag("--force",
+               options.force,
+               "Replace an image layout (or a rootfs decant wrote) already in the output");
+}
+
+// What goes into the image (secret files, the log forwarding, unreadable files, the tag rule)
+// and the layer cache.
+void
+add_content_options(CLI::App& cmd, PackCommand& pack)
+{
+  workflow::PackOptions& options = pack.options;
+  cmd.add_flag("--externalize-secrets",
+               options.externalize_secrets,
+               "Leave files marked secret out of the image (archives listing \"externalize\", "
+               "such as a WAR with a password in META-INF/context.xml, go in with references "
+               "instead of the values)");
+  cmd.add_option("--logs",
+                 pack.logs,
+                 "stdout: the image's init also forwards the log volumes' files to the "
+                 "container's output (kubectl logs); files: they stay in their volumes only")
+      ->check(CLI::IsMember({"stdout", "files"}))
+      ->capture_default_str();
+  cmd.add_flag("--allow-unreadable",
+               options.allow_unreadable,
+               "Machine analyses: pack without files that cannot be read instead of failing");
+  cmd.add_flag("--strict-tags",
+               options.strict_tags,
+               "Reject tags outside the strict rule (a-z 0-9 . _ -) instead of warning");
+  cmd.add_flag("--layer-cache",
+               pack.use_cache,
+               "Reuse and keep layers in <workspace>/cache/layers (as migration jobs do)");
+}
+
 } // namespace
 
 void
 add_pack_command(CLI::App& app, Context& ctx)
 {
   auto* cmd = app.add_subcommand("pack", "Pack an analysis.json into a layered OCI image");
-  auto options = std::make_shared<workflow::PackOptions>();
-  auto json = std::make_shared<bool>(false);
-  auto logs = std::make_shared<std::string>("stdout");
-  auto use_cache = std::make_shared<bool>(false);
-  cmd->add_option("analysis",
-                  options->analysis,
-                  "analysis.json written by `decant analyze` (its secrets file beside it)")
-      ->required();
-  cmd->add_option("--secrets",
-                  options->secrets,
-                  "Secrets file of the analysis (default: beside it, analysis.json -> "
-                  "secrets.json, NAME.json -> NAME.secrets.json)");
-  cmd->add_option("-o,--output",
-                  options->output,
-                  "OCI image layout directory to write (must be missing or empty)");
-  cmd->add_option("--tag", options->tag, "Image reference NAME:VERSION (default <app-id>:latest)");
-  cmd->add_option("--compression",
-                  options->compression,
-                  "0 = uncompressed tar, 1-9 = deflate levels, 10 = strongest")
-      ->capture_default_str();
-  cmd->add_flag("--zstd", options->zstd, "zstd layers (tar+zstd) instead of gzip");
-  cmd->add_flag("--reproducible",
-                options->reproducible,
-                "Byte-identical blobs for the same files on any host: dates from SOURCE_DATE_EPOCH "
-                "(default: the analysis' createdAt), shared layers with one fixed mtime");
-  cmd->add_option(
-      "--rootfs", options->rootfs, "Also write the image's files as a directory tree here");
-  cmd->add_flag("--list",
-                options->list,
-                "Print the files that would go in (no directories) and pack nothing; with --json, "
-                "each with its layer and reason");
-  cmd->add_flag("--json", *json, "Print a JSON summary: digests, sizes and file counts per layer");
-  cmd->add_flag("--force",
-                options->force,
-                "Replace an image layout (or a rootfs decant wrote) already in the output");
-  cmd->add_flag("--externalize-secrets",
-                options->externalize_secrets,
-                "Leave files marked secret out of the image (archives listing \"externalize\", "
-                "such as a WAR with a password in META-INF/context.xml, go in with references "
-                "instead of the values)");
-  cmd->add_option("--logs",
-                  *logs,
-                  "stdout: the image's init also forwards the log volumes' files to the "
-                  "container's output (kubectl logs); files: they stay in their volumes only")
-      ->check(CLI::IsMember({"stdout", "files"}))
-      ->capture_default_str();
-  cmd->add_flag("--allow-unreadable",
-                options->allow_unreadable,
-                "Machine analyses: pack without files that cannot be read instead of failing");
-  cmd->add_flag("--strict-tags",
-                options->strict_tags,
-                "Reject tags outside the strict rule (a-z 0-9 . _ -) instead of warning");
-  cmd->add_flag("--layer-cache",
-                *use_cache,
-                "Reuse and keep layers in <workspace>/cache/layers (as migration jobs do)");
+  auto pack = std::make_shared<PackCommand>();
+  add_input_output_options(*cmd, *pack);
+  add_layer_options(*cmd, *pack);
+  add_output_mode_options(*cmd, *pack);
+  add_content_options(*cmd, *pack);
   cmd->footer(k_pack_help);
-  cmd->callback([&ctx, options, json, logs, use_cache] {
-    options->logs = *logs == "files" ? LogRouting::files : LogRouting::stdout;
-    ctx.run = [&ctx, options, json, use_cache] {
-      return run_pack(ctx, *options, *json, *use_cache);
-    };
+  cmd->callback([&ctx, pack] {
+    pack->options.logs = pack->logs == "files" ? LogRouting::files : LogRouting::stdout;
+    ctx.run = [&ctx, pack] { return run_pack(ctx, pack->options, pack->json, pack->use_cache); };
   });
 }
 
