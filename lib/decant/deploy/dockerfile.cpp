@@ -130,6 +130,125 @@ image_entrypoint(const LayoutImage& image)
   return out;
 }
 
+// Layer `i` as the build context holds it: a gzip or plain tar ADD unpacks as it is, a zstd
+// one is decompressed first (ADD does not know zstd).
+Result<DockerContext::Layer>
+context_layer(const LayoutImage& image, size_t i)
+{
+  const Descriptor& layer = image.layers[i];
+  std::string hex = layer.digest.substr(layer.digest.find(':') + 1, 12);
+  DockerContext::Layer l;
+  l.source = image.blob_path(layer);
+  const std::string& type = layer.media_type;
+  if (ends_with(type, "+zstd") || ends_with(type, ".zstd")) {
+    l.decompress_zstd = true;
+    l.name = fmt::format("layers/{:02}-{}.tar", i + 1, hex);
+  } else if (ends_with(type, "gzip") || ends_with(type, "+gzip")) {
+    l.name = fmt::format("layers/{:02}-{}.tar.gz", i + 1, hex);
+  } else if (ends_with(type, ".tar") || ends_with(type, "diff.tar")) {
+    l.name = fmt::format("layers/{:02}-{}.tar", i + 1, hex);
+  } else {
+    return fail(Error(ErrorCode::unsupported,
+                      fmt::format("layer {} has media type \"{}\", which a Dockerfile ADD cannot "
+                                  "unpack",
+                                  layer.digest,
+                                  type),
+                      "use the OCI layout directly (decant push / skopeo copy)"));
+  }
+  return l;
+}
+
+// ENV for each plain variable; secret ones are named in a comment, never written.
+std::string
+env_instructions(const Analysis& a)
+{
+  std::string out;
+  std::set<std::string> secret_names;
+  for (const auto& var : a.env) {
+    if (var.secret) {
+      secret_names.insert(var.name);
+      continue;
+    }
+    out += fmt::format("ENV {}={}\n", var.name, env_value(var.value));
+  }
+  if (!secret_names.empty()) {
+    out +=
+        fmt::format("# Secret variables are not baked in; pass them at run time: {}\n",
+                    join(std::vector<std::string>(secret_names.begin(), secret_names.end()), ", "));
+  }
+  return out;
+}
+
+// One argument as a shell word: ${secret:NAME} becomes "$NAME", expanded by the shell from the
+// run-time environment (NAME appended to `secrets`); the rest is quoted.
+std::string
+shell_word(const std::string& arg,
+           std::vector<std::string>& secrets,
+           std::vector<std::string>& warnings)
+{
+  std::string word;
+  size_t i = 0;
+  while (i < arg.size()) {
+    if (arg.compare(i, 9, "${secret:") == 0 && arg.find('}', i) != std::string::npos) {
+      size_t close = arg.find('}', i);
+      std::string name = arg.substr(i + 9, close - i - 9);
+      if (!is_shell_name(name)) {
+        warnings.push_back(fmt::format("secret {} is not a shell variable name; the "
+                                       "Dockerfile's ENTRYPOINT leaves it as a literal",
+                                       name));
+        word += shell_quote(arg.substr(i, close + 1 - i));
+      } else {
+        word += "\"$" + name + "\"";
+        secrets.push_back(name);
+      }
+      i = close + 1;
+      continue;
+    }
+    size_t next = arg.find("${secret:", i);
+    std::string plain = arg.substr(i, next == std::string::npos ? std::string::npos : next - i);
+    word += shell_quote(plain);
+    i += plain.size();
+  }
+  return word;
+}
+
+// The start command: in exec form, or through /bin/sh when it takes secrets from the
+// environment. As in the image: a machine image's start command is its ENTRYPOINT; an
+// application's is its CMD, behind the image's own ENTRYPOINT when it has one (decant-init
+// forwarding logs).
+std::string
+start_instructions(const LayoutImage& image,
+                   const Analysis& a,
+                   const std::vector<std::string>& argv,
+                   std::vector<std::string>& warnings)
+{
+  std::vector<std::string> secrets;
+  std::vector<std::string> shell_words;
+  for (const auto& arg : argv) {
+    std::vector<std::string> used;
+    container_argument(arg, used);
+    shell_words.push_back(used.empty() ? shell_quote(arg) : shell_word(arg, secrets, warnings));
+  }
+  std::string out;
+  std::string instruction = "ENTRYPOINT";
+  if (!is_machine_analysis(a)) {
+    instruction = "CMD";
+    auto entrypoint = image_entrypoint(image);
+    if (!entrypoint.empty()) {
+      out += fmt::format("ENTRYPOINT {}\n", exec_form(entrypoint));
+    }
+  }
+  if (secrets.empty()) {
+    return out + fmt::format("{} {}\n", instruction, exec_form(argv));
+  }
+  out += fmt::format("# The command takes secrets from the environment ({}): docker run -e ...\n",
+                     join(secrets, ", "));
+  return out
+         + fmt::format("{} {}\n",
+                       instruction,
+                       exec_form({"/bin/sh", "-c", "exec " + join(shell_words, " ")}));
+}
+
 } // namespace
 
 Result<DockerContext>
@@ -141,45 +260,17 @@ plan_docker_context(const LayoutImage& image, const Analysis& a)
                      + ":\n#   docker build -t IMAGE .    or    buildah bud -t IMAGE .\n"
                        "FROM scratch\n";
   for (size_t i = 0; i < image.layers.size(); ++i) {
-    const Descriptor& layer = image.layers[i];
-    std::string hex = layer.digest.substr(layer.digest.find(':') + 1, 12);
-    DockerContext::Layer l;
-    l.source = image.blob_path(layer);
-    const std::string& type = layer.media_type;
-    if (ends_with(type, "+zstd") || ends_with(type, ".zstd")) {
-      l.decompress_zstd = true;
-      l.name = fmt::format("layers/{:02}-{}.tar", i + 1, hex);
-    } else if (ends_with(type, "gzip") || ends_with(type, "+gzip")) {
-      l.name = fmt::format("layers/{:02}-{}.tar.gz", i + 1, hex);
-    } else if (ends_with(type, ".tar") || ends_with(type, "diff.tar")) {
-      l.name = fmt::format("layers/{:02}-{}.tar", i + 1, hex);
-    } else {
-      return fail(Error(ErrorCode::unsupported,
-                        fmt::format("layer {} has media type \"{}\", which a Dockerfile ADD cannot "
-                                    "unpack",
-                                    layer.digest,
-                                    type),
-                        "use the OCI layout directly (decant push / skopeo copy)"));
+    auto layer = context_layer(image, i);
+    if (!layer) {
+      return fail(layer.error());
     }
     // ADD unpacks a local tar (plain, gzip, bzip2, xz) into the destination; OCI whiteout
     // files in later layers would be copied, not applied, which is why decant packs without
     // deleting files across layers.
-    file += fmt::format("ADD {} /\n", l.name);
-    ctx.layers.push_back(l);
+    file += fmt::format("ADD {} /\n", layer->name);
+    ctx.layers.push_back(*layer);
   }
-  std::set<std::string> secret_names;
-  for (const auto& var : a.env) {
-    if (var.secret) {
-      secret_names.insert(var.name);
-      continue;
-    }
-    file += fmt::format("ENV {}={}\n", var.name, env_value(var.value));
-  }
-  if (!secret_names.empty()) {
-    file +=
-        fmt::format("# Secret variables are not baked in; pass them at run time: {}\n",
-                    join(std::vector<std::string>(secret_names.begin(), secret_names.end()), ", "));
-  }
+  file += env_instructions(a);
   if (!a.start.working_dir.empty()) {
     file += fmt::format("WORKDIR {}\n", a.start.working_dir);
   }
@@ -193,60 +284,7 @@ plan_docker_context(const LayoutImage& image, const Analysis& a)
   if (!argv) {
     return fail(argv.error());
   }
-  std::vector<std::string> secrets;
-  std::vector<std::string> shell_words;
-  for (const auto& arg : *argv) {
-    std::vector<std::string> used;
-    container_argument(arg, used);
-    if (used.empty()) {
-      shell_words.push_back(shell_quote(arg));
-      continue;
-    }
-    // ${secret:NAME} becomes "$NAME", expanded by the shell from the run-time environment.
-    std::string word;
-    size_t i = 0;
-    while (i < arg.size()) {
-      if (arg.compare(i, 9, "${secret:") == 0 && arg.find('}', i) != std::string::npos) {
-        size_t close = arg.find('}', i);
-        std::string name = arg.substr(i + 9, close - i - 9);
-        if (!is_shell_name(name)) {
-          ctx.warnings.push_back(fmt::format("secret {} is not a shell variable name; the "
-                                             "Dockerfile's ENTRYPOINT leaves it as a literal",
-                                             name));
-          word += shell_quote(arg.substr(i, close + 1 - i));
-        } else {
-          word += "\"$" + name + "\"";
-          secrets.push_back(name);
-        }
-        i = close + 1;
-        continue;
-      }
-      size_t next = arg.find("${secret:", i);
-      std::string plain = arg.substr(i, next == std::string::npos ? std::string::npos : next - i);
-      word += shell_quote(plain);
-      i += plain.size();
-    }
-    shell_words.push_back(word);
-  }
-  // As in the image: a machine image's start command is its ENTRYPOINT; an application's is
-  // its CMD, behind the image's own ENTRYPOINT when it has one (decant-init forwarding logs).
-  std::string instruction = "ENTRYPOINT";
-  if (!is_machine_analysis(a)) {
-    instruction = "CMD";
-    auto entrypoint = image_entrypoint(image);
-    if (!entrypoint.empty()) {
-      file += fmt::format("ENTRYPOINT {}\n", exec_form(entrypoint));
-    }
-  }
-  if (secrets.empty()) {
-    file += fmt::format("{} {}\n", instruction, exec_form(*argv));
-  } else {
-    file +=
-        fmt::format("# The command takes secrets from the environment ({}): docker run -e ...\n",
-                    join(secrets, ", "));
-    file += fmt::format(
-        "{} {}\n", instruction, exec_form({"/bin/sh", "-c", "exec " + join(shell_words, " ")}));
-  }
+  file += start_instructions(image, a, *argv, ctx.warnings);
   ctx.dockerfile = file;
   return ctx;
 }
