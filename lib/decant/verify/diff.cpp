@@ -337,13 +337,18 @@ excerpt(std::string_view text, size_t limit)
   return out;
 }
 
-BodyComparison
-compare_bodies(std::string_view source, std::string_view image)
+namespace {
+
+// The lengths of the common prefix and suffix of two different bodies, widened to whole words
+// on both ends (so "12:05" and "12:07" differ in the words "05" and "07").
+struct CommonEnds {
+  size_t prefix = 0;
+  size_t suffix = 0;
+};
+
+CommonEnds
+common_ends(std::string_view source, std::string_view image)
 {
-  BodyComparison result;
-  if (source == image) {
-    return result;
-  }
   size_t prefix = 0;
   size_t limit = std::min(source.size(), image.size());
   while (prefix < limit && source[prefix] == image[prefix]) {
@@ -354,7 +359,6 @@ compare_bodies(std::string_view source, std::string_view image)
          && source[source.size() - 1 - suffix] == image[image.size() - 1 - suffix]) {
     ++suffix;
   }
-  // Widen to whole words on both ends.
   while (prefix > 0 && word_byte(static_cast<unsigned char>(source[prefix - 1]))
          && ((prefix < source.size() && word_byte(static_cast<unsigned char>(source[prefix])))
              || (prefix < image.size() && word_byte(static_cast<unsigned char>(image[prefix]))))) {
@@ -371,42 +375,77 @@ compare_bodies(std::string_view source, std::string_view image)
     }
     --suffix;
   }
-  std::string_view a = source.substr(prefix, source.size() - prefix - suffix);
-  std::string_view b = image.substr(prefix, image.size() - prefix - suffix);
-  auto a_tokens = tokenize(a);
-  auto b_tokens = tokenize(b);
-  std::unordered_map<std::string_view, int> ids;
-  auto id_of = [&](std::string_view text, const Token& t) {
-    auto [it, inserted] =
-        ids.emplace(text.substr(t.begin, t.end - t.begin), static_cast<int>(ids.size()));
-    return it->second;
-  };
-  std::vector<int> a_ids;
-  std::vector<int> b_ids;
-  for (const auto& t : a_tokens) {
-    a_ids.push_back(id_of(a, t));
+  return {prefix, suffix};
+}
+
+// One body's differing middle: its text, its tokens, and their ids (from one table for both
+// bodies, so equal tokens have equal ids).
+struct Side {
+  std::string_view text;
+  std::vector<Token> tokens;
+  std::vector<int> ids;
+
+  Side(std::string_view middle, std::unordered_map<std::string_view, int>& table)
+      : text(middle),
+        tokens(tokenize(middle))
+  {
+    for (const auto& t : tokens) {
+      auto [it, inserted] =
+          table.emplace(text.substr(t.begin, t.end - t.begin), static_cast<int>(table.size()));
+      ids.push_back(it->second);
+    }
   }
-  for (const auto& t : b_tokens) {
-    b_ids.push_back(id_of(b, t));
+
+  // Where token `index` starts; the end of the text past the last token.
+  size_t
+  byte_at(size_t index) const
+  {
+    return index < tokens.size() ? tokens[index].begin : text.size();
   }
-  std::vector<Op> script;
-  auto whole = [&](const std::string& kind) {
-    DiffRange r;
-    r.source_begin = prefix;
-    r.source_end = prefix + a.size();
-    r.image_begin = prefix;
-    r.image_end = prefix + b.size();
-    r.kind = kind;
-    r.source_text = excerpt(a);
-    r.image_text = excerpt(b);
-    return r;
-  };
-  if (!myers(a_ids, b_ids, k_max_edits, script)) {
-    result.match = BodyMatch::different;
-    result.ranges.push_back(whole("content"));
-    return result;
+
+  std::vector<std::string_view>
+  token_texts(size_t from, size_t to) const
+  {
+    std::vector<std::string_view> out;
+    for (size_t k = from; k < to; ++k) {
+      out.push_back(text.substr(tokens[k].begin, tokens[k].end - tokens[k].begin));
+    }
+    return out;
   }
-  result.match = BodyMatch::same_shape;
+};
+
+// Bytes [ab, ae) of the source's middle against [bb, be) of the image's, as offsets in the
+// whole bodies (the middles start at `prefix`).
+DiffRange
+diff_range(const Side& a,
+           size_t ab,
+           size_t ae,
+           const Side& b,
+           size_t bb,
+           size_t be,
+           size_t prefix,
+           std::string kind)
+{
+  DiffRange r;
+  r.source_begin = prefix + ab;
+  r.source_end = prefix + ae;
+  r.image_begin = prefix + bb;
+  r.image_end = prefix + be;
+  r.kind = std::move(kind);
+  r.source_text = excerpt(a.text.substr(ab, ae - ab));
+  r.image_text = excerpt(b.text.substr(bb, be - bb));
+  return r;
+}
+
+// Each run of edits in the script is one hunk, volatile or "content"; one "content" hunk
+// makes the bodies different.
+void
+add_hunks(const Side& a,
+          const Side& b,
+          const std::vector<Op>& script,
+          size_t prefix,
+          BodyComparison& result)
+{
   size_t i = 0; // token index in a
   size_t j = 0; // in b
   size_t s = 0;
@@ -423,35 +462,42 @@ compare_bodies(std::string_view source, std::string_view image)
       (script[s] == Op::remove ? i : j)++;
       ++s;
     }
-    auto byte_begin = [](const std::vector<Token>& tokens, size_t index, size_t size) {
-      return index < tokens.size() ? tokens[index].begin : size;
-    };
-    size_t ab = byte_begin(a_tokens, i0, a.size());
-    size_t ae = byte_begin(a_tokens, i, a.size());
-    size_t bb = byte_begin(b_tokens, j0, b.size());
-    size_t be = byte_begin(b_tokens, j, b.size());
-    std::vector<std::string_view> at;
-    std::vector<std::string_view> bt;
-    for (size_t k = i0; k < i; ++k) {
-      at.push_back(a.substr(a_tokens[k].begin, a_tokens[k].end - a_tokens[k].begin));
-    }
-    for (size_t k = j0; k < j; ++k) {
-      bt.push_back(b.substr(b_tokens[k].begin, b_tokens[k].end - b_tokens[k].begin));
-    }
-    std::string kind = classify_hunk(a, ab, ae, b, bb, be, at, bt);
-    DiffRange r;
-    r.source_begin = prefix + ab;
-    r.source_end = prefix + ae;
-    r.image_begin = prefix + bb;
-    r.image_end = prefix + be;
-    r.kind = kind.empty() ? "content" : kind;
-    r.source_text = excerpt(a.substr(ab, ae - ab));
-    r.image_text = excerpt(b.substr(bb, be - bb));
+    size_t ab = a.byte_at(i0);
+    size_t ae = a.byte_at(i);
+    size_t bb = b.byte_at(j0);
+    size_t be = b.byte_at(j);
+    std::string kind =
+        classify_hunk(a.text, ab, ae, b.text, bb, be, a.token_texts(i0, i), b.token_texts(j0, j));
     if (kind.empty()) {
       result.match = BodyMatch::different;
     }
-    result.ranges.push_back(std::move(r));
+    result.ranges.push_back(
+        diff_range(a, ab, ae, b, bb, be, prefix, kind.empty() ? "content" : kind));
   }
+}
+
+} // namespace
+
+BodyComparison
+compare_bodies(std::string_view source, std::string_view image)
+{
+  BodyComparison result;
+  if (source == image) {
+    return result;
+  }
+  auto [prefix, suffix] = common_ends(source, image);
+  std::unordered_map<std::string_view, int> ids;
+  Side a(source.substr(prefix, source.size() - prefix - suffix), ids);
+  Side b(image.substr(prefix, image.size() - prefix - suffix), ids);
+  std::vector<Op> script;
+  if (!myers(a.ids, b.ids, k_max_edits, script)) {
+    result.match = BodyMatch::different;
+    result.ranges.push_back(
+        diff_range(a, 0, a.text.size(), b, 0, b.text.size(), prefix, "content"));
+    return result;
+  }
+  result.match = BodyMatch::same_shape;
+  add_hunks(a, b, script, prefix, result);
   return result;
 }
 
