@@ -375,6 +375,28 @@ TEST(DeployKubernetes, AKeyRingIsASharedWritableVolumeSeededFromTheSecret)
   }
 }
 
+TEST(DeployKubernetes, OperatorLabelsAreOnEveryObjectTheKeyRingClaimToo)
+{
+  test::TempDir tree;
+  tree.write("srv/.aspnet/DataProtection-Keys/key-1.xml", "<key id=\"1\"/>");
+  auto root = HostRoot::open(tree.path()).value();
+  Analysis a = mvc_app();
+  a.volumes.push_back({"/srv/data", VolumeRole::data, 1001, 1001, 0750, "uploads"});
+  DeployOptions options;
+  options.image = "r.io/mvc:1";
+  options.externalize_secrets = true;
+  options.labels = {{"team", "shop"}};
+  ASSERT_TRUE(read_secret_files(a, root, options));
+  auto m = generate_kubernetes(a, options);
+  ASSERT_TRUE(m) << m.error().message;
+  int claims = 0;
+  for (const auto& o : m->objects) {
+    EXPECT_EQ(o.object["metadata"]["labels"].value("team", ""), "shop") << o.file;
+    claims += o.object["kind"] == "PersistentVolumeClaim";
+  }
+  EXPECT_EQ(claims, 2); // the data volume's and the key ring's
+}
+
 TEST(DeployKubernetes, SecretFilesAloneGetAnFsGroup)
 {
   Analysis a = mvc_app();

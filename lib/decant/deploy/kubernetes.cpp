@@ -244,44 +244,6 @@ struct SecretFileMounts {
   }
 };
 
-// A directory marked secret is one the application keeps secrets in and adds to (ASP.NET Core's
-// data-protection key ring: new keys every 90 days, read by every replica): a Secret mount
-// would be read-only and per pod. It becomes a PersistentVolumeClaim (ReadWriteMany when there
-// are several replicas, so they share it), and the files it held on the source are mounted
-// into it read-only from the Secret, so the keys issued before the migration stay valid.
-json
-secret_directory_volume(const FileEntry& file,
-                        const std::string& name,
-                        const DeployOptions& options,
-                        json& volumes,
-                        json& mounts,
-                        SecretFileMounts& secret_mounts)
-{
-  std::string vname = dns_label("secret-dir-" + std::to_string(volumes.size() + 1), 63);
-  std::string claim = dns_label(name + "-" + vname, 63);
-  mounts.push_back({{"name", vname}, {"mountPath", file.path}});
-  volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
-  for (auto it = options.secret_files.lower_bound(file.path + "/");
-       it != options.secret_files.end()
-       && it->first.compare(0, file.path.size() + 1, file.path + "/") == 0;
-       ++it) {
-    secret_mounts.add(it->first, it->second);
-  }
-  json labels = {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "decant"}};
-  json metadata = {{"name", claim}};
-  if (!options.namespace_name.empty()) {
-    metadata["namespace"] = options.namespace_name;
-  }
-  metadata["labels"] = labels;
-  return {
-      {"apiVersion", "v1"},
-      {"kind", "PersistentVolumeClaim"},
-      {"metadata", metadata},
-      {"spec",
-       {{"accessModes", json::array({options.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"})},
-        {"resources", {{"requests", {{"storage", options.storage_size}}}}}}}};
-}
-
 } // namespace
 
 Status
@@ -838,6 +800,17 @@ struct PodVolumes {
   json files_secret_data = json::object();
 };
 
+json
+claim_object(const ManifestContext& ctx, const std::string& claim, const char* access_mode)
+{
+  return {{"apiVersion", "v1"},
+          {"kind", "PersistentVolumeClaim"},
+          {"metadata", ctx.metadata(claim)},
+          {"spec",
+           {{"accessModes", json::array({access_mode})},
+            {"resources", {{"requests", {{"storage", ctx.options.storage_size}}}}}}}};
+}
+
 // Scratch space as emptyDir, data as PersistentVolumeClaims.
 void
 add_analysis_volumes(const ManifestContext& ctx, PodVolumes& out)
@@ -853,14 +826,33 @@ add_analysis_volumes(const ManifestContext& ctx, PodVolumes& out)
     }
     std::string claim = k8s::dns1123_subdomain(ctx.name + "-" + vname);
     out.volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
-    out.claims.push_back(
-        {{"apiVersion", "v1"},
-         {"kind", "PersistentVolumeClaim"},
-         {"metadata", ctx.metadata(claim)},
-         {"spec",
-          {{"accessModes", json::array({"ReadWriteOnce"})},
-           {"resources", {{"requests", {{"storage", ctx.options.storage_size}}}}}}}});
+    out.claims.push_back(claim_object(ctx, claim, "ReadWriteOnce"));
   }
+}
+
+// A directory marked secret is one the application keeps secrets in and adds to (ASP.NET Core's
+// data-protection key ring: new keys every 90 days, read by every replica): a Secret mount
+// would be read-only and per pod. It becomes a PersistentVolumeClaim (ReadWriteMany when there
+// are several replicas, so they share it), and the files it held on the source are mounted
+// into it read-only from the Secret, so the keys issued before the migration stay valid.
+void
+add_secret_directory(const ManifestContext& ctx,
+                     const FileEntry& file,
+                     PodVolumes& out,
+                     SecretFileMounts& secret_mounts)
+{
+  std::string vname = dns_label("secret-dir-" + std::to_string(out.volumes.size() + 1), 63);
+  std::string claim = dns_label(ctx.name + "-" + vname, 63);
+  out.mounts.push_back({{"name", vname}, {"mountPath", file.path}});
+  out.volumes.push_back({{"name", vname}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+  const auto& files = ctx.options.secret_files;
+  for (auto it = files.lower_bound(file.path + "/");
+       it != files.end() && it->first.compare(0, file.path.size() + 1, file.path + "/") == 0;
+       ++it) {
+    secret_mounts.add(it->first, it->second);
+  }
+  out.claims.push_back(
+      claim_object(ctx, claim, ctx.options.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"));
 }
 
 // One Secret holds the files marked secret; each is mounted read-only at its own path with
@@ -886,8 +878,7 @@ add_secret_file_volumes(ManifestContext& ctx, PodVolumes& out)
       continue;
     }
     if (options.secret_directories.count(file.path)) {
-      out.claims.push_back(
-          secret_directory_volume(file, ctx.name, options, out.volumes, out.mounts, secret_mounts));
+      add_secret_directory(ctx, file, out, secret_mounts);
       continue;
     }
     auto content = options.secret_files.find(file.path);
