@@ -1,6 +1,7 @@
 #include "server_xml.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/analyzer/ports.hpp>
 #include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/util/xml.hpp>
@@ -570,9 +571,7 @@ Connector::is_https() const
 bool
 Connector::is_loopback() const
 {
-  std::string a = to_lower(trim(address));
-  return a == "localhost" || starts_with(a, "127.") || a == "::1" || a == "[::1]"
-         || a == "0:0:0:0:0:0:0:1" || a == "ip6-localhost";
+  return is_loopback_address(address);
 }
 
 std::string

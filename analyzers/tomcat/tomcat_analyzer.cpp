@@ -5,6 +5,7 @@
 #include "tomcat.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/analyzer/ports.hpp>
 #include <decant/pack/jlink.hpp>
 #include <decant/pack/library_rules.hpp>
 #include <decant/util/strings.hpp>
@@ -15,6 +16,7 @@
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
 #include <java/text_drawing.hpp>
+#include <java/tooling_ports.hpp>
 #include <registry.hpp>
 #include <set>
 
@@ -160,126 +162,78 @@ public:
     d["tls"] = true;
   }
 
+  // The shutdown port and every Connector, through the ports policy (lib/decant/analyzer/
+  // ports.hpp); the AJP and loopback warnings are Tomcat's own.
   void
   ports()
   {
-    std::set<uint16_t> listening;
-    for (auto port : m_process.listening_ports()) {
-      listening.insert(port);
-    }
-    std::set<uint16_t> explained;
-    auto add = [&](Port port) {
-      port.listening = listening.count(port.port) > 0;
-      explained.insert(port.port);
-      for (const auto& p : m_a.ports) {
-        if (p.port == port.port && p.address == port.address) {
-          return;
-        }
-      }
-      m_a.ports.push_back(std::move(port));
-    };
-
-    if (m_config.shutdown_port && *m_config.shutdown_port > 0) {
-      Port p;
-      p.port = static_cast<uint16_t>(*m_config.shutdown_port + m_config.port_offset);
+    std::vector<DeclaredPort> declared;
+    if (m_config.shutdown_port && *m_config.shutdown_port >= 0) {
+      // -1 (Debian's default) disables the shutdown port: runtime.shutdownPort records it.
+      DeclaredPort p;
+      p.number = offset_port(*m_config.shutdown_port);
       p.address = m_config.shutdown_address.empty() ? "localhost" : m_config.shutdown_address;
       p.role = PortRole::shutdown;
-      p.expose = false;
       p.source = fmt::format("{}:{}", m_config.file, m_config.line);
       p.value_source = m_config.shutdown_port_origin;
       p.name = "Server shutdown";
-      add(p);
+      p.what = "<Server port>";
+      declared.push_back(p);
     }
     for (const auto& service : m_config.services) {
       for (const auto& c : service.connectors) {
-        std::string where = fmt::format("{}:{}", m_config.file, c.line);
         if (!c.port) {
-          continue; // parse_server_xml warned; the socket pass below still reports it
+          continue; // parse_server_xml warned; its socket is listed as unconfigured
         }
-        if (*c.port <= 0) {
-          m_a.warn("connector-port-random",
-                   fmt::format("{}: Connector port=\"{}\" binds a random or no port; it cannot be "
-                               "exposed",
-                               where,
-                               c.port_text));
-          continue;
-        }
-        int number = *c.port + m_config.port_offset;
-        if (number > 65535) {
-          m_a.warn("invalid-port",
-                   fmt::format("{}: port {} + portOffset {} is above 65535",
-                               where,
-                               *c.port,
-                               m_config.port_offset));
-          continue;
-        }
-        Port p;
-        p.port = static_cast<uint16_t>(number);
+        DeclaredPort p;
+        p.number = offset_port(*c.port);
         p.address = c.address;
         p.role = c.is_ajp() ? PortRole::ajp : c.is_https() ? PortRole::https : PortRole::http;
-        p.expose = !c.is_loopback();
-        p.source = where;
+        p.source = fmt::format("{}:{}", m_config.file, c.line);
         p.value_source = c.port_origin;
         p.name = service.name + " " + c.protocol;
-        if (c.is_ajp()) {
-          m_a.warn("ajp-connector",
-                   fmt::format("{}: AJP connector on port {}{}: AJP trusts its peer (a web server "
-                               "in front); expose it only to that proxy",
-                               where,
-                               number,
-                               c.secret_required && !c.has_secret
-                                   ? " without a secret while secretRequired is true (Tomcat "
-                                     "refuses to start it)"
-                                   : ""));
-        }
-        if (c.is_loopback()) {
-          m_a.warn("connector-loopback",
-                   fmt::format("{}: Connector port {} listens on {} only: inside a container it "
-                               "is unreachable from outside; set address=\"0.0.0.0\" (or remove "
-                               "the attribute) to publish it",
-                               where,
-                               number,
-                               c.address));
-        }
-        if (listening.count(p.port) == 0) {
-          m_a.warn("port-not-listening",
-                   fmt::format("{}: Connector port {} is configured but PID {} does not listen on "
-                               "it (it failed to bind, or is still starting)",
-                               where,
-                               number,
-                               m_process.pid));
-        }
-        add(p);
+        p.what = fmt::format("Connector \"{}\"", p.name);
+        connector_warnings(c, p);
+        declared.push_back(p);
       }
     }
-    // Sockets the configuration does not explain (JMX, a debugger, a connector added by a
-    // webapp): reported, not exposed.
-    std::string jmx;
-    if (auto it = m_layout.jvm.system_properties.find("com.sun.management.jmxremote.port");
-        it != m_layout.jvm.system_properties.end()) {
-      jmx = it->second;
+    reconcile_ports(
+        m_a, m_root, m_process, declared, java::tooling_ports(m_layout.jvm), m_config.file);
+  }
+
+  // Tomcat adds portOffset to ports above 0 only: 0 (any free port) and -1 (disabled) keep
+  // their meaning.
+  int64_t
+  offset_port(int port) const
+  {
+    return port > 0 ? int64_t(port) + m_config.port_offset : port;
+  }
+
+  void
+  connector_warnings(const Connector& c, const DeclaredPort& p)
+  {
+    if (p.number <= 0 || p.number > 65535) {
+      return;
     }
-    for (const auto& socket : m_process.listening) {
-      if (explained.count(socket.local_port)) {
-        continue;
-      }
-      Port p;
-      p.port = socket.local_port;
-      p.address = socket.local_address == "0.0.0.0" || socket.local_address == "::"
-                      ? ""
-                      : socket.local_address;
-      p.source = "socket";
-      if (std::to_string(socket.local_port) == jmx) {
-        p.role = PortRole::management;
-        p.name = "JMX (-Dcom.sun.management.jmxremote.port)";
-      }
-      m_a.warn("port-unconfigured",
-               fmt::format("PID {} listens on port {} which {} does not configure; it is listed "
-                           "but not exposed",
-                           m_process.pid,
-                           socket.local_port,
-                           m_config.file));
-      add(p);
+    if (c.is_ajp()) {
+      m_a.warn("ajp-connector",
+               fmt::format("{}: AJP connector on port {}{}: AJP trusts its peer (a web server "
+                           "in front); expose it only to that proxy",
+                           p.source,
+                           p.number,
+                           c.secret_required && !c.has_secret
+                               ? " without a secret while secretRequired is true (Tomcat "
+                                 "refuses to start it)"
+                               : ""));
+    }
+    if (c.is_loopback()) {
+      m_a.warn("connector-loopback",
+               fmt::format("{}: Connector port {} listens on {} only: inside a container it "
+                           "is unreachable from outside; set address=\"0.0.0.0\" (or remove "
+                           "the attribute) to publish it",
+                           p.source,
+                           p.number,
+                           c.address));
     }
   }
 
