@@ -889,37 +889,71 @@ public:
     }
   }
 
+  // Passwords of server.xml, context files and UserDatabase files go to secrets, the files
+  // holding them are marked secret, and JDBC resources become database dependencies.
   void
   secrets(const std::vector<ContextFile>& descriptors)
   {
-    std::vector<SecretAttribute> all = m_config.secrets;
-    std::vector<ResourceConfig> resources = m_config.resources;
-    std::vector<std::string> files_read = {m_config.file};
+    FoundSecrets found;
+    found.secrets = m_config.secrets;
+    found.resources = m_config.resources;
+    descriptor_secrets(descriptors, found);
+    app_context_secrets(found);
+    user_database_secrets(found);
+    std::set<std::string> secret_files;
+    for (const auto& s : found.secrets) {
+      m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
+      secret_files.insert(s.file);
+    }
+    for (const auto& war : found.war_secrets) {
+      war_secret_file(war.war, war.secrets, war.applied);
+    }
+    mark_secret_files(secret_files);
+    database_dependencies(found.resources);
+  }
+
+private:
+  // A WAR's META-INF/context.xml secrets, and whether Tomcat applies that file.
+  struct WarSecrets {
+    std::string war;
+    std::vector<SecretAttribute> secrets;
+    bool applied = true;
+  };
+
+  struct FoundSecrets {
+    std::vector<SecretAttribute> secrets;
+    std::vector<ResourceConfig> resources;
+    std::vector<WarSecrets> war_secrets;
+  };
+
+  // The context descriptors already parsed, and conf/context.xml (the defaults of every webapp).
+  void
+  descriptor_secrets(const std::vector<ContextFile>& descriptors, FoundSecrets& found)
+  {
     for (const auto& d : descriptors) {
-      all.insert(all.end(), d.secrets.begin(), d.secrets.end());
-      resources.insert(resources.end(), d.resources.begin(), d.resources.end());
+      found.secrets.insert(found.secrets.end(), d.secrets.begin(), d.secrets.end());
+      found.resources.insert(found.resources.end(), d.resources.begin(), d.resources.end());
       for (const auto& w : d.warnings) {
         m_a.warn(w.code, w.message);
       }
     }
-    // conf/context.xml (the defaults of every webapp) and UserDatabase files.
     std::string context_xml = m_layout.conf_dir + "/context.xml";
     if (auto text = m_root.read_file(context_xml)) {
       auto parsed = parse_context_xml(*text, context_xml, "", lookup());
       if (parsed) {
-        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
-        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+        found.secrets.insert(found.secrets.end(), parsed->secrets.begin(), parsed->secrets.end());
+        found.resources.insert(
+            found.resources.end(), parsed->resources.begin(), parsed->resources.end());
       } else {
         m_a.warn("context-malformed", parsed.error().message);
       }
     }
-    // The webapps' own META-INF/context.xml, in directories and inside WARs.
-    struct WarSecrets {
-      std::string war;
-      std::vector<SecretAttribute> secrets;
-      bool applied = true;
-    };
-    std::vector<WarSecrets> war_secrets;
+  }
+
+  // The webapps' own META-INF/context.xml, in directories and inside WARs.
+  void
+  app_context_secrets(FoundSecrets& found)
+  {
     for (const auto& app : m_app_contexts) {
       auto parsed = app_context_file(app);
       if (!parsed) {
@@ -933,7 +967,8 @@ public:
                              app.webapp));
       }
       if (app.ignored.empty() && app.deploy_xml) {
-        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+        found.resources.insert(
+            found.resources.end(), parsed->resources.begin(), parsed->resources.end());
         for (const auto& w : parsed->warnings) {
           m_a.warn(w.code, w.message);
         }
@@ -941,13 +976,19 @@ public:
       // Passwords ship with the file whether Tomcat applies it or not.
       if (app.in_war) {
         if (!parsed->secrets.empty()) {
-          war_secrets.push_back({app.webapp, parsed->secrets, app.ignored.empty()});
+          found.war_secrets.push_back({app.webapp, parsed->secrets, app.ignored.empty()});
         }
       } else {
-        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+        found.secrets.insert(found.secrets.end(), parsed->secrets.begin(), parsed->secrets.end());
       }
     }
-    for (const auto& r : resources) {
+  }
+
+  // The users files of UserDatabase resources (pathname="conf/tomcat-users.xml").
+  void
+  user_database_secrets(FoundSecrets& found)
+  {
+    for (const auto& r : found.resources) {
       if (r.pathname.empty()) {
         continue;
       }
@@ -957,19 +998,18 @@ public:
         continue;
       }
       if (auto users = parse_tomcat_users(*text, path)) {
-        all.insert(all.end(), users->begin(), users->end());
+        found.secrets.insert(found.secrets.end(), users->begin(), users->end());
       } else {
         m_a.warn("users-malformed", users.error().message);
       }
     }
-    std::set<std::string> secret_files;
-    for (const auto& s : all) {
-      m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
-      secret_files.insert(s.file);
-    }
-    for (const auto& war : war_secrets) {
-      war_secret_file(war.war, war.secrets, war.applied);
-    }
+  }
+
+  // Each file holding a password gets an entry of its own marked secret (and its symlink
+  // target too).
+  void
+  mark_secret_files(const std::set<std::string>& secret_files)
+  {
     for (const auto& file : secret_files) {
       // The same path may be in the set through its directory; a file entry of its own says
       // that this one holds secrets.
@@ -988,6 +1028,12 @@ public:
             {real_path, "holds passwords (target of " + file + ")", FileRole::config, true, false});
       }
     }
+  }
+
+  // The databases the JDBC URLs of resources name.
+  void
+  database_dependencies(const std::vector<ResourceConfig>& resources)
+  {
     for (const auto& r : resources) {
       if (r.url.empty()) {
         continue;
@@ -1017,7 +1063,6 @@ public:
     }
   }
 
-private:
   // A webapp's own context.xml and whether Tomcat applies it; `ignored` says why not.
   struct AppContext {
     std::string webapp; // the directory or the .war
