@@ -133,6 +133,145 @@ add_classpath(Analysis& a,
   }
 }
 
+// The secret-looking properties of a service (Password, ...) go to secrets; `entry` names them.
+void
+add_property_secrets(Analysis& a,
+                     const ServiceConfig& service,
+                     nlohmann::json& entry,
+                     std::vector<std::string>& secret_keys)
+{
+  for (const auto& property : service.properties) {
+    if (!is_secret_key(property.key) || property.value.empty()) {
+      continue;
+    }
+    std::string ref = a.add_secret(secret_name("TOMEE", service.id, property.key),
+                                   where(service.file, property.line),
+                                   property.value);
+    entry["secrets"][property.key] = ref.substr(9, ref.size() - 10);
+    secret_keys.push_back(service.id + "." + property.key);
+  }
+}
+
+// A DataSource's JdbcUrl: a password in it becomes a secret, the database it names a
+// dependency, an embedded database on files a warning.
+void
+add_datasource_url(Analysis& a,
+                   const ProcessInfo& process,
+                   const ServiceConfig& service,
+                   const ServiceProperty* url,
+                   nlohmann::json& entry,
+                   std::vector<std::string>& secret_keys)
+{
+  std::string shown = url->value;
+  std::string name = secret_name("TOMEE", service.id, "JdbcUrl_password");
+  if (auto embedded = url_password(url->value, "${secret:" + name + "}")) {
+    std::string ref = a.add_secret(name, where(service.file, url->line), embedded->password);
+    embedded = url_password(url->value, ref);
+    shown = embedded->redacted_url;
+    secret_keys.push_back(service.id + "." + url->key + " (password parameter)");
+  }
+  entry["jdbcUrl"] = shown;
+  if (url->unresolved) {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" JdbcUrl has an undefined placeholder; its "
+                       "database is not listed in dependencies",
+                       where(service.file, url->line),
+                       service.id));
+  } else if (auto endpoints = java::parse_jdbc_url(url->value)) {
+    if (endpoints->empty()) {
+      entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
+      // A file-backed embedded database is data the server writes while it runs: the image
+      // holds a copy of today's files, and a restarted container starts from that copy.
+      std::string l = to_lower(url->value);
+      if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
+        a.warn("tomee-embedded-database",
+               fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
+                           "the server writes (relative paths from the working directory "
+                           "{}); mount a volume there to keep its data across restarts",
+                           where(service.file, url->line),
+                           service.id,
+                           shown,
+                           process.cwd));
+      }
+    }
+    for (const auto& endpoint : *endpoints) {
+      add_dependency(a,
+                     DependencyKind::database,
+                     endpoint.host,
+                     endpoint.port,
+                     where(service.file, url->line));
+    }
+  } else {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" JdbcUrl \"{}\" is not a JDBC URL",
+                       where(service.file, url->line),
+                       service.id,
+                       shown));
+  }
+}
+
+// A DataSource's driver, user, cipher and URL into `entry` (no JdbcUrl: TomEE's default).
+void
+add_datasource(Analysis& a,
+               const ProcessInfo& process,
+               const ServiceConfig& service,
+               nlohmann::json& entry,
+               std::vector<std::string>& secret_keys)
+{
+  entry["kind"] = "DataSource";
+  const auto* url = service.property_any({"JdbcUrl", "url"});
+  const auto* user = service.property_any({"UserName", "username", "user"});
+  const auto* driver = service.property_any({"JdbcDriver", "driverClassName"});
+  if (driver) {
+    entry["jdbcDriver"] = driver->value;
+  }
+  if (user) {
+    entry["userName"] = user->value;
+  }
+  if (const auto* cipher = service.property("PasswordCipher")) {
+    entry["passwordCipher"] = cipher->value;
+  }
+  if (url) {
+    add_datasource_url(a, process, service, url, entry, secret_keys);
+  } else {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" has no JdbcUrl; TomEE uses its default "
+                       "(an embedded HSQLDB)",
+                       where(service.file, service.line),
+                       service.id));
+  }
+}
+
+// An ActiveMQ resource adapter connected to an external broker (BrokerXmlConfig empty or
+// "broker:(tcp://...)" still starts an embedded one; ServerUrl is what clients dial).
+void
+add_broker_url(Analysis& a,
+               const ServiceConfig& service,
+               nlohmann::json& entry,
+               std::vector<std::string>& secret_keys)
+{
+  const auto* server_url = service.property("ServerUrl");
+  if (!server_url) {
+    return;
+  }
+  auto endpoints = broker_endpoints(server_url->value);
+  for (const auto& endpoint : endpoints) {
+    add_dependency(a,
+                   DependencyKind::service,
+                   endpoint.host,
+                   endpoint.port,
+                   where(service.file, server_url->line));
+  }
+  std::string shown = server_url->value;
+  std::string name = secret_name("TOMEE", service.id, "ServerUrl_password");
+  if (auto embedded = url_password(server_url->value, "${secret:" + name + "}")) {
+    std::string ref = a.add_secret(name, where(service.file, server_url->line), embedded->password);
+    shown = url_password(server_url->value, ref)->redacted_url;
+    secret_keys.push_back(service.id + "." + server_url->key + " (password parameter)");
+  }
+  entry["serverUrl"] = shown;
+}
+
 // Adds the secrets, dependencies and files of one service and returns its
 // runtime.tomee.resources[] entry; the names of its secret properties are appended to
 // `secret_keys` (for the reason of the file that holds them).
@@ -151,106 +290,11 @@ add_service(Analysis& a,
   if (!service.provider.empty()) {
     entry["provider"] = service.provider;
   }
-  for (const auto& property : service.properties) {
-    if (!is_secret_key(property.key) || property.value.empty()) {
-      continue;
-    }
-    std::string ref = a.add_secret(secret_name("TOMEE", service.id, property.key),
-                                   where(service.file, property.line),
-                                   property.value);
-    entry["secrets"][property.key] = ref.substr(9, ref.size() - 10);
-    secret_keys.push_back(service.id + "." + property.key);
-  }
+  add_property_secrets(a, service, entry, secret_keys);
   if (service.is_datasource()) {
-    entry["kind"] = "DataSource";
-    const auto* url = service.property_any({"JdbcUrl", "url"});
-    const auto* user = service.property_any({"UserName", "username", "user"});
-    const auto* driver = service.property_any({"JdbcDriver", "driverClassName"});
-    if (driver) {
-      entry["jdbcDriver"] = driver->value;
-    }
-    if (user) {
-      entry["userName"] = user->value;
-    }
-    if (const auto* cipher = service.property("PasswordCipher")) {
-      entry["passwordCipher"] = cipher->value;
-    }
-    if (url) {
-      std::string shown = url->value;
-      std::string name = secret_name("TOMEE", service.id, "JdbcUrl_password");
-      if (auto embedded = url_password(url->value, "${secret:" + name + "}")) {
-        std::string ref = a.add_secret(name, where(service.file, url->line), embedded->password);
-        embedded = url_password(url->value, ref);
-        shown = embedded->redacted_url;
-        secret_keys.push_back(service.id + "." + url->key + " (password parameter)");
-      }
-      entry["jdbcUrl"] = shown;
-      if (url->unresolved) {
-        a.warn("tomee-datasource-url",
-               fmt::format("{}: DataSource \"{}\" JdbcUrl has an undefined placeholder; its "
-                           "database is not listed in dependencies",
-                           where(service.file, url->line),
-                           service.id));
-      } else if (auto endpoints = java::parse_jdbc_url(url->value)) {
-        if (endpoints->empty()) {
-          entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
-          // A file-backed embedded database is data the server writes while it runs: the image
-          // holds a copy of today's files, and a restarted container starts from that copy.
-          std::string l = to_lower(url->value);
-          if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
-            a.warn("tomee-embedded-database",
-                   fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
-                               "the server writes (relative paths from the working directory "
-                               "{}); mount a volume there to keep its data across restarts",
-                               where(service.file, url->line),
-                               service.id,
-                               shown,
-                               process.cwd));
-          }
-        }
-        for (const auto& endpoint : *endpoints) {
-          add_dependency(a,
-                         DependencyKind::database,
-                         endpoint.host,
-                         endpoint.port,
-                         where(service.file, url->line));
-        }
-      } else {
-        a.warn("tomee-datasource-url",
-               fmt::format("{}: DataSource \"{}\" JdbcUrl \"{}\" is not a JDBC URL",
-                           where(service.file, url->line),
-                           service.id,
-                           shown));
-      }
-    } else {
-      a.warn("tomee-datasource-url",
-             fmt::format("{}: DataSource \"{}\" has no JdbcUrl; TomEE uses its default "
-                         "(an embedded HSQLDB)",
-                         where(service.file, service.line),
-                         service.id));
-    }
+    add_datasource(a, process, service, entry, secret_keys);
   }
-  // An ActiveMQ resource adapter connected to an external broker (BrokerXmlConfig empty or
-  // "broker:(tcp://...)" still starts an embedded one; ServerUrl is what clients dial).
-  if (const auto* server_url = service.property("ServerUrl")) {
-    auto endpoints = broker_endpoints(server_url->value);
-    for (const auto& endpoint : endpoints) {
-      add_dependency(a,
-                     DependencyKind::service,
-                     endpoint.host,
-                     endpoint.port,
-                     where(service.file, server_url->line));
-    }
-    std::string shown = server_url->value;
-    std::string name = secret_name("TOMEE", service.id, "ServerUrl_password");
-    if (auto embedded = url_password(server_url->value, "${secret:" + name + "}")) {
-      std::string ref =
-          a.add_secret(name, where(service.file, server_url->line), embedded->password);
-      shown = url_password(server_url->value, ref)->redacted_url;
-      secret_keys.push_back(service.id + "." + server_url->key + " (password parameter)");
-    }
-    entry["serverUrl"] = shown;
-  }
+  add_broker_url(a, service, entry, secret_keys);
   add_classpath(a, root, process, context, service);
   return entry;
 }
