@@ -502,17 +502,17 @@ url_password(std::string_view url, std::string_view replacement)
   return std::nullopt;
 }
 
-Status
-add_tomee(Analysis& a,
-          const ProcessInfo& process,
-          const HostRoot& root,
-          const TomeeContext& context,
-          TomeeInstall install)
-{
-  read_tomee_version(root, install);
-  nlohmann::json& details = a.runtime.details;
-  nlohmann::json tomee = nlohmann::json::object();
+namespace {
 
+// runtime.version becomes TomEE's (Tomcat's stays as tomcatVersion), with the flavor and the
+// jars that tell it; the OpenEJB javaagent goes into the file set.
+void
+set_tomee_identity(Analysis& a,
+                   const HostRoot& root,
+                   const TomeeInstall& install,
+                   nlohmann::json& tomee)
+{
+  nlohmann::json& details = a.runtime.details;
   // Runtime identity: TomEE's version; Tomcat's (and where the Tomcat analyzer found it) stays
   // beside it as tomcatVersion/tomcatVersionSource.
   if (!a.runtime.version.empty()) {
@@ -544,9 +544,15 @@ add_tomee(Analysis& a,
   for (const auto& warning : install.warnings) {
     a.warn("tomee-jar", warning);
   }
+}
 
-  // Properties: -D options win over conf/system.properties (home, then base), which wins over
-  // what Tomcat defined (catalina.properties).
+// Properties: -D options win over conf/system.properties (home, then base), which wins over
+// what Tomcat defined (catalina.properties).
+PropertyScope
+property_scope(const ProcessInfo& process,
+               const TomeeContext& context,
+               const std::vector<ReadProperties>& system_files)
+{
   PropertyScope scope;
   scope.process = &process;
   scope.values = context.tomcat_properties;
@@ -554,7 +560,6 @@ add_tomee(Analysis& a,
   scope.values["catalina.base"] = context.catalina_base;
   scope.values["openejb.home"] = context.catalina_home;
   scope.values["openejb.base"] = context.catalina_base;
-  auto system_files = read_system_properties(root, context);
   for (const auto& file : system_files) {
     for (const auto& [key, value] : file.values) {
       scope.values[key] = value.value;
@@ -563,10 +568,21 @@ add_tomee(Analysis& a,
   for (const auto& [key, value] : context.command.system_properties) {
     scope.values[key] = value;
   }
-  auto lookup = scope.lookup();
+  return scope;
+}
 
-  std::vector<ServiceConfig> services;
-  std::vector<ConfigWarning> warnings;
+// conf/system.properties files: their secrets, the new:// services they declare, and the files
+// themselves (marked secret when they hold one).
+void
+add_system_properties(Analysis& a,
+                      const HostRoot& root,
+                      const ProcessInfo& process,
+                      const TomeeContext& context,
+                      const std::vector<ReadProperties>& system_files,
+                      const java::PropertyLookup& lookup,
+                      nlohmann::json& tomee,
+                      std::vector<ConfigWarning>& warnings)
+{
   tomee["systemProperties"] = nlohmann::json::array();
   for (const auto& file : system_files) {
     std::vector<std::string> secret_keys;
@@ -597,8 +613,19 @@ add_tomee(Analysis& a,
     }
     a.add_file({file.path, reason, FileRole::config, !secret_keys.empty()});
   }
+}
 
-  // The active tomee.xml / openejb.xml.
+// The active tomee.xml / openejb.xml: its services, deployments and the file itself.
+Status
+add_tomee_configuration(Analysis& a,
+                        const HostRoot& root,
+                        const ProcessInfo& process,
+                        const TomeeContext& context,
+                        const PropertyScope& scope,
+                        nlohmann::json& tomee,
+                        std::vector<ConfigWarning>& warnings)
+{
+  auto lookup = scope.lookup();
   std::string config_path = active_configuration(root, process, context, scope);
   if (root.is_regular_file(config_path)) {
     auto text = root.read_file(config_path);
@@ -629,9 +656,14 @@ add_tomee(Analysis& a,
                        "its defaults",
                        config_path));
   }
-  if (!tomee.contains("resources")) {
-    tomee["resources"] = nlohmann::json::array();
-  }
+  return {};
+}
+
+// Where applications are deployed from: the Hosts' appBase directories and the present
+// <Deployments dir>s.
+std::vector<std::string>
+application_directories(Analysis& a, const TomeeContext& context, const nlohmann::json& tomee)
+{
   std::vector<std::string> app_dirs = app_base_directories(a, context);
   if (tomee.contains("deployments")) {
     for (const auto& d : tomee["deployments"]) {
@@ -640,6 +672,35 @@ add_tomee(Analysis& a,
       }
     }
   }
+  return app_dirs;
+}
+
+} // namespace
+
+Status
+add_tomee(Analysis& a,
+          const ProcessInfo& process,
+          const HostRoot& root,
+          const TomeeContext& context,
+          TomeeInstall install)
+{
+  read_tomee_version(root, install);
+  nlohmann::json tomee = nlohmann::json::object();
+  set_tomee_identity(a, root, install, tomee);
+
+  auto system_files = read_system_properties(root, context);
+  PropertyScope scope = property_scope(process, context, system_files);
+  auto lookup = scope.lookup();
+  std::vector<ConfigWarning> warnings;
+  add_system_properties(a, root, process, context, system_files, lookup, tomee, warnings);
+  if (auto configured = add_tomee_configuration(a, root, process, context, scope, tomee, warnings);
+      !configured) {
+    return configured;
+  }
+  if (!tomee.contains("resources")) {
+    tomee["resources"] = nlohmann::json::array();
+  }
+  std::vector<std::string> app_dirs = application_directories(a, context, tomee);
   for (auto& resource :
        add_application_resources(a, root, process, context, lookup, app_dirs, warnings)) {
     tomee["resources"].push_back(std::move(resource));
@@ -647,7 +708,7 @@ add_tomee(Analysis& a,
   for (const auto& warning : warnings) {
     a.warn(warning.code, warning.message);
   }
-  details["tomee"] = tomee;
+  a.runtime.details["tomee"] = tomee;
   return {};
 }
 
