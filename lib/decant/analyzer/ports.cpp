@@ -126,9 +126,6 @@ unconfigured_port(uint16_t number,
       p.address = "";
     }
   }
-  if (p.address == "0.0.0.0" || p.address == "::") {
-    p.address = "";
-  }
   for (const auto& tool : tooling) {
     if (tool.port == number) {
       p.role = tool.role;
@@ -169,6 +166,36 @@ unconfigured_message(const Port& p,
   return head
          + " (set in code, an embedded server, an agent); it is listed and exposed as the "
            "source served it: set expose to false in analysis.json if no client needs it";
+}
+
+// A declared port the image publishes but the process does not listen on: one warning each, or
+// a single one for the analysis when the process's sockets could not be seen at all.
+void
+warn_not_listening(Analysis& a,
+                   const ProcessInfo& process,
+                   const DeclaredPort& d,
+                   bool sockets_known,
+                   bool& said_unknown)
+{
+  if (!sockets_known) {
+    if (!said_unknown) {
+      said_unknown = true;
+      a.warn("sockets-unknown",
+             fmt::format("the open files of PID {} could not be read, so whether it listens on "
+                         "its configured ports is unknown (they are listed as not listening); "
+                         "run decant as root or as the process's user",
+                         process.pid));
+    }
+    return;
+  }
+  a.warn("port-not-listening",
+         fmt::format("{} ({}) gives port {}, but PID {} does not listen on it (still starting, "
+                     "failed to bind, or opened on first use); it is listed and exposed as "
+                     "configured, and `decant verify` checks that the image opens it",
+                     d.what,
+                     d.source,
+                     d.number,
+                     process.pid));
 }
 
 } // namespace
@@ -222,23 +249,8 @@ reconcile_ports(Analysis& a,
     p.value_source = d.value_source;
     p.listening = d.protocol == "tcp" && sockets.count(p.port) > 0;
     p.expose = exposed_by_policy(p);
-    if (p.expose && !p.listening && !sockets_known && !said_unknown) {
-      said_unknown = true;
-      a.warn("sockets-unknown",
-             fmt::format("the open files of PID {} could not be read, so whether it listens on "
-                         "its configured ports is unknown (they are listed as not listening); "
-                         "run decant as root or as the process's user",
-                         process.pid));
-    } else if (p.expose && !p.listening && sockets_known) {
-      a.warn("port-not-listening",
-             fmt::format("{} ({}) gives port {}, but PID {} does not listen on it (still "
-                         "starting, failed to bind, or opened on first use); it is listed and "
-                         "exposed as configured, and `decant verify` checks that the image opens "
-                         "it",
-                         d.what,
-                         d.source,
-                         p.port,
-                         process.pid));
+    if (p.expose && !p.listening) {
+      warn_not_listening(a, process, d, sockets_known, said_unknown);
     }
     a.ports.push_back(std::move(p));
   }
