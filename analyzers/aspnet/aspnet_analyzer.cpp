@@ -732,7 +732,7 @@ public:
     }
 
     set_gc_heap(a, gc_heap_limit(process, root, m.runtime_config.config_properties));
-    add_kestrel_ports(a, process, m.urls);
+    add_kestrel_ports(a, root, process, m.urls);
     add_files(a, process, root, m, details);
     add_certificates(a, process, root, m);
     add_settings_secrets(a, m);

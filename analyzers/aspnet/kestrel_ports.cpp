@@ -1,10 +1,11 @@
 #include "kestrel_ports.hpp"
 
+#include <decant/analyzer/ports.hpp>
 #include <decant/util/strings.hpp>
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <set>
 
 namespace decant::aspnet {
 
@@ -108,68 +109,32 @@ rebind_all(Analysis& a, const KestrelEndpoint& endpoint)
 } // namespace
 
 void
-add_kestrel_ports(Analysis& a, const ProcessInfo& process, const UrlResolution& urls)
+add_kestrel_ports(Analysis& a,
+                  const HostRoot& root,
+                  const ProcessInfo& process,
+                  const UrlResolution& urls)
 {
+  std::vector<DeclaredPort> declared;
+  std::set<uint16_t> rebound;
   for (const auto& endpoint : urls.endpoints) {
-    bool listening =
-        endpoint.url.port != 0
-        && std::any_of(process.listening.begin(), process.listening.end(), [&](const TcpSocket& s) {
-             return s.local_port == endpoint.url.port;
-           });
-    bool known = std::any_of(
-        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == endpoint.url.port; });
-    if (known || endpoint.url.port == 0) {
-      if (endpoint.url.port == 0) {
-        a.warn("dynamic-port",
-               fmt::format("{} ({}) asks for a dynamic port; the image will get a different one "
-                           "each start, so set a fixed port in analysis.json",
-                           endpoint.url.text,
-                           endpoint.source.source));
-      }
-      continue;
-    }
-    Port port;
-    port.port = endpoint.url.port;
+    DeclaredPort port;
+    port.number = endpoint.url.port;
     port.role = role_of(endpoint.url);
-    port.expose = true;
-    port.listening = listening;
     port.source = endpoint.source.source;
     port.name = endpoint.name;
-    // The image listens on all interfaces: a loopback or host-specific binding is rebound.
+    port.what = endpoint.name.empty()
+                    ? fmt::format("{} ({})", to_string(urls.mechanism), endpoint.url.text)
+                    : fmt::format("Kestrel endpoint \"{}\" ({})", endpoint.name, endpoint.url.text);
+    // The image listens on all interfaces: a loopback or host-specific binding is rebound,
+    // once per port (a second URL on the same port is the same socket for a container).
     port.address = "";
-    a.ports.push_back(port);
-    if (!endpoint.url.all_interfaces) {
+    if (endpoint.url.port != 0 && rebound.insert(endpoint.url.port).second
+        && !endpoint.url.all_interfaces) {
       rebind_all(a, endpoint);
     }
-    if (!listening && !process.listening.empty()) {
-      a.warn("port-not-listening",
-             fmt::format("{} resolves to port {} ({}), but PID {} does not listen on it",
-                         to_string(urls.mechanism),
-                         endpoint.url.port,
-                         endpoint.source.source,
-                         process.pid));
-    }
+    declared.push_back(port);
   }
-  for (uint16_t listening : process.listening_ports()) {
-    bool known = std::any_of(
-        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == listening; });
-    if (known) {
-      continue;
-    }
-    Port port;
-    port.port = listening;
-    port.role = PortRole::other;
-    port.expose = true;
-    port.listening = true;
-    port.source = "socket";
-    a.ports.push_back(port);
-    a.warn("port-unconfigured",
-           fmt::format("PID {} listens on port {}, which the Kestrel configuration does not name "
-                       "(set in code, or the development certificate's https://localhost:5001); "
-                       "it is exposed as seen",
-                       process.pid,
-                       listening));
-  }
+  reconcile_ports(a, root, process, declared, {}, "the Kestrel configuration");
 }
 
 } // namespace decant::aspnet

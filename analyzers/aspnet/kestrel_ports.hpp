@@ -7,14 +7,18 @@
 #include "kestrel_urls.hpp"
 
 #include <decant/analysis/analysis.hpp>
+#include <decant/proc/host_root.hpp>
 #include <decant/proc/process.hpp>
 
 namespace decant::aspnet {
 
-// Adds one port per resolved address (`source` "file:line", "env NAME" or "argv ..."), the
-// listening sockets no configuration names (source "socket"), and the warnings: localhost-only,
-// address-bound, dynamic-port, port-not-listening, port-unconfigured. Rebinding edits the start
+// Adds the resolved addresses (`source` "file:line", "env NAME" or "argv ...") through the ports
+// policy (lib/decant/analyzer/ports.hpp), which also lists the sockets no configuration names,
+// and warns localhost-only or address-bound for each rebound address. Rebinding edits the start
 // command or the environment already in `analysis` (base_analysis filled them).
-void add_kestrel_ports(Analysis& analysis, const ProcessInfo& process, const UrlResolution& urls);
+void add_kestrel_ports(Analysis& analysis,
+                       const HostRoot& root,
+                       const ProcessInfo& process,
+                       const UrlResolution& urls);
 
 } // namespace decant::aspnet

@@ -6,12 +6,14 @@
 #include "standalone_config.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/analyzer/ports.hpp>
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <java/jdbc.hpp>
 #include <java/jvm.hpp>
+#include <java/tooling_ports.hpp>
 #include <registry.hpp>
 #include <set>
 
@@ -20,12 +22,6 @@ namespace decant::jboss {
 namespace {
 
 const char* const k_type = "java-jboss";
-
-bool
-is_loopback(const std::string& address)
-{
-  return starts_with(address, "127.") || address == "::1" || address == "localhost";
-}
 
 // The JVM command of a process when it is a JBoss JVM of any kind, else nullopt.
 std::optional<java::JvmCommand>
@@ -254,14 +250,6 @@ identity_of(const ServerModel& m)
   return m.base_dir + "\n" + m.config_file;
 }
 
-bool
-listening_on(const ProcessInfo& process, uint16_t port)
-{
-  return std::any_of(process.listening.begin(), process.listening.end(), [&](const TcpSocket& s) {
-    return s.local_port == port;
-  });
-}
-
 // The -b argument that makes an interface listen on all interfaces in the image, when its
 // address comes from ${jboss.bind.address...} (what standalone.sh -b sets).
 std::string
@@ -287,87 +275,69 @@ rebind_argument(const StandaloneConfig& config, const std::string& interface_nam
   return "";
 }
 
+// Rebinds a published binding whose interface is loopback to all interfaces through -b, when
+// the interface's address comes from ${jboss.bind.address...}; returns the address the image
+// listens on.
+std::string
+image_address(Analysis& a,
+              const ServerModel& m,
+              const ResolvedBinding& binding,
+              const DeclaredPort& port,
+              std::set<std::string>& rebound)
+{
+  Port published;
+  published.role = port.role;
+  published.protocol = port.protocol;
+  if (!exposed_by_policy(published) || !is_loopback_address(binding.address)) {
+    return binding.address;
+  }
+  std::string argument = rebind_argument(m.config, binding.interface_name);
+  if (argument.empty()) {
+    a.warn("localhost-only",
+           fmt::format("socket-binding \"{}\" ({}) listens on {} only and its interface \"{}\" "
+                       "has no ${{jboss.bind.address}} to override, so it is not exposed; change "
+                       "the interface to <any-address/> in the image's configuration",
+                       binding.name,
+                       port.source,
+                       binding.address,
+                       binding.interface_name));
+    return binding.address;
+  }
+  if (rebound.insert(argument).second) {
+    a.start.command.push_back(argument);
+    a.warn("localhost-only",
+           fmt::format("interface \"{}\" resolves to {} here, which nothing outside a container "
+                       "can reach; the image starts the server with {} so its bindings listen on "
+                       "all interfaces",
+                       binding.interface_name,
+                       binding.address,
+                       argument));
+  }
+  return "";
+}
+
+// The used socket bindings through the ports policy (lib/decant/analyzer/ports.hpp): unused
+// ones are never opened by WildFly, so they are not ports of the application.
 void
-add_ports(Analysis& a, const ProcessInfo& process, const ServerModel& m)
+add_ports(Analysis& a, const HostRoot& root, const ProcessInfo& process, const ServerModel& m)
 {
   std::set<std::string> rebound;
+  std::vector<DeclaredPort> declared;
   for (const auto& binding : m.sockets.bindings) {
-    if (!binding.used || binding.port == 0) {
+    if (!binding.used) {
       continue;
     }
-    Port port;
-    port.port = binding.port;
+    DeclaredPort port;
+    port.number = binding.port;
     port.protocol = binding.protocol;
-    port.address = binding.address;
     port.role = binding.role;
     port.name = binding.name;
     port.source = fmt::format("{}:{}", m.config_file, binding.line);
-    port.listening = binding.protocol == "tcp" && listening_on(process, binding.port);
-    // Management stays inside (the operator reaches it with kubectl port-forward); transaction
-    // recovery sockets serve this JVM's own recovery manager; UDP bindings are cluster traffic.
-    port.expose = binding.protocol == "tcp" && binding.role != PortRole::management
-                  && binding.role != PortRole::txn;
-    if (port.expose && is_loopback(binding.address)) {
-      std::string argument = rebind_argument(m.config, binding.interface_name);
-      if (!argument.empty()) {
-        if (rebound.insert(argument).second) {
-          a.start.command.push_back(argument);
-          a.warn("localhost-only",
-                 fmt::format("interface \"{}\" resolves to {} here, which nothing outside a "
-                             "container can reach; the image starts the server with {} so its "
-                             "bindings listen on all interfaces",
-                             binding.interface_name,
-                             binding.address,
-                             argument));
-        }
-        port.address = "";
-      } else {
-        a.warn("localhost-only",
-               fmt::format("socket-binding \"{}\" ({}) listens on {} only and its interface "
-                           "\"{}\" has no ${{jboss.bind.address}} to override; change the "
-                           "interface to <any-address/> in the image's configuration",
-                           binding.name,
-                           port.source,
-                           binding.address,
-                           binding.interface_name));
-      }
-    }
-    if (binding.protocol == "tcp" && !port.listening) {
-      a.warn(
-          "port-not-listening",
-          fmt::format("socket-binding \"{}\" ({}, used by {}) gives port {}, but PID {} does not "
-                      "listen on it (still starting, or the subsystem opens it lazily)",
-                      binding.name,
-                      port.source,
-                      binding.use,
-                      binding.port,
-                      process.pid));
-    }
-    a.ports.push_back(port);
+    port.what = fmt::format("socket-binding \"{}\" (used by {})", binding.name, binding.use);
+    port.address = image_address(a, m, binding, port, rebound);
+    declared.push_back(port);
   }
-  std::set<uint16_t> seen;
-  for (const auto& socket : process.listening) {
-    uint16_t number = socket.local_port;
-    bool known = std::any_of(
-        a.ports.begin(), a.ports.end(), [&](const Port& p) { return p.port == number; });
-    if (known || !seen.insert(number).second) {
-      continue;
-    }
-    Port port;
-    port.port = number;
-    port.listening = true;
-    port.source = "socket";
-    a.ports.push_back(port);
-    a.warn("port-unconfigured",
-           fmt::format("PID {} listens on port {}, which no socket binding of {} gives (a debug "
-                       "agent, JMX, or an application's own server socket); it is not exposed: "
-                       "set expose to true in analysis.json if clients need it",
-                       process.pid,
-                       number,
-                       m.config_file));
-  }
-  std::sort(
-      a.ports.begin(), a.ports.end(), [](const Port& x, const Port& y) { return x.port < y.port; });
+  reconcile_ports(a, root, process, declared, java::tooling_ports(m.jvm), m.config_file);
 }
 
 // "DS_" + "ExampleDS" + "_PASSWORD" -> DS_EXAMPLEDS_PASSWORD: upper case, other characters '_'.
@@ -412,7 +382,7 @@ add_datasources(Analysis& a,
         auto endpoints = java::parse_jdbc_url(*url);
         for (const auto& endpoint : endpoints ? *endpoints : std::vector<java::JdbcEndpoint>{}) {
           a.dependencies.push_back({DependencyKind::database, endpoint.host, endpoint.port, where});
-          if (is_loopback(endpoint.host)) {
+          if (is_loopback_address(endpoint.host)) {
             a.warn("dependency-localhost",
                    fmt::format("datasource \"{}\" ({}) connects to {}: inside a container that "
                                "is the container itself; point it at the database host's name",
@@ -494,7 +464,7 @@ add_outbound(Analysis& a, const ServerModel& m)
   for (const auto& outbound : m.sockets.outbound) {
     std::string where = fmt::format("{}:{}", m.config_file, outbound.line);
     a.dependencies.push_back({DependencyKind::service, outbound.host, outbound.port, where});
-    if (is_loopback(outbound.host)) {
+    if (is_loopback_address(outbound.host)) {
       a.warn("dependency-localhost",
              fmt::format("outbound-socket-binding \"{}\" ({}) connects to {}:{}: inside a "
                          "container that is the container itself; point it at the service's "
@@ -724,7 +694,7 @@ public:
                          m.config_file,
                          process.pid));
     }
-    add_ports(a, process, m);
+    add_ports(a, root, process, m);
     add_files(a, root, m);
     add_deployments(a, root, m);
     std::vector<std::string> holders;

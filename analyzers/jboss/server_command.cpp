@@ -117,6 +117,144 @@ launch_kind(const java::JvmCommand& command)
   return LaunchKind::other_module;
 }
 
+namespace {
+
+void
+set_property(ServerCommand& server,
+             const std::string& name,
+             const std::string& value,
+             const std::string& source)
+{
+  server.properties[name] = value;
+  server.property_sources[name] = source;
+}
+
+// "-x=value" or "-x value": the value; `i` moves past the next argument when it was consumed.
+Result<std::string>
+option_value(const std::vector<std::string>& args, size_t& i, const std::string& option)
+{
+  const std::string& arg = args[i];
+  if (arg.size() > option.size() && arg[option.size()] == '=') {
+    return arg.substr(option.size() + 1);
+  }
+  if (i + 1 >= args.size()) {
+    return fail(ErrorCode::invalid_input, "server argument {} lacks its value", arg);
+  }
+  return args[++i];
+}
+
+// -b addr, -b=addr: jboss.bind.address; -bNAME addr, -bNAME=addr: jboss.bind.address.NAME
+// (org.jboss.as.server.Main, the "-b" branch).
+Status
+apply_bind_address(ServerCommand& server, const std::vector<std::string>& args, size_t& i)
+{
+  const std::string& arg = args[i];
+  size_t eq = arg.find('=');
+  std::string logical;
+  std::string value;
+  if (eq == std::string::npos) {
+    if (i + 1 >= args.size()) {
+      return fail(ErrorCode::invalid_input, "server argument {} lacks its address", arg);
+    }
+    logical = arg.size() == 2 ? "" : arg.substr(2);
+    value = args[++i];
+  } else {
+    logical = arg.substr(2, eq - 2);
+    value = arg.substr(eq + 1);
+  }
+  // An IPv6 address may be written as a URL host: [::1].
+  if (value.size() > 2 && value.front() == '[' && value.back() == ']') {
+    value = value.substr(1, value.size() - 2);
+  }
+  std::string name = logical.empty() ? "jboss.bind.address" : "jboss.bind.address." + logical;
+  set_property(server, name, value, "server argument " + arg);
+  return {};
+}
+
+// -P file, --properties=file: every property of the file, with its line as the source.
+Status
+apply_properties_file(ServerCommand& server,
+                      const std::string& path,
+                      const PropertiesFileReader& read_properties)
+{
+  server.properties_files.push_back(path);
+  auto content = read_properties(path);
+  if (!content) {
+    return fail(content.error().context("server argument --properties " + path));
+  }
+  for (const auto& [name, property] : java::parse_properties(*content)) {
+    set_property(
+        server, name, property.value, fmt::format("--properties {}:{}", path, property.line));
+  }
+  return {};
+}
+
+// -c / --server-config / --read-only-server-config: the configuration file.
+Status
+apply_server_config(ServerCommand& server,
+                    const std::vector<std::string>& args,
+                    size_t& i,
+                    const std::string& option)
+{
+  auto value = option_value(args, i, option);
+  if (!value) {
+    return fail(value.error());
+  }
+  server.server_config = *value;
+  if (option == "--read-only-server-config") {
+    server.read_only_config = true;
+  }
+  return {};
+}
+
+// One argument of org.jboss.as.server.Main (those that change a port, path or address); `i`
+// moves past any value it consumes.
+Status
+apply_server_argument(ServerCommand& server,
+                      const std::vector<std::string>& args,
+                      size_t& i,
+                      const PropertiesFileReader& read_properties)
+{
+  const std::string& arg = args[i];
+  if (starts_with(arg, "-D") && arg.size() > 2) {
+    size_t eq = arg.find('=');
+    // WildFly's Main sets "-Dname" without a value to "true".
+    if (eq == std::string::npos) {
+      set_property(server, arg.substr(2), "true", "server argument " + arg);
+    } else {
+      set_property(server,
+                   arg.substr(2, eq - 2),
+                   arg.substr(eq + 1),
+                   "server argument -D" + arg.substr(2, eq - 2));
+    }
+  } else if (arg == "-c" || starts_with(arg, "-c=")) {
+    return apply_server_config(server, args, i, "-c");
+  } else if (starts_with(arg, "--server-config")) {
+    return apply_server_config(server, args, i, "--server-config");
+  } else if (starts_with(arg, "--read-only-server-config")) {
+    return apply_server_config(server, args, i, "--read-only-server-config");
+  } else if (arg == "-P" || starts_with(arg, "-P=") || starts_with(arg, "--properties")) {
+    auto value = option_value(args, i, arg[1] == 'P' ? "-P" : "--properties");
+    if (!value) {
+      return fail(value.error());
+    }
+    return apply_properties_file(server, *value, read_properties);
+  } else if (starts_with(arg, "-b")) {
+    return apply_bind_address(server, args, i);
+  } else if (arg == "-u" || starts_with(arg, "-u=")) {
+    auto value = option_value(args, i, "-u");
+    if (!value) {
+      return fail(value.error());
+    }
+    set_property(server, "jboss.default.multicast.address", *value, "server argument -u");
+  }
+  // Other arguments (--admin-only, -secmgr, --start-mode=..., -S...) change no port, path
+  // or address this analyzer computes.
+  return {};
+}
+
+} // namespace
+
 Result<ServerCommand>
 parse_server_command(const java::JvmCommand& command, const PropertiesFileReader& read_properties)
 {
@@ -133,102 +271,13 @@ parse_server_command(const java::JvmCommand& command, const PropertiesFileReader
   server.server_arguments.assign(command.arguments.begin() + static_cast<long>(split_result.rest),
                                  command.arguments.end());
   for (const auto& [name, value] : command.system_properties) {
-    server.properties[name] = value;
-    server.property_sources[name] = "JVM option -D" + name;
+    set_property(server, name, value, "JVM option -D" + name);
   }
-
   const auto& args = server.server_arguments;
-  auto set = [&](const std::string& name, const std::string& value, const std::string& source) {
-    server.properties[name] = value;
-    server.property_sources[name] = source;
-  };
-  // "-x=value" or "-x value": the value and whether the next argument was consumed.
-  auto value_of = [&](size_t& i, const std::string& option) -> Result<std::string> {
-    const std::string& arg = args[i];
-    if (arg.size() > option.size() && arg[option.size()] == '=') {
-      return arg.substr(option.size() + 1);
-    }
-    if (i + 1 >= args.size()) {
-      return fail(ErrorCode::invalid_input, "server argument {} lacks its value", arg);
-    }
-    return args[++i];
-  };
-
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (starts_with(arg, "-D") && arg.size() > 2) {
-      size_t eq = arg.find('=');
-      // WildFly's Main sets "-Dname" without a value to "true".
-      if (eq == std::string::npos) {
-        set(arg.substr(2), "true", "server argument " + arg);
-      } else {
-        set(arg.substr(2, eq - 2),
-            arg.substr(eq + 1),
-            "server argument -D" + arg.substr(2, eq - 2));
-      }
-    } else if (arg == "-c" || starts_with(arg, "-c=")) {
-      auto value = value_of(i, "-c");
-      if (!value) {
-        return fail(value.error());
-      }
-      server.server_config = *value;
-    } else if (starts_with(arg, "--server-config")) {
-      auto value = value_of(i, "--server-config");
-      if (!value) {
-        return fail(value.error());
-      }
-      server.server_config = *value;
-    } else if (starts_with(arg, "--read-only-server-config")) {
-      auto value = value_of(i, "--read-only-server-config");
-      if (!value) {
-        return fail(value.error());
-      }
-      server.server_config = *value;
-      server.read_only_config = true;
-    } else if (arg == "-P" || starts_with(arg, "-P=") || starts_with(arg, "--properties")) {
-      auto value = value_of(i, arg[1] == 'P' ? "-P" : "--properties");
-      if (!value) {
-        return fail(value.error());
-      }
-      server.properties_files.push_back(*value);
-      auto content = read_properties(*value);
-      if (!content) {
-        return fail(content.error().context("server argument --properties " + *value));
-      }
-      for (const auto& [name, property] : java::parse_properties(*content)) {
-        set(name, property.value, fmt::format("--properties {}:{}", *value, property.line));
-      }
-    } else if (starts_with(arg, "-b")) {
-      // -b addr, -b=addr: jboss.bind.address; -bNAME addr, -bNAME=addr:
-      // jboss.bind.address.NAME (org.jboss.as.server.Main, the "-b" branch).
-      size_t eq = arg.find('=');
-      std::string logical;
-      std::string value;
-      if (eq == std::string::npos) {
-        if (i + 1 >= args.size()) {
-          return fail(ErrorCode::invalid_input, "server argument {} lacks its address", arg);
-        }
-        logical = arg.size() == 2 ? "" : arg.substr(2);
-        value = args[++i];
-      } else {
-        logical = arg.substr(2, eq - 2);
-        value = arg.substr(eq + 1);
-      }
-      // An IPv6 address may be written as a URL host: [::1].
-      if (value.size() > 2 && value.front() == '[' && value.back() == ']') {
-        value = value.substr(1, value.size() - 2);
-      }
-      std::string name = logical.empty() ? "jboss.bind.address" : "jboss.bind.address." + logical;
-      set(name, value, "server argument " + arg);
-    } else if (arg == "-u" || starts_with(arg, "-u=")) {
-      auto value = value_of(i, "-u");
-      if (!value) {
-        return fail(value.error());
-      }
-      set("jboss.default.multicast.address", *value, "server argument -u");
+    if (auto applied = apply_server_argument(server, args, i, read_properties); !applied) {
+      return fail(applied.error());
     }
-    // Other arguments (--admin-only, -secmgr, --start-mode=..., -S...) change no port, path
-    // or address this analyzer computes.
   }
   return server;
 }

@@ -120,51 +120,49 @@ read_tomcat_classes(const HostRoot& root,
   return out;
 }
 
-} // namespace
+// A property source the Digester asks, in its order.
+struct Source {
+  std::string class_name;
+  SourceKind kind;
+};
 
-PropertySources
-property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout)
+// The class names as the Digester reads PROPERTY_SOURCE: a comma-separated list, each trimmed,
+// where its static initializer tokenizes (newer versions); one class name otherwise. `classes`
+// gets the class files that decide which.
+std::vector<std::string>
+configured_class_names(const std::string& setting,
+                       const HostRoot& root,
+                       const TomcatLayout& layout,
+                       TomcatClasses& classes)
 {
-  PropertySources out;
-  auto system = std::make_shared<std::map<std::string, TomcatProperty>>(
-      tomcat_properties(process, root, layout));
-  auto configured = system->find(k_property_source);
-  std::string setting = configured == system->end() ? "" : configured->second.value;
-
-  // The class names as the Digester reads them: a comma-separated list, each trimmed, where
-  // its static initializer tokenizes (newer versions); one class name otherwise.
-  std::vector<std::string> names;
-  TomcatClasses classes;
-  bool list = true;
-  if (!setting.empty()) {
-    for (const auto& part : split(setting, ',')) {
-      std::string name(trim(part));
-      if (!name.empty()) {
-        names.push_back(name);
-      }
-    }
-    classes = read_tomcat_classes(root, layout, names);
-    list = classes.digester.empty()
-           || has_utf8_constant(classes.digester, "java/util/StringTokenizer");
-    if (!list) {
-      names = {setting};
-    }
-  } else {
+  if (setting.empty()) {
     classes = read_tomcat_classes(root, layout, {});
+    return {};
   }
-  if (!classes.introspection.empty()) {
-    out.resolver.default_values = has_utf8_constant(classes.introspection, ":-");
-    // The recursive replaceProperties(String, Hashtable|Map, PropertySource[], ClassLoader, int).
-    out.resolver.recursive =
-        classes.introspection.find("ClassLoader;I)Ljava/lang/String;") != std::string::npos;
+  std::vector<std::string> names;
+  for (const auto& part : split(setting, ',')) {
+    std::string name(trim(part));
+    if (!name.empty()) {
+      names.push_back(name);
+    }
   }
+  classes = read_tomcat_classes(root, layout, names);
+  bool list =
+      classes.digester.empty() || has_utf8_constant(classes.digester, "java/util/StringTokenizer");
+  return list ? names : std::vector<std::string>{setting};
+}
 
-  struct Source {
-    std::string class_name;
-    SourceKind kind;
-  };
+// The sources the Digester will ask, in order: the configured ones this Tomcat has (the others
+// go to `ignored` with a warning), then system properties unless the list names them.
+std::vector<Source>
+active_sources(const std::vector<std::string>& names,
+               const TomcatClasses& classes,
+               const TomcatLayout& layout,
+               const std::string& setting_source,
+               PropertySources& out,
+               nlohmann::json& ignored)
+{
   std::vector<Source> sources;
-  nlohmann::json ignored = nlohmann::json::array();
   for (const auto& name : names) {
     SourceKind kind = source_kind(name);
     if (kind == SourceKind::unknown) {
@@ -185,7 +183,7 @@ property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatL
            fmt::format("{} ({}) names {}, which this Tomcat {} does not have: it ignores it, and "
                        "so does the analysis",
                        k_property_source,
-                       configured->second.source,
+                       setting_source,
                        quote(name),
                        layout.tomcat_version.empty() ? "version" : layout.tomcat_version)});
       continue;
@@ -199,10 +197,52 @@ property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatL
       })) {
     sources.push_back({"org.apache.tomcat.util.digester.SystemPropertySource", SourceKind::system});
   }
+  return sources;
+}
 
+// ${binding.entry} or ${chomp:binding.entry}: the file $SERVICE_BINDING_ROOT/binding/entry
+// (servicebinding.io); chomp drops one line end.
+std::optional<PropertyHit>
+service_binding_value(const ProcessInfo& process,
+                      const HostRoot& root,
+                      const std::string& binding_root,
+                      const std::string& name,
+                      const std::string& class_name)
+{
+  if (binding_root.empty()) {
+    return std::nullopt;
+  }
+  auto parts = split(name, '.');
+  if (parts.size() != 2) {
+    return std::nullopt;
+  }
+  bool chomp = starts_with(parts[0], "chomp:");
+  std::string binding = chomp ? parts[0].substr(6) : parts[0];
+  std::string file =
+      HostRoot::normalize(process.host_path(binding_root + "/" + binding + "/" + parts[1]));
+  auto value = root.read_file(file);
+  if (!value) {
+    return std::nullopt;
+  }
+  std::string text = *value;
+  if (chomp && ends_with(text, "\r\n")) {
+    text.resize(text.size() - 2);
+  } else if (chomp && ends_with(text, "\n")) {
+    text.resize(text.size() - 1);
+  }
+  return PropertyHit{text, fmt::format("file {} ({})", file, class_name)};
+}
+
+// ${name} as the Digester resolves it: the first source that defines it wins.
+std::function<std::optional<PropertyHit>(const std::string& name)>
+source_lookup(std::shared_ptr<std::map<std::string, TomcatProperty>> system,
+              std::vector<Source> sources,
+              const ProcessInfo& process,
+              const HostRoot& root)
+{
   std::string binding_root = process.env("SERVICE_BINDING_ROOT").value_or("");
-  out.resolver.lookup = [system, sources, &process, &root, binding_root](
-                            const std::string& name) -> std::optional<PropertyHit> {
+  return [system, sources, &process, &root, binding_root](
+             const std::string& name) -> std::optional<PropertyHit> {
     for (const auto& source : sources) {
       switch (source.kind) {
       case SourceKind::system:
@@ -216,57 +256,78 @@ property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatL
                              fmt::format("environment variable {} ({})", name, source.class_name)};
         }
         break;
-      case SourceKind::service_binding: {
-        // ${binding.entry} or ${chomp:binding.entry}: the file
-        // $SERVICE_BINDING_ROOT/binding/entry (servicebinding.io); chomp drops one line end.
-        if (binding_root.empty()) {
-          break;
-        }
-        auto parts = split(name, '.');
-        if (parts.size() != 2) {
-          break;
-        }
-        bool chomp = starts_with(parts[0], "chomp:");
-        std::string binding = chomp ? parts[0].substr(6) : parts[0];
-        std::string file =
-            HostRoot::normalize(process.host_path(binding_root + "/" + binding + "/" + parts[1]));
-        if (auto value = root.read_file(file)) {
-          std::string text = *value;
-          if (chomp && ends_with(text, "\r\n")) {
-            text.resize(text.size() - 2);
-          } else if (chomp && ends_with(text, "\n")) {
-            text.resize(text.size() - 1);
-          }
-          return PropertyHit{text, fmt::format("file {} ({})", file, source.class_name)};
+      case SourceKind::service_binding:
+        if (auto hit =
+                service_binding_value(process, root, binding_root, name, source.class_name)) {
+          return hit;
         }
         break;
-      }
       case SourceKind::unknown:
         break; // an operator's class: cannot be evaluated here
       }
     }
     return std::nullopt;
   };
+}
 
+// runtime.propertySources: the setting, the order asked, what was ignored and the rules.
+nlohmann::json
+sources_details(const std::string& setting,
+                const std::string& setting_source,
+                const std::vector<Source>& sources,
+                const nlohmann::json& ignored,
+                const TomcatClasses& classes,
+                const TomcatLayout& layout,
+                const PropertyResolver& resolver)
+{
+  nlohmann::json active = nlohmann::json::array();
+  for (const auto& source : sources) {
+    active.push_back(source.class_name);
+  }
+  std::string rules_from =
+      classes.introspection.empty()
+          ? "assumed (no IntrospectionUtils.class found in " + layout.catalina_home + "/lib)"
+          : "IntrospectionUtils.class in " + classes.introspection_jar;
+  nlohmann::json details = {{"setting", setting},
+                            {"settingSource", setting_source},
+                            {"order", active},
+                            {"ignored", ignored},
+                            {"defaultValues", resolver.default_values},
+                            {"recursive", resolver.recursive},
+                            {"rulesFrom", rules_from}};
+  if (!resolver.opaque_sources.empty()) {
+    details["notEvaluated"] = resolver.opaque_sources;
+  }
+  return details;
+}
+
+} // namespace
+
+PropertySources
+property_sources(const ProcessInfo& process, const HostRoot& root, const TomcatLayout& layout)
+{
+  PropertySources out;
+  auto system = std::make_shared<std::map<std::string, TomcatProperty>>(
+      tomcat_properties(process, root, layout));
+  auto configured = system->find(k_property_source);
+  std::string setting = configured == system->end() ? "" : configured->second.value;
+  std::string setting_source = configured == system->end() ? "" : configured->second.source;
+
+  TomcatClasses classes;
+  std::vector<std::string> names = configured_class_names(setting, root, layout, classes);
+  if (!classes.introspection.empty()) {
+    out.resolver.default_values = has_utf8_constant(classes.introspection, ":-");
+    // The recursive replaceProperties(String, Hashtable|Map, PropertySource[], ClassLoader, int).
+    out.resolver.recursive =
+        classes.introspection.find("ClassLoader;I)Ljava/lang/String;") != std::string::npos;
+  }
+  nlohmann::json ignored = nlohmann::json::array();
+  std::vector<Source> sources =
+      active_sources(names, classes, layout, setting_source, out, ignored);
+  out.resolver.lookup = source_lookup(system, sources, process, root);
   if (!setting.empty()) {
-    nlohmann::json active = nlohmann::json::array();
-    for (const auto& source : sources) {
-      active.push_back(source.class_name);
-    }
-    std::string rules_from =
-        classes.introspection.empty()
-            ? "assumed (no IntrospectionUtils.class found in " + layout.catalina_home + "/lib)"
-            : "IntrospectionUtils.class in " + classes.introspection_jar;
-    out.details = {{"setting", setting},
-                   {"settingSource", configured->second.source},
-                   {"order", active},
-                   {"ignored", ignored},
-                   {"defaultValues", out.resolver.default_values},
-                   {"recursive", out.resolver.recursive},
-                   {"rulesFrom", rules_from}};
-    if (!out.resolver.opaque_sources.empty()) {
-      out.details["notEvaluated"] = out.resolver.opaque_sources;
-    }
+    out.details =
+        sources_details(setting, setting_source, sources, ignored, classes, layout, out.resolver);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "server_xml.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/analyzer/ports.hpp>
 #include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/util/xml.hpp>
@@ -570,9 +571,7 @@ Connector::is_https() const
 bool
 Connector::is_loopback() const
 {
-  std::string a = to_lower(trim(address));
-  return a == "localhost" || starts_with(a, "127.") || a == "::1" || a == "[::1]"
-         || a == "0:0:0:0:0:0:0:1" || a == "ip6-localhost";
+  return is_loopback_address(address);
 }
 
 std::string
@@ -594,30 +593,12 @@ context_path_from_name(std::string_view file_name)
   return "/" + name;
 }
 
-Result<ServerConfig>
-parse_server_xml(std::string_view content,
-                 const std::string& file,
-                 const PropertyResolver& properties)
+namespace {
+
+// <Server port address portOffset>: the shutdown port (8005 when not written) and the offset.
+void
+read_server_attributes(Reader& reader, pugi::xml_node server, ServerConfig& config)
 {
-  Reader reader(content, file, properties);
-  pugi::xml_document doc;
-  if (auto loaded = reader.load(doc); !loaded) {
-    return fail(loaded.error());
-  }
-  pugi::xml_node server = doc.document_element();
-  if (std::string_view(server.name()) != "Server") {
-    return fail(
-        Error(ErrorCode::invalid_input,
-              fmt::format("{}:{}: the root element is <{}>, not <Server>: this is not a Tomcat "
-                          "server.xml",
-                          file,
-                          reader.line(server),
-                          server.name()),
-              "check -config in the command line and CATALINA_BASE/conf/server.xml"));
-  }
-  ServerConfig config;
-  config.file = file;
-  config.line = reader.line(server);
   config.shutdown_port_text = server.attribute("port").value();
   if (auto port = reader.attribute(server, "port", &config.shutdown_port_origin)) {
     config.shutdown_port = to_int(*port);
@@ -644,73 +625,131 @@ parse_server_xml(std::string_view content,
                                              reader.where(server),
                                              config.shutdown_port_text)});
   }
+}
 
+Executor
+read_executor(Reader& reader, pugi::xml_node executor_node, const std::string& service)
+{
+  Executor e;
+  e.line = reader.line(executor_node);
+  e.service = service;
+  e.name = reader.attribute_or(executor_node, "name", "");
+  if (auto v = reader.attribute(executor_node, "maxThreads")) {
+    e.max_threads = to_int(*v);
+  }
+  if (auto v = reader.attribute(executor_node, "minSpareThreads")) {
+    e.min_spare_threads = to_int(*v);
+  }
+  return e;
+}
+
+// A Service's Connectors, warning about a port that is not a number and an executor the
+// Service does not define.
+void
+read_service_connectors(Reader& reader,
+                        pugi::xml_node service_node,
+                        ServiceConfig& service,
+                        ServerConfig& config)
+{
+  for (pugi::xml_node connector_node : service_node.children("Connector")) {
+    Connector c = read_connector(reader, connector_node, service.name, config.secrets);
+    if (!c.port) {
+      reader.warnings().push_back(
+          {"invalid-port",
+           fmt::format("{}: Connector port=\"{}\" is not a number; the port is taken from the "
+                       "sockets the process listens on, if any",
+                       reader.where(connector_node),
+                       c.port_text)});
+    }
+    if (!c.executor.empty()
+        && std::none_of(service.executors.begin(), service.executors.end(), [&](const Executor& e) {
+             return e.name == c.executor;
+           })) {
+      reader.warnings().push_back(
+          {"unknown-executor",
+           fmt::format("{}: Connector executor=\"{}\" names no Executor of Service \"{}\"",
+                       reader.where(connector_node),
+                       c.executor,
+                       service.name)});
+    }
+    service.connectors.push_back(std::move(c));
+  }
+}
+
+// A Host with its Contexts; resources and secrets of both go to `config`.
+HostConfig
+read_host(Reader& reader, pugi::xml_node host_node, ServerConfig& config)
+{
+  HostConfig host;
+  host.line = reader.line(host_node);
+  host.name = reader.attribute_or(host_node, "name", "localhost");
+  host.app_base = reader.attribute_or(host_node, "appBase", "webapps");
+  host.xml_base = reader.attribute_or(host_node, "xmlBase", "");
+  host.deploy_xml = truthy(reader.attribute_or(host_node, "deployXML", "true"));
+  host.unpack_wars = truthy(reader.attribute_or(host_node, "unpackWARs", "true"));
+  reader.collect_resources(host_node, config.resources, config.secrets);
+  for (pugi::xml_node context_node : host_node.children("Context")) {
+    host.contexts.push_back(reader.context(context_node, host.name, ""));
+    reader.collect_resources(context_node, config.resources, config.secrets);
+    reader.collect_secrets(context_node, host.contexts.back().path, config.secrets);
+  }
+  return host;
+}
+
+ServiceConfig
+read_service(Reader& reader, pugi::xml_node service_node, ServerConfig& config)
+{
+  ServiceConfig service;
+  service.line = reader.line(service_node);
+  service.name = reader.attribute_or(service_node, "name", "Catalina");
+  for (pugi::xml_node executor_node : service_node.children("Executor")) {
+    service.executors.push_back(read_executor(reader, executor_node, service.name));
+  }
+  read_service_connectors(reader, service_node, service, config);
+  pugi::xml_node engine = service_node.child("Engine");
+  if (engine) {
+    service.engine = reader.attribute_or(engine, "name", "Catalina");
+    service.default_host = reader.attribute_or(engine, "defaultHost", "localhost");
+    reader.collect_resources(engine, config.resources, config.secrets);
+    for (pugi::xml_node host_node : engine.children("Host")) {
+      service.hosts.push_back(read_host(reader, host_node, config));
+    }
+  }
+  return service;
+}
+
+} // namespace
+
+Result<ServerConfig>
+parse_server_xml(std::string_view content,
+                 const std::string& file,
+                 const PropertyResolver& properties)
+{
+  Reader reader(content, file, properties);
+  pugi::xml_document doc;
+  if (auto loaded = reader.load(doc); !loaded) {
+    return fail(loaded.error());
+  }
+  pugi::xml_node server = doc.document_element();
+  if (std::string_view(server.name()) != "Server") {
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format("{}:{}: the root element is <{}>, not <Server>: this is not a Tomcat "
+                          "server.xml",
+                          file,
+                          reader.line(server),
+                          server.name()),
+              "check -config in the command line and CATALINA_BASE/conf/server.xml"));
+  }
+  ServerConfig config;
+  config.file = file;
+  config.line = reader.line(server);
+  read_server_attributes(reader, server, config);
   for (pugi::xml_node gnr : server.children("GlobalNamingResources")) {
     reader.collect_resources(gnr, config.resources, config.secrets);
   }
   for (pugi::xml_node service_node : server.children("Service")) {
-    ServiceConfig service;
-    service.line = reader.line(service_node);
-    service.name = reader.attribute_or(service_node, "name", "Catalina");
-    for (pugi::xml_node executor_node : service_node.children("Executor")) {
-      Executor e;
-      e.line = reader.line(executor_node);
-      e.service = service.name;
-      e.name = reader.attribute_or(executor_node, "name", "");
-      if (auto v = reader.attribute(executor_node, "maxThreads")) {
-        e.max_threads = to_int(*v);
-      }
-      if (auto v = reader.attribute(executor_node, "minSpareThreads")) {
-        e.min_spare_threads = to_int(*v);
-      }
-      service.executors.push_back(e);
-    }
-    for (pugi::xml_node connector_node : service_node.children("Connector")) {
-      Connector c = read_connector(reader, connector_node, service.name, config.secrets);
-      if (!c.port) {
-        reader.warnings().push_back(
-            {"invalid-port",
-             fmt::format("{}: Connector port=\"{}\" is not a number; the port is taken from the "
-                         "sockets the process listens on, if any",
-                         reader.where(connector_node),
-                         c.port_text)});
-      }
-      if (!c.executor.empty()
-          && std::none_of(service.executors.begin(),
-                          service.executors.end(),
-                          [&](const Executor& e) { return e.name == c.executor; })) {
-        reader.warnings().push_back(
-            {"unknown-executor",
-             fmt::format("{}: Connector executor=\"{}\" names no Executor of Service \"{}\"",
-                         reader.where(connector_node),
-                         c.executor,
-                         service.name)});
-      }
-      service.connectors.push_back(std::move(c));
-    }
-    pugi::xml_node engine = service_node.child("Engine");
-    if (engine) {
-      service.engine = reader.attribute_or(engine, "name", "Catalina");
-      service.default_host = reader.attribute_or(engine, "defaultHost", "localhost");
-      reader.collect_resources(engine, config.resources, config.secrets);
-      for (pugi::xml_node host_node : engine.children("Host")) {
-        HostConfig host;
-        host.line = reader.line(host_node);
-        host.name = reader.attribute_or(host_node, "name", "localhost");
-        host.app_base = reader.attribute_or(host_node, "appBase", "webapps");
-        host.xml_base = reader.attribute_or(host_node, "xmlBase", "");
-        host.deploy_xml = truthy(reader.attribute_or(host_node, "deployXML", "true"));
-        host.unpack_wars = truthy(reader.attribute_or(host_node, "unpackWARs", "true"));
-        reader.collect_resources(host_node, config.resources, config.secrets);
-        for (pugi::xml_node context_node : host_node.children("Context")) {
-          host.contexts.push_back(reader.context(context_node, host.name, ""));
-          reader.collect_resources(context_node, config.resources, config.secrets);
-          reader.collect_secrets(context_node, host.contexts.back().path, config.secrets);
-        }
-        service.hosts.push_back(std::move(host));
-      }
-    }
-    config.services.push_back(std::move(service));
+    config.services.push_back(read_service(reader, service_node, config));
   }
   config.warnings = std::move(reader.warnings());
   return config;

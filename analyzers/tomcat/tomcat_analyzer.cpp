@@ -5,6 +5,7 @@
 #include "tomcat.hpp"
 
 #include <decant/analyzer/common.hpp>
+#include <decant/analyzer/ports.hpp>
 #include <decant/pack/jlink.hpp>
 #include <decant/pack/library_rules.hpp>
 #include <decant/util/strings.hpp>
@@ -15,6 +16,7 @@
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
 #include <java/text_drawing.hpp>
+#include <java/tooling_ports.hpp>
 #include <registry.hpp>
 #include <set>
 
@@ -160,126 +162,78 @@ public:
     d["tls"] = true;
   }
 
+  // The shutdown port and every Connector, through the ports policy (lib/decant/analyzer/
+  // ports.hpp); the AJP and loopback warnings are Tomcat's own.
   void
   ports()
   {
-    std::set<uint16_t> listening;
-    for (auto port : m_process.listening_ports()) {
-      listening.insert(port);
-    }
-    std::set<uint16_t> explained;
-    auto add = [&](Port port) {
-      port.listening = listening.count(port.port) > 0;
-      explained.insert(port.port);
-      for (const auto& p : m_a.ports) {
-        if (p.port == port.port && p.address == port.address) {
-          return;
-        }
-      }
-      m_a.ports.push_back(std::move(port));
-    };
-
-    if (m_config.shutdown_port && *m_config.shutdown_port > 0) {
-      Port p;
-      p.port = static_cast<uint16_t>(*m_config.shutdown_port + m_config.port_offset);
+    std::vector<DeclaredPort> declared;
+    if (m_config.shutdown_port && *m_config.shutdown_port >= 0) {
+      // -1 (Debian's default) disables the shutdown port: runtime.shutdownPort records it.
+      DeclaredPort p;
+      p.number = offset_port(*m_config.shutdown_port);
       p.address = m_config.shutdown_address.empty() ? "localhost" : m_config.shutdown_address;
       p.role = PortRole::shutdown;
-      p.expose = false;
       p.source = fmt::format("{}:{}", m_config.file, m_config.line);
       p.value_source = m_config.shutdown_port_origin;
       p.name = "Server shutdown";
-      add(p);
+      p.what = "<Server port>";
+      declared.push_back(p);
     }
     for (const auto& service : m_config.services) {
       for (const auto& c : service.connectors) {
-        std::string where = fmt::format("{}:{}", m_config.file, c.line);
         if (!c.port) {
-          continue; // parse_server_xml warned; the socket pass below still reports it
+          continue; // parse_server_xml warned; its socket is listed as unconfigured
         }
-        if (*c.port <= 0) {
-          m_a.warn("connector-port-random",
-                   fmt::format("{}: Connector port=\"{}\" binds a random or no port; it cannot be "
-                               "exposed",
-                               where,
-                               c.port_text));
-          continue;
-        }
-        int number = *c.port + m_config.port_offset;
-        if (number > 65535) {
-          m_a.warn("invalid-port",
-                   fmt::format("{}: port {} + portOffset {} is above 65535",
-                               where,
-                               *c.port,
-                               m_config.port_offset));
-          continue;
-        }
-        Port p;
-        p.port = static_cast<uint16_t>(number);
+        DeclaredPort p;
+        p.number = offset_port(*c.port);
         p.address = c.address;
         p.role = c.is_ajp() ? PortRole::ajp : c.is_https() ? PortRole::https : PortRole::http;
-        p.expose = !c.is_loopback();
-        p.source = where;
+        p.source = fmt::format("{}:{}", m_config.file, c.line);
         p.value_source = c.port_origin;
         p.name = service.name + " " + c.protocol;
-        if (c.is_ajp()) {
-          m_a.warn("ajp-connector",
-                   fmt::format("{}: AJP connector on port {}{}: AJP trusts its peer (a web server "
-                               "in front); expose it only to that proxy",
-                               where,
-                               number,
-                               c.secret_required && !c.has_secret
-                                   ? " without a secret while secretRequired is true (Tomcat "
-                                     "refuses to start it)"
-                                   : ""));
-        }
-        if (c.is_loopback()) {
-          m_a.warn("connector-loopback",
-                   fmt::format("{}: Connector port {} listens on {} only: inside a container it "
-                               "is unreachable from outside; set address=\"0.0.0.0\" (or remove "
-                               "the attribute) to publish it",
-                               where,
-                               number,
-                               c.address));
-        }
-        if (listening.count(p.port) == 0) {
-          m_a.warn("port-not-listening",
-                   fmt::format("{}: Connector port {} is configured but PID {} does not listen on "
-                               "it (it failed to bind, or is still starting)",
-                               where,
-                               number,
-                               m_process.pid));
-        }
-        add(p);
+        p.what = fmt::format("Connector \"{}\"", p.name);
+        connector_warnings(c, p);
+        declared.push_back(p);
       }
     }
-    // Sockets the configuration does not explain (JMX, a debugger, a connector added by a
-    // webapp): reported, not exposed.
-    std::string jmx;
-    if (auto it = m_layout.jvm.system_properties.find("com.sun.management.jmxremote.port");
-        it != m_layout.jvm.system_properties.end()) {
-      jmx = it->second;
+    reconcile_ports(
+        m_a, m_root, m_process, declared, java::tooling_ports(m_layout.jvm), m_config.file);
+  }
+
+  // Tomcat adds portOffset to ports above 0 only: 0 (any free port) and -1 (disabled) keep
+  // their meaning.
+  int64_t
+  offset_port(int port) const
+  {
+    return port > 0 ? int64_t(port) + m_config.port_offset : port;
+  }
+
+  void
+  connector_warnings(const Connector& c, const DeclaredPort& p)
+  {
+    if (p.number <= 0 || p.number > 65535) {
+      return;
     }
-    for (const auto& socket : m_process.listening) {
-      if (explained.count(socket.local_port)) {
-        continue;
-      }
-      Port p;
-      p.port = socket.local_port;
-      p.address = socket.local_address == "0.0.0.0" || socket.local_address == "::"
-                      ? ""
-                      : socket.local_address;
-      p.source = "socket";
-      if (std::to_string(socket.local_port) == jmx) {
-        p.role = PortRole::management;
-        p.name = "JMX (-Dcom.sun.management.jmxremote.port)";
-      }
-      m_a.warn("port-unconfigured",
-               fmt::format("PID {} listens on port {} which {} does not configure; it is listed "
-                           "but not exposed",
-                           m_process.pid,
-                           socket.local_port,
-                           m_config.file));
-      add(p);
+    if (c.is_ajp()) {
+      m_a.warn("ajp-connector",
+               fmt::format("{}: AJP connector on port {}{}: AJP trusts its peer (a web server "
+                           "in front); expose it only to that proxy",
+                           p.source,
+                           p.number,
+                           c.secret_required && !c.has_secret
+                               ? " without a secret while secretRequired is true (Tomcat "
+                                 "refuses to start it)"
+                               : ""));
+    }
+    if (c.is_loopback()) {
+      m_a.warn("connector-loopback",
+               fmt::format("{}: Connector port {} listens on {} only: inside a container it "
+                           "is unreachable from outside; set address=\"0.0.0.0\" (or remove "
+                           "the attribute) to publish it",
+                           p.source,
+                           p.number,
+                           c.address));
     }
   }
 
@@ -935,37 +889,71 @@ public:
     }
   }
 
+  // Passwords of server.xml, context files and UserDatabase files go to secrets, the files
+  // holding them are marked secret, and JDBC resources become database dependencies.
   void
   secrets(const std::vector<ContextFile>& descriptors)
   {
-    std::vector<SecretAttribute> all = m_config.secrets;
-    std::vector<ResourceConfig> resources = m_config.resources;
-    std::vector<std::string> files_read = {m_config.file};
+    FoundSecrets found;
+    found.secrets = m_config.secrets;
+    found.resources = m_config.resources;
+    descriptor_secrets(descriptors, found);
+    app_context_secrets(found);
+    user_database_secrets(found);
+    std::set<std::string> secret_files;
+    for (const auto& s : found.secrets) {
+      m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
+      secret_files.insert(s.file);
+    }
+    for (const auto& war : found.war_secrets) {
+      war_secret_file(war.war, war.secrets, war.applied);
+    }
+    mark_secret_files(secret_files);
+    database_dependencies(found.resources);
+  }
+
+private:
+  // A WAR's META-INF/context.xml secrets, and whether Tomcat applies that file.
+  struct WarSecrets {
+    std::string war;
+    std::vector<SecretAttribute> secrets;
+    bool applied = true;
+  };
+
+  struct FoundSecrets {
+    std::vector<SecretAttribute> secrets;
+    std::vector<ResourceConfig> resources;
+    std::vector<WarSecrets> war_secrets;
+  };
+
+  // The context descriptors already parsed, and conf/context.xml (the defaults of every webapp).
+  void
+  descriptor_secrets(const std::vector<ContextFile>& descriptors, FoundSecrets& found)
+  {
     for (const auto& d : descriptors) {
-      all.insert(all.end(), d.secrets.begin(), d.secrets.end());
-      resources.insert(resources.end(), d.resources.begin(), d.resources.end());
+      found.secrets.insert(found.secrets.end(), d.secrets.begin(), d.secrets.end());
+      found.resources.insert(found.resources.end(), d.resources.begin(), d.resources.end());
       for (const auto& w : d.warnings) {
         m_a.warn(w.code, w.message);
       }
     }
-    // conf/context.xml (the defaults of every webapp) and UserDatabase files.
     std::string context_xml = m_layout.conf_dir + "/context.xml";
     if (auto text = m_root.read_file(context_xml)) {
       auto parsed = parse_context_xml(*text, context_xml, "", lookup());
       if (parsed) {
-        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
-        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+        found.secrets.insert(found.secrets.end(), parsed->secrets.begin(), parsed->secrets.end());
+        found.resources.insert(
+            found.resources.end(), parsed->resources.begin(), parsed->resources.end());
       } else {
         m_a.warn("context-malformed", parsed.error().message);
       }
     }
-    // The webapps' own META-INF/context.xml, in directories and inside WARs.
-    struct WarSecrets {
-      std::string war;
-      std::vector<SecretAttribute> secrets;
-      bool applied = true;
-    };
-    std::vector<WarSecrets> war_secrets;
+  }
+
+  // The webapps' own META-INF/context.xml, in directories and inside WARs.
+  void
+  app_context_secrets(FoundSecrets& found)
+  {
     for (const auto& app : m_app_contexts) {
       auto parsed = app_context_file(app);
       if (!parsed) {
@@ -979,7 +967,8 @@ public:
                              app.webapp));
       }
       if (app.ignored.empty() && app.deploy_xml) {
-        resources.insert(resources.end(), parsed->resources.begin(), parsed->resources.end());
+        found.resources.insert(
+            found.resources.end(), parsed->resources.begin(), parsed->resources.end());
         for (const auto& w : parsed->warnings) {
           m_a.warn(w.code, w.message);
         }
@@ -987,13 +976,19 @@ public:
       // Passwords ship with the file whether Tomcat applies it or not.
       if (app.in_war) {
         if (!parsed->secrets.empty()) {
-          war_secrets.push_back({app.webapp, parsed->secrets, app.ignored.empty()});
+          found.war_secrets.push_back({app.webapp, parsed->secrets, app.ignored.empty()});
         }
       } else {
-        all.insert(all.end(), parsed->secrets.begin(), parsed->secrets.end());
+        found.secrets.insert(found.secrets.end(), parsed->secrets.begin(), parsed->secrets.end());
       }
     }
-    for (const auto& r : resources) {
+  }
+
+  // The users files of UserDatabase resources (pathname="conf/tomcat-users.xml").
+  void
+  user_database_secrets(FoundSecrets& found)
+  {
+    for (const auto& r : found.resources) {
       if (r.pathname.empty()) {
         continue;
       }
@@ -1003,19 +998,18 @@ public:
         continue;
       }
       if (auto users = parse_tomcat_users(*text, path)) {
-        all.insert(all.end(), users->begin(), users->end());
+        found.secrets.insert(found.secrets.end(), users->begin(), users->end());
       } else {
         m_a.warn("users-malformed", users.error().message);
       }
     }
-    std::set<std::string> secret_files;
-    for (const auto& s : all) {
-      m_a.add_secret(secret_name(s), fmt::format("{}:{}", s.file, s.line), s.value);
-      secret_files.insert(s.file);
-    }
-    for (const auto& war : war_secrets) {
-      war_secret_file(war.war, war.secrets, war.applied);
-    }
+  }
+
+  // Each file holding a password gets an entry of its own marked secret (and its symlink
+  // target too).
+  void
+  mark_secret_files(const std::set<std::string>& secret_files)
+  {
     for (const auto& file : secret_files) {
       // The same path may be in the set through its directory; a file entry of its own says
       // that this one holds secrets.
@@ -1034,6 +1028,12 @@ public:
             {real_path, "holds passwords (target of " + file + ")", FileRole::config, true, false});
       }
     }
+  }
+
+  // The databases the JDBC URLs of resources name.
+  void
+  database_dependencies(const std::vector<ResourceConfig>& resources)
+  {
     for (const auto& r : resources) {
       if (r.url.empty()) {
         continue;
@@ -1063,7 +1063,6 @@ public:
     }
   }
 
-private:
   // A webapp's own context.xml and whether Tomcat applies it; `ignored` says why not.
   struct AppContext {
     std::string webapp; // the directory or the .war

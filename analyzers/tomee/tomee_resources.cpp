@@ -133,6 +133,145 @@ add_classpath(Analysis& a,
   }
 }
 
+// The secret-looking properties of a service (Password, ...) go to secrets; `entry` names them.
+void
+add_property_secrets(Analysis& a,
+                     const ServiceConfig& service,
+                     nlohmann::json& entry,
+                     std::vector<std::string>& secret_keys)
+{
+  for (const auto& property : service.properties) {
+    if (!is_secret_key(property.key) || property.value.empty()) {
+      continue;
+    }
+    std::string ref = a.add_secret(secret_name("TOMEE", service.id, property.key),
+                                   where(service.file, property.line),
+                                   property.value);
+    entry["secrets"][property.key] = ref.substr(9, ref.size() - 10);
+    secret_keys.push_back(service.id + "." + property.key);
+  }
+}
+
+// A DataSource's JdbcUrl: a password in it becomes a secret, the database it names a
+// dependency, an embedded database on files a warning.
+void
+add_datasource_url(Analysis& a,
+                   const ProcessInfo& process,
+                   const ServiceConfig& service,
+                   const ServiceProperty* url,
+                   nlohmann::json& entry,
+                   std::vector<std::string>& secret_keys)
+{
+  std::string shown = url->value;
+  std::string name = secret_name("TOMEE", service.id, "JdbcUrl_password");
+  if (auto embedded = url_password(url->value, "${secret:" + name + "}")) {
+    std::string ref = a.add_secret(name, where(service.file, url->line), embedded->password);
+    embedded = url_password(url->value, ref);
+    shown = embedded->redacted_url;
+    secret_keys.push_back(service.id + "." + url->key + " (password parameter)");
+  }
+  entry["jdbcUrl"] = shown;
+  if (url->unresolved) {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" JdbcUrl has an undefined placeholder; its "
+                       "database is not listed in dependencies",
+                       where(service.file, url->line),
+                       service.id));
+  } else if (auto endpoints = java::parse_jdbc_url(url->value)) {
+    if (endpoints->empty()) {
+      entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
+      // A file-backed embedded database is data the server writes while it runs: the image
+      // holds a copy of today's files, and a restarted container starts from that copy.
+      std::string l = to_lower(url->value);
+      if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
+        a.warn("tomee-embedded-database",
+               fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
+                           "the server writes (relative paths from the working directory "
+                           "{}); mount a volume there to keep its data across restarts",
+                           where(service.file, url->line),
+                           service.id,
+                           shown,
+                           process.cwd));
+      }
+    }
+    for (const auto& endpoint : *endpoints) {
+      add_dependency(a,
+                     DependencyKind::database,
+                     endpoint.host,
+                     endpoint.port,
+                     where(service.file, url->line));
+    }
+  } else {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" JdbcUrl \"{}\" is not a JDBC URL",
+                       where(service.file, url->line),
+                       service.id,
+                       shown));
+  }
+}
+
+// A DataSource's driver, user, cipher and URL into `entry` (no JdbcUrl: TomEE's default).
+void
+add_datasource(Analysis& a,
+               const ProcessInfo& process,
+               const ServiceConfig& service,
+               nlohmann::json& entry,
+               std::vector<std::string>& secret_keys)
+{
+  entry["kind"] = "DataSource";
+  const auto* url = service.property_any({"JdbcUrl", "url"});
+  const auto* user = service.property_any({"UserName", "username", "user"});
+  const auto* driver = service.property_any({"JdbcDriver", "driverClassName"});
+  if (driver) {
+    entry["jdbcDriver"] = driver->value;
+  }
+  if (user) {
+    entry["userName"] = user->value;
+  }
+  if (const auto* cipher = service.property("PasswordCipher")) {
+    entry["passwordCipher"] = cipher->value;
+  }
+  if (url) {
+    add_datasource_url(a, process, service, url, entry, secret_keys);
+  } else {
+    a.warn("tomee-datasource-url",
+           fmt::format("{}: DataSource \"{}\" has no JdbcUrl; TomEE uses its default "
+                       "(an embedded HSQLDB)",
+                       where(service.file, service.line),
+                       service.id));
+  }
+}
+
+// An ActiveMQ resource adapter connected to an external broker (BrokerXmlConfig empty or
+// "broker:(tcp://...)" still starts an embedded one; ServerUrl is what clients dial).
+void
+add_broker_url(Analysis& a,
+               const ServiceConfig& service,
+               nlohmann::json& entry,
+               std::vector<std::string>& secret_keys)
+{
+  const auto* server_url = service.property("ServerUrl");
+  if (!server_url) {
+    return;
+  }
+  auto endpoints = broker_endpoints(server_url->value);
+  for (const auto& endpoint : endpoints) {
+    add_dependency(a,
+                   DependencyKind::service,
+                   endpoint.host,
+                   endpoint.port,
+                   where(service.file, server_url->line));
+  }
+  std::string shown = server_url->value;
+  std::string name = secret_name("TOMEE", service.id, "ServerUrl_password");
+  if (auto embedded = url_password(server_url->value, "${secret:" + name + "}")) {
+    std::string ref = a.add_secret(name, where(service.file, server_url->line), embedded->password);
+    shown = url_password(server_url->value, ref)->redacted_url;
+    secret_keys.push_back(service.id + "." + server_url->key + " (password parameter)");
+  }
+  entry["serverUrl"] = shown;
+}
+
 // Adds the secrets, dependencies and files of one service and returns its
 // runtime.tomee.resources[] entry; the names of its secret properties are appended to
 // `secret_keys` (for the reason of the file that holds them).
@@ -151,106 +290,11 @@ add_service(Analysis& a,
   if (!service.provider.empty()) {
     entry["provider"] = service.provider;
   }
-  for (const auto& property : service.properties) {
-    if (!is_secret_key(property.key) || property.value.empty()) {
-      continue;
-    }
-    std::string ref = a.add_secret(secret_name("TOMEE", service.id, property.key),
-                                   where(service.file, property.line),
-                                   property.value);
-    entry["secrets"][property.key] = ref.substr(9, ref.size() - 10);
-    secret_keys.push_back(service.id + "." + property.key);
-  }
+  add_property_secrets(a, service, entry, secret_keys);
   if (service.is_datasource()) {
-    entry["kind"] = "DataSource";
-    const auto* url = service.property_any({"JdbcUrl", "url"});
-    const auto* user = service.property_any({"UserName", "username", "user"});
-    const auto* driver = service.property_any({"JdbcDriver", "driverClassName"});
-    if (driver) {
-      entry["jdbcDriver"] = driver->value;
-    }
-    if (user) {
-      entry["userName"] = user->value;
-    }
-    if (const auto* cipher = service.property("PasswordCipher")) {
-      entry["passwordCipher"] = cipher->value;
-    }
-    if (url) {
-      std::string shown = url->value;
-      std::string name = secret_name("TOMEE", service.id, "JdbcUrl_password");
-      if (auto embedded = url_password(url->value, "${secret:" + name + "}")) {
-        std::string ref = a.add_secret(name, where(service.file, url->line), embedded->password);
-        embedded = url_password(url->value, ref);
-        shown = embedded->redacted_url;
-        secret_keys.push_back(service.id + "." + url->key + " (password parameter)");
-      }
-      entry["jdbcUrl"] = shown;
-      if (url->unresolved) {
-        a.warn("tomee-datasource-url",
-               fmt::format("{}: DataSource \"{}\" JdbcUrl has an undefined placeholder; its "
-                           "database is not listed in dependencies",
-                           where(service.file, url->line),
-                           service.id));
-      } else if (auto endpoints = java::parse_jdbc_url(url->value)) {
-        if (endpoints->empty()) {
-          entry["embedded"] = true; // jdbc:hsqldb:file:, jdbc:derby:x, jdbc:h2:mem: ...
-          // A file-backed embedded database is data the server writes while it runs: the image
-          // holds a copy of today's files, and a restarted container starts from that copy.
-          std::string l = to_lower(url->value);
-          if (l.find(":mem:") == std::string::npos && l.find("memory:") == std::string::npos) {
-            a.warn("tomee-embedded-database",
-                   fmt::format("{}: DataSource \"{}\" is an embedded database ({}) whose files "
-                               "the server writes (relative paths from the working directory "
-                               "{}); mount a volume there to keep its data across restarts",
-                               where(service.file, url->line),
-                               service.id,
-                               shown,
-                               process.cwd));
-          }
-        }
-        for (const auto& endpoint : *endpoints) {
-          add_dependency(a,
-                         DependencyKind::database,
-                         endpoint.host,
-                         endpoint.port,
-                         where(service.file, url->line));
-        }
-      } else {
-        a.warn("tomee-datasource-url",
-               fmt::format("{}: DataSource \"{}\" JdbcUrl \"{}\" is not a JDBC URL",
-                           where(service.file, url->line),
-                           service.id,
-                           shown));
-      }
-    } else {
-      a.warn("tomee-datasource-url",
-             fmt::format("{}: DataSource \"{}\" has no JdbcUrl; TomEE uses its default "
-                         "(an embedded HSQLDB)",
-                         where(service.file, service.line),
-                         service.id));
-    }
+    add_datasource(a, process, service, entry, secret_keys);
   }
-  // An ActiveMQ resource adapter connected to an external broker (BrokerXmlConfig empty or
-  // "broker:(tcp://...)" still starts an embedded one; ServerUrl is what clients dial).
-  if (const auto* server_url = service.property("ServerUrl")) {
-    auto endpoints = broker_endpoints(server_url->value);
-    for (const auto& endpoint : endpoints) {
-      add_dependency(a,
-                     DependencyKind::service,
-                     endpoint.host,
-                     endpoint.port,
-                     where(service.file, server_url->line));
-    }
-    std::string shown = server_url->value;
-    std::string name = secret_name("TOMEE", service.id, "ServerUrl_password");
-    if (auto embedded = url_password(server_url->value, "${secret:" + name + "}")) {
-      std::string ref =
-          a.add_secret(name, where(service.file, server_url->line), embedded->password);
-      shown = url_password(server_url->value, ref)->redacted_url;
-      secret_keys.push_back(service.id + "." + server_url->key + " (password parameter)");
-    }
-    entry["serverUrl"] = shown;
-  }
+  add_broker_url(a, service, entry, secret_keys);
   add_classpath(a, root, process, context, service);
   return entry;
 }
@@ -458,17 +502,17 @@ url_password(std::string_view url, std::string_view replacement)
   return std::nullopt;
 }
 
-Status
-add_tomee(Analysis& a,
-          const ProcessInfo& process,
-          const HostRoot& root,
-          const TomeeContext& context,
-          TomeeInstall install)
-{
-  read_tomee_version(root, install);
-  nlohmann::json& details = a.runtime.details;
-  nlohmann::json tomee = nlohmann::json::object();
+namespace {
 
+// runtime.version becomes TomEE's (Tomcat's stays as tomcatVersion), with the flavor and the
+// jars that tell it; the OpenEJB javaagent goes into the file set.
+void
+set_tomee_identity(Analysis& a,
+                   const HostRoot& root,
+                   const TomeeInstall& install,
+                   nlohmann::json& tomee)
+{
+  nlohmann::json& details = a.runtime.details;
   // Runtime identity: TomEE's version; Tomcat's (and where the Tomcat analyzer found it) stays
   // beside it as tomcatVersion/tomcatVersionSource.
   if (!a.runtime.version.empty()) {
@@ -500,9 +544,15 @@ add_tomee(Analysis& a,
   for (const auto& warning : install.warnings) {
     a.warn("tomee-jar", warning);
   }
+}
 
-  // Properties: -D options win over conf/system.properties (home, then base), which wins over
-  // what Tomcat defined (catalina.properties).
+// Properties: -D options win over conf/system.properties (home, then base), which wins over
+// what Tomcat defined (catalina.properties).
+PropertyScope
+property_scope(const ProcessInfo& process,
+               const TomeeContext& context,
+               const std::vector<ReadProperties>& system_files)
+{
   PropertyScope scope;
   scope.process = &process;
   scope.values = context.tomcat_properties;
@@ -510,7 +560,6 @@ add_tomee(Analysis& a,
   scope.values["catalina.base"] = context.catalina_base;
   scope.values["openejb.home"] = context.catalina_home;
   scope.values["openejb.base"] = context.catalina_base;
-  auto system_files = read_system_properties(root, context);
   for (const auto& file : system_files) {
     for (const auto& [key, value] : file.values) {
       scope.values[key] = value.value;
@@ -519,10 +568,21 @@ add_tomee(Analysis& a,
   for (const auto& [key, value] : context.command.system_properties) {
     scope.values[key] = value;
   }
-  auto lookup = scope.lookup();
+  return scope;
+}
 
-  std::vector<ServiceConfig> services;
-  std::vector<ConfigWarning> warnings;
+// conf/system.properties files: their secrets, the new:// services they declare, and the files
+// themselves (marked secret when they hold one).
+void
+add_system_properties(Analysis& a,
+                      const HostRoot& root,
+                      const ProcessInfo& process,
+                      const TomeeContext& context,
+                      const std::vector<ReadProperties>& system_files,
+                      const java::PropertyLookup& lookup,
+                      nlohmann::json& tomee,
+                      std::vector<ConfigWarning>& warnings)
+{
   tomee["systemProperties"] = nlohmann::json::array();
   for (const auto& file : system_files) {
     std::vector<std::string> secret_keys;
@@ -553,8 +613,19 @@ add_tomee(Analysis& a,
     }
     a.add_file({file.path, reason, FileRole::config, !secret_keys.empty()});
   }
+}
 
-  // The active tomee.xml / openejb.xml.
+// The active tomee.xml / openejb.xml: its services, deployments and the file itself.
+Status
+add_tomee_configuration(Analysis& a,
+                        const HostRoot& root,
+                        const ProcessInfo& process,
+                        const TomeeContext& context,
+                        const PropertyScope& scope,
+                        nlohmann::json& tomee,
+                        std::vector<ConfigWarning>& warnings)
+{
+  auto lookup = scope.lookup();
   std::string config_path = active_configuration(root, process, context, scope);
   if (root.is_regular_file(config_path)) {
     auto text = root.read_file(config_path);
@@ -585,9 +656,14 @@ add_tomee(Analysis& a,
                        "its defaults",
                        config_path));
   }
-  if (!tomee.contains("resources")) {
-    tomee["resources"] = nlohmann::json::array();
-  }
+  return {};
+}
+
+// Where applications are deployed from: the Hosts' appBase directories and the present
+// <Deployments dir>s.
+std::vector<std::string>
+application_directories(Analysis& a, const TomeeContext& context, const nlohmann::json& tomee)
+{
   std::vector<std::string> app_dirs = app_base_directories(a, context);
   if (tomee.contains("deployments")) {
     for (const auto& d : tomee["deployments"]) {
@@ -596,6 +672,35 @@ add_tomee(Analysis& a,
       }
     }
   }
+  return app_dirs;
+}
+
+} // namespace
+
+Status
+add_tomee(Analysis& a,
+          const ProcessInfo& process,
+          const HostRoot& root,
+          const TomeeContext& context,
+          TomeeInstall install)
+{
+  read_tomee_version(root, install);
+  nlohmann::json tomee = nlohmann::json::object();
+  set_tomee_identity(a, root, install, tomee);
+
+  auto system_files = read_system_properties(root, context);
+  PropertyScope scope = property_scope(process, context, system_files);
+  auto lookup = scope.lookup();
+  std::vector<ConfigWarning> warnings;
+  add_system_properties(a, root, process, context, system_files, lookup, tomee, warnings);
+  if (auto configured = add_tomee_configuration(a, root, process, context, scope, tomee, warnings);
+      !configured) {
+    return configured;
+  }
+  if (!tomee.contains("resources")) {
+    tomee["resources"] = nlohmann::json::array();
+  }
+  std::vector<std::string> app_dirs = application_directories(a, context, tomee);
   for (auto& resource :
        add_application_resources(a, root, process, context, lookup, app_dirs, warnings)) {
     tomee["resources"].push_back(std::move(resource));
@@ -603,7 +708,7 @@ add_tomee(Analysis& a,
   for (const auto& warning : warnings) {
     a.warn(warning.code, warning.message);
   }
-  details["tomee"] = tomee;
+  a.runtime.details["tomee"] = tomee;
   return {};
 }
 
