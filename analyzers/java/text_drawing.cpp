@@ -119,6 +119,9 @@ count(size_t n, const char* one, const char* many)
 constexpr size_t k_max_nested_jar = 256 * 1024 * 1024;
 // Symlinked directories are followed (each once); deeper trees are not a webapp.
 constexpr int k_max_depth = 64;
+// Archives inside archives a deployment scan opens: an ear's war's WEB-INF/lib jar is 3 deep.
+// Each level is held in memory, and a zip can hold itself (a zip quine).
+constexpr int k_max_archive_depth = 4;
 
 } // namespace
 
@@ -405,6 +408,128 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
       // Named like a jar entry: com/acme/Captcha.class in <webapp>/WEB-INF/classes.
       size_t prefix = webapp ? classes.size() : top.size() + 1;
       check_class(path.substr(prefix), path.substr(0, prefix - 1), *content);
+    } else {
+      check_jsp(path, "", *content);
+    }
+  }
+}
+
+namespace {
+
+// Archives a deployment can hold (Java EE: ejb and library jars, web and resource-adapter
+// archives, JBoss service archives, ears in nothing but a JBoss deployments/ directory).
+bool
+is_archive(std::string_view name)
+{
+  for (const char* extension : {".jar", ".war", ".rar", ".sar", ".ear"}) {
+    if (ends_with(name, extension)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+bool
+TextDrawingScanner::deployment_entry(const std::string& container,
+                                     std::string_view name,
+                                     const std::string& content,
+                                     int depth)
+{
+  if (ends_with(name, ".class")) {
+    return check_class(name, container, content);
+  }
+  if (is_jsp_source(name)) {
+    return check_jsp(name, container, content);
+  }
+  if (depth >= k_max_archive_depth) {
+    m_scan.unreadable.push_back(container + "!/" + std::string(name)
+                                + ": archives nested deeper than a Java EE deployment has them");
+    return true;
+  }
+  ++m_scan.jars;
+  std::string nested = container + "!/" + std::string(name);
+  auto visited = for_each_zip_entry_in_memory(
+      content,
+      nested,
+      [](std::string_view entry) {
+        return ends_with(entry, ".class") || is_jsp_source(entry) || is_archive(entry);
+      },
+      [&](std::string_view entry, const std::string& bytes) {
+        return deployment_entry(nested, entry, bytes, depth + 1) && !done();
+      },
+      k_max_nested_jar);
+  if (!visited) {
+    m_scan.unreadable.push_back(visited.error().message);
+  }
+  return !done();
+}
+
+void
+TextDrawingScanner::scan_deployment(const std::string& host_path)
+{
+  if (done() || !first_visit(host_path)) {
+    return;
+  }
+  if (m_root.is_directory(host_path)) {
+    walk_deployment(host_path, 0);
+    return;
+  }
+  ++m_scan.jars;
+  auto visited = for_each_zip_entry(
+      m_root.real_resolved(host_path),
+      [](std::string_view entry) {
+        return ends_with(entry, ".class") || is_jsp_source(entry) || is_archive(entry);
+      },
+      [&](std::string_view entry, const std::string& bytes) {
+        return deployment_entry(host_path, entry, bytes, 1) && !done();
+      },
+      k_max_nested_jar);
+  if (!visited) {
+    m_scan.unreadable.push_back(visited.error().message);
+  }
+}
+
+void
+TextDrawingScanner::walk_deployment(const std::string& dir, int depth)
+{
+  auto names = m_root.list_directory(dir);
+  if (!names) {
+    m_scan.unreadable.push_back(names.error().context(dir).message);
+    return;
+  }
+  for (const auto& name : *names) {
+    if (done()) {
+      return;
+    }
+    std::string path = dir + "/" + name;
+    auto st = m_root.stat(path);
+    if (!st) {
+      continue; // a dangling link: nothing a class loader can open
+    }
+    if (S_ISDIR(st->st_mode)) {
+      if (depth < k_max_depth && first_visit(path)) {
+        walk_deployment(path, depth + 1);
+      }
+      continue;
+    }
+    if (!S_ISREG(st->st_mode)) {
+      continue;
+    }
+    if (is_archive(name)) {
+      scan_deployment(path);
+      continue;
+    }
+    bool is_class = ends_with(name, ".class");
+    if (!is_class && !is_jsp_source(name)) {
+      continue;
+    }
+    auto content = m_root.read_file(path);
+    if (!content) {
+      m_scan.unreadable.push_back(content.error().context(path).message);
+    } else if (is_class) {
+      check_class(path.substr(dir.size() + 1), dir, *content);
     } else {
       check_jsp(path, "", *content);
     }

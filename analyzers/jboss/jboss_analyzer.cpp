@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <java/jdbc.hpp>
+#include <java/jdk.hpp>
 #include <java/jvm.hpp>
 #include <registry.hpp>
 #include <set>
@@ -692,7 +693,7 @@ public:
     if (!java_home.empty()) {
       details["javaHome"] = java_home;
       details["javaVersion"] = java::java_version(root, java_home);
-      java::add_java_home(a, root, java_home);
+      java::add_java_home(a, root, java_home, java::effective_jvm_options(process, m.jvm));
     }
     java::set_heap_resources(a, process, root, m.jvm);
     java::add_jvm_argument_files(a, root, process, m.jvm);
