@@ -1,6 +1,7 @@
 #include "jboss_analyzer.hpp"
 
 #include "installation.hpp"
+#include "module_tree.hpp"
 #include "server_command.hpp"
 #include "socket_bindings.hpp"
 #include "standalone_config.hpp"
@@ -11,7 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <java/jdbc.hpp>
-#include <java/jdk.hpp>
+#include <java/jdk_trim.hpp>
 #include <java/jvm.hpp>
 #include <registry.hpp>
 #include <set>
@@ -619,6 +620,63 @@ add_deployments(Analysis& a, const HostRoot& root, const ServerModel& m)
   a.runtime.details["deploymentScanner"] = scanner_dir;
 }
 
+// The fonts rule and the jlink plan (java/jdk_trim.hpp) for what the server can load: its
+// deployments, then jboss-modules.jar and every jar of the module path (jboss-modules loads
+// modules on demand, so any of them may be). javac stays without an Eclipse compiler among the
+// modules (Jastow, the JSP engine, compiles with it), and so does every JDK module a
+// module.xml depends on. runtime.moduleTree says what the modules held.
+void
+add_jdk_decisions(Analysis& a,
+                  const HostRoot& root,
+                  const ProcessInfo& process,
+                  const ServerModel& m,
+                  java::JdkTrim& jdk)
+{
+  using Kind = java::LoadedCode::Kind;
+  java::LoadedCode code;
+  for (const auto& deployment : a.runtime.details["deployments"]) {
+    if (!deployment.contains("path") || !deployment["path"].is_string()) {
+      continue;
+    }
+    std::string path =
+        HostRoot::normalize(process.host_path(deployment["path"].get<std::string>()));
+    // Managed content: data/content/<sha1 split>/content is the archive (or, exploded, its
+    // directory).
+    if (starts_with(path, m.data_dir + "/content/") && root.exists(path + "/content")) {
+      path += "/content";
+    }
+    code.add(Kind::deployment, path);
+  }
+  ModuleTree tree = read_module_tree(root, m.module_paths);
+  code.add(Kind::jar, HostRoot::normalize(process.host_path(m.server.modules_jar)));
+  for (const auto& jar : tree.jars) {
+    code.add(Kind::jar, jar);
+  }
+  jdk.decide_fonts(code);
+  java::JlinkNeeds needs;
+  for (const auto& [module, file] : tree.jdk_dependencies) {
+    needs.keep[module] = "a dependency of " + file;
+  }
+  if (tree.eclipse_compilers.empty()) {
+    needs.keep["jdk.compiler"] = "no Eclipse compiler (ECJ) among the server's modules: JSPs "
+                                 "are compiled with javac";
+  }
+  a.runtime.details["moduleTree"] = {{"jars", tree.jars.size()},
+                                     {"eclipseCompiler", tree.eclipse_compilers},
+                                     {"jdkDependencies", tree.jdk_dependencies}};
+  if (!tree.unreadable.empty()) {
+    // A module.xml not read may depend on any JDK module: the runtime stays whole.
+    a.runtime.details["moduleTree"]["unreadable"] = tree.unreadable;
+    a.runtime.details["jlinkSkipped"] =
+        fmt::format("{} part(s) of the module path could not be read ({}): a module may need "
+                    "any JDK module",
+                    tree.unreadable.size(),
+                    tree.unreadable.front());
+    return;
+  }
+  jdk.plan_jlink(needs);
+}
+
 class JbossAnalyzer final : public Analyzer
 {
 public:
@@ -689,12 +747,12 @@ public:
     details["modulePath"] = m.module_paths;
     details["serverArguments"] = m.server.server_arguments;
     details["propertiesFiles"] = m.server.properties_files;
-    std::string java_home = java::java_home_from_exe(process.exe);
-    if (!java_home.empty()) {
-      details["javaHome"] = java_home;
-      details["javaVersion"] = java::java_version(root, java_home);
-      java::add_java_home(a, root, java_home, java::effective_jvm_options(process, m.jvm));
+    java::JdkTrim jdk(a, root, process, m.jvm, java::java_home_of(process));
+    if (!jdk.java_home().empty()) {
+      details["javaHome"] = jdk.java_home();
+      details["javaVersion"] = java::java_version(root, jdk.java_home());
     }
+    jdk.add_runtime();
     java::set_heap_resources(a, process, root, m.jvm);
     java::add_jvm_argument_files(a, root, process, m.jvm);
 
@@ -728,6 +786,7 @@ public:
     add_ports(a, process, m);
     add_files(a, root, m);
     add_deployments(a, root, m);
+    add_jdk_decisions(a, root, process, m, jdk);
     std::vector<std::string> holders;
     add_datasources(a, process, m, holders);
     add_config_credentials(a, process, m, holders);
