@@ -117,6 +117,65 @@ unsupported_error(const ProcessInfo& process, const java::JvmCommand& jvm, Launc
                "standalone-full.xml with the profile the domain gave it) and analyze that process");
 }
 
+// The active configuration file into m.config_file. -c / --server-config: a name in the
+// configuration directory, or a path. Without it, ServerEnvironment takes
+// jboss.server.default.config (AS 7's standalone.conf sets it), then standalone.xml.
+Status
+find_config_file(const ProcessInfo& process, const HostRoot& root, ServerModel& m)
+{
+  auto it = m.properties.find("jboss.server.default.config");
+  std::string name = m.server.server_config;
+  if (name.empty()) {
+    name = it == m.properties.end() ? "" : it->second;
+  }
+  if (name.empty()) {
+    name = "standalone.xml";
+  }
+  if (starts_with(name, "/")) {
+    m.config_file = HostRoot::normalize(process.host_path(name));
+  } else {
+    m.config_file = HostRoot::normalize(m.config_dir + "/" + name);
+    if (!root.is_regular_file(m.config_file) && name.find('/') != std::string::npos) {
+      m.config_file = HostRoot::normalize(process.host_path(name));
+    }
+  }
+  if (!root.exists(m.config_file)) { // a special file there: the read below says what it is
+    return fail(
+        Error(ErrorCode::not_found,
+              fmt::format("PID {}: the server configuration {} is missing{}",
+                          process.pid,
+                          m.config_file,
+                          m.server.server_config.empty()
+                              ? ""
+                              : " (named by server argument -c " + m.server.server_config + ")"),
+              "the server read it at start and rewrites it on changes; restore it from "
+              "standalone_xml_history/ or a backup, then analyze again"));
+  }
+  return {};
+}
+
+// <system-properties> are set at boot before the socket bindings are resolved, and
+// SystemPropertyAddHandler sets them whatever the command line said.
+Status
+apply_system_properties(const ProcessInfo& process, ServerModel& m)
+{
+  auto lookup = lookup_for(process, m.properties);
+  for (const auto& prop : m.config.system_properties) {
+    auto value = java::expand_placeholders(prop.value, lookup, true);
+    if (!value) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("{}:{}: system property \"{}\": {}",
+                                    m.config_file,
+                                    prop.line,
+                                    prop.name,
+                                    value.error().message),
+                        "define the property with -Dname=value as the server was started with"));
+    }
+    m.properties[prop.name] = *value;
+  }
+  return {};
+}
+
 Result<ServerModel>
 load_model(const ProcessInfo& process, const HostRoot& root)
 {
@@ -185,35 +244,8 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   m.temp_dir = directory("jboss.server.temp.dir", m.base_dir + "/tmp");
   directory("jboss.server.deploy.dir", m.data_dir + "/content");
 
-  // -c / --server-config: a name in the configuration directory, or a path. Without it,
-  // ServerEnvironment takes jboss.server.default.config (AS 7's standalone.conf sets it), then
-  // standalone.xml.
-  std::string name = m.server.server_config;
-  if (name.empty()) {
-    name = property("jboss.server.default.config");
-  }
-  if (name.empty()) {
-    name = "standalone.xml";
-  }
-  if (starts_with(name, "/")) {
-    m.config_file = HostRoot::normalize(process.host_path(name));
-  } else {
-    m.config_file = HostRoot::normalize(m.config_dir + "/" + name);
-    if (!root.is_regular_file(m.config_file) && name.find('/') != std::string::npos) {
-      m.config_file = HostRoot::normalize(process.host_path(name));
-    }
-  }
-  if (!root.exists(m.config_file)) { // a special file there: the read below says what it is
-    return fail(
-        Error(ErrorCode::not_found,
-              fmt::format("PID {}: the server configuration {} is missing{}",
-                          process.pid,
-                          m.config_file,
-                          m.server.server_config.empty()
-                              ? ""
-                              : " (named by server argument -c " + m.server.server_config + ")"),
-              "the server read it at start and rewrites it on changes; restore it from "
-              "standalone_xml_history/ or a backup, then analyze again"));
+  if (auto found = find_config_file(process, root, m); !found) {
+    return fail(found.error());
   }
   auto text = root.read_file(m.config_file);
   if (!text) {
@@ -226,21 +258,8 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   }
   m.config = std::move(*config);
 
-  // <system-properties> are set at boot before the socket bindings are resolved, and
-  // SystemPropertyAddHandler sets them whatever the command line said.
-  auto lookup = lookup_for(process, m.properties);
-  for (const auto& prop : m.config.system_properties) {
-    auto value = java::expand_placeholders(prop.value, lookup, true);
-    if (!value) {
-      return fail(Error(ErrorCode::invalid_input,
-                        fmt::format("{}:{}: system property \"{}\": {}",
-                                    m.config_file,
-                                    prop.line,
-                                    prop.name,
-                                    value.error().message),
-                        "define the property with -Dname=value as the server was started with"));
-    }
-    m.properties[prop.name] = *value;
+  if (auto set = apply_system_properties(process, m); !set) {
+    return fail(set.error());
   }
   auto sockets = resolve_socket_bindings(m.config, lookup_for(process, m.properties));
   if (!sockets) {

@@ -120,6 +120,99 @@ dump_cds_archive(const std::string& runtime, const std::string& java_home, bool 
   return missing;
 }
 
+// The cache key: everything the result depends on, and the recipe's version (2: the
+// reproducible CDS dump; 3: the modules kept are the jmods', sorted).
+std::string
+cache_key(const std::string& jh, const std::vector<std::string>& keep, bool nocoops)
+{
+  Sha256 key;
+  std::string inputs = "decant-jlink-3\n" + jh + "\n" + join(keep, ",") + "\n"
+                       + (nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
+                       + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
+  std::error_code ec;
+  std::vector<std::string> jmods;
+  for (const auto& entry : std::filesystem::directory_iterator(jh + "/jmods", ec)) {
+    jmods.push_back(entry.path().string());
+  }
+  std::sort(jmods.begin(), jmods.end());
+  for (const auto& jmod : jmods) {
+    inputs += file_stamp(jmod);
+  }
+  key.update(inputs.data(), inputs.size());
+  return key.hex().substr(0, 32);
+}
+
+// What the cache holds goes into images: only a directory no other user can write to.
+Status
+private_cache(const std::string& cache)
+{
+  if (auto made = make_directories(cache, 0700); !made) {
+    return fail(made.error());
+  }
+  struct stat cache_st {
+  };
+  if (::stat(cache.c_str(), &cache_st) != 0 || cache_st.st_uid != ::geteuid()
+      || (cache_st.st_mode & 022) != 0) {
+    return fail(Error(ErrorCode::permission,
+                      fmt::format("the jlink cache {} is not a directory of this user that only "
+                                  "it can write to",
+                                  cache),
+                      "set DECANT_CACHE_DIR to a private directory"));
+  }
+  return {};
+}
+
+// jlink of the modules to `keep` into `out`, with the source's libjvm.so and the CDS archives
+// dumped anew (classes_nocoops.jsa too with `nocoops`). Returns why the archives may not be
+// reproducible ("" when they are).
+Result<std::string>
+link_runtime(const std::string& jh,
+             const std::vector<std::string>& keep,
+             const std::string& out,
+             bool nocoops)
+{
+  auto status = run_tool({jh + "/bin/jlink",
+                          "--module-path",
+                          jh + "/jmods",
+                          "--add-modules",
+                          join(keep, ","),
+                          "--output",
+                          out,
+                          "--no-header-files",
+                          "--no-man-pages"},
+                         "jlink of " + jh);
+  if (!status) {
+    return fail(status.error());
+  }
+  // The archive is tied to the JVM that dumps it: the source's own libjvm.so, not the copy in
+  // the jmods (the same build, but not always the same bytes).
+  std::error_code ec;
+  std::filesystem::copy_file(jh + "/lib/server/libjvm.so",
+                             out + "/lib/server/libjvm.so",
+                             std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (ec) {
+    return fail(ErrorCode::failure, "cannot copy {}/lib/server/libjvm.so: {}", jh, ec.message());
+  }
+  std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
+  std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
+  auto dumped = dump_cds_archive(out, jh, false);
+  if (!dumped) {
+    return fail(dumped.error());
+  }
+  std::string not_reproducible = *dumped;
+  if (nocoops) {
+    auto large = dump_cds_archive(out, jh, true);
+    if (!large) {
+      return fail(large.error());
+    }
+    if (not_reproducible.empty()) {
+      not_reproducible = *large;
+    }
+  }
+  return not_reproducible;
+}
+
 // Next to a cached runtime whose CDS archives were dumped without serialized threads: why.
 constexpr const char* k_not_reproducible = "not-reproducible";
 
@@ -281,38 +374,11 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     return trimmed; // nothing of the plan is in this runtime
   }
 
-  // The cache key: everything the result depends on, and the recipe's version (2: the
-  // reproducible CDS dump; 3: the modules kept are the jmods', sorted).
-  Sha256 key;
-  std::string inputs = "decant-jlink-3\n" + jh + "\n" + join(keep, ",") + "\n"
-                       + (options.nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
-                       + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
-  std::error_code ec;
-  std::vector<std::string> jmods;
-  for (const auto& entry : std::filesystem::directory_iterator(jh + "/jmods", ec)) {
-    jmods.push_back(entry.path().string());
-  }
-  std::sort(jmods.begin(), jmods.end());
-  for (const auto& jmod : jmods) {
-    inputs += file_stamp(jmod);
-  }
-  key.update(inputs.data(), inputs.size());
   std::string cache = options.cache_dir.empty() ? default_jlink_cache_dir() : options.cache_dir;
-  std::string final_dir = cache + "/" + key.hex().substr(0, 32);
+  std::string final_dir = cache + "/" + cache_key(jh, keep, options.nocoops);
   trimmed.dir = final_dir + "/rt";
-  if (auto made = make_directories(cache, 0700); !made) {
-    return fail(made.error());
-  }
-  // What the cache holds goes into images: only a directory no other user can write to.
-  struct stat cache_st {
-  };
-  if (::stat(cache.c_str(), &cache_st) != 0 || cache_st.st_uid != ::geteuid()
-      || (cache_st.st_mode & 022) != 0) {
-    return fail(Error(ErrorCode::permission,
-                      fmt::format("the jlink cache {} is not a directory of this user that only "
-                                  "it can write to",
-                                  cache),
-                      "set DECANT_CACHE_DIR to a private directory"));
+  if (auto usable = private_cache(cache); !usable) {
+    return fail(usable.error());
   }
   if (::access((trimmed.dir + "/lib/modules").c_str(), R_OK) == 0
       && ::access((trimmed.dir + "/lib/server/classes.jsa").c_str(), R_OK) == 0) {
@@ -340,46 +406,11 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     }
   } cleanup{tmp};
 
-  const std::string out = tmp + "/rt";
-  auto status = run_tool({jh + "/bin/jlink",
-                          "--module-path",
-                          jh + "/jmods",
-                          "--add-modules",
-                          join(keep, ","),
-                          "--output",
-                          out,
-                          "--no-header-files",
-                          "--no-man-pages"},
-                         "jlink of " + jh);
-  if (!status) {
-    return fail(status.error());
+  auto linked = link_runtime(jh, keep, tmp + "/rt", options.nocoops);
+  if (!linked) {
+    return fail(linked.error());
   }
-  // The archive is tied to the JVM that dumps it: the source's own libjvm.so, not the copy in
-  // the jmods (the same build, but not always the same bytes).
-  std::filesystem::copy_file(jh + "/lib/server/libjvm.so",
-                             out + "/lib/server/libjvm.so",
-                             std::filesystem::copy_options::overwrite_existing,
-                             ec);
-  if (ec) {
-    return fail(ErrorCode::failure, "cannot copy {}/lib/server/libjvm.so: {}", jh, ec.message());
-  }
-  std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
-  std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
-  const std::string java = out + "/bin/java";
-  auto dumped = dump_cds_archive(out, jh, false);
-  if (!dumped) {
-    return fail(dumped.error());
-  }
-  trimmed.not_reproducible = *dumped;
-  if (options.nocoops) {
-    auto nocoops = dump_cds_archive(out, jh, true);
-    if (!nocoops) {
-      return fail(nocoops.error());
-    }
-    if (trimmed.not_reproducible.empty()) {
-      trimmed.not_reproducible = *nocoops;
-    }
-  }
+  trimmed.not_reproducible = *linked;
   if (!trimmed.not_reproducible.empty()) {
     // Kept with the cached runtime: a pack that takes it from the cache warns too.
     if (auto written =
@@ -388,6 +419,7 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
       return fail(written.error());
     }
   }
+  const std::string java = tmp + "/rt/bin/java";
   // -Xshare:on fails instead of falling back: the archive maps with this JVM and module image.
   if (auto checked = run_tool({java, "-Xshare:on", "-version"},
                               "java -Xshare:on -version of the trimmed runtime");
