@@ -231,6 +231,23 @@ TextDrawingScan::summary() const
                      count(jsp_files, "JSP file", "JSP files"));
 }
 
+namespace {
+
+// Archives a deployment can hold (Java EE: ejb and library jars, web and resource-adapter
+// archives, JBoss service archives, ears in nothing but a JBoss deployments/ directory).
+bool
+is_archive(std::string_view name)
+{
+  for (const char* extension : {".jar", ".war", ".rar", ".sar", ".ear"}) {
+    if (ends_with(name, extension)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
 TextDrawingScanner::TextDrawingScanner(const HostRoot& root)
     : m_root(root.with_resolve_cache())
 {
@@ -350,7 +367,7 @@ TextDrawingScanner::scan_webapp_directory(const std::string& host_path)
   if (done() || !first_visit(host_path)) {
     return;
   }
-  walk(host_path, host_path, true, 0);
+  walk(host_path, host_path, Walk::webapp, 0);
 }
 
 void
@@ -359,17 +376,18 @@ TextDrawingScanner::scan_class_directory(const std::string& host_path)
   if (done() || !first_visit(host_path)) {
     return;
   }
-  walk(host_path, host_path, false, 0);
+  walk(host_path, host_path, Walk::classes, 0);
 }
 
 void
-TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool webapp, int depth)
+TextDrawingScanner::walk(const std::string& dir, const std::string& top, Walk kind, int depth)
 {
   auto names = m_root.list_directory(dir);
   if (!names) {
     m_scan.unreadable.push_back(names.error().context(dir).message);
     return;
   }
+  const bool webapp = kind == Walk::webapp;
   const std::string classes = top + "/WEB-INF/classes/";
   const std::string lib = top + "/WEB-INF/lib";
   for (const auto& name : *names) {
@@ -383,7 +401,7 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
     }
     if (S_ISDIR(st->st_mode)) {
       if (depth < k_max_depth && first_visit(path)) {
-        walk(path, top, webapp, depth + 1);
+        walk(path, top, kind, depth + 1);
       }
       continue;
     }
@@ -391,9 +409,13 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
       continue;
     }
     bool is_class = ends_with(name, ".class") && (!webapp || starts_with(path, classes));
-    bool is_jsp = webapp && is_jsp_source(name);
+    bool is_jsp = kind != Walk::classes && is_jsp_source(name);
     if (webapp && dir == lib && ends_with(name, ".jar")) {
       scan_jar(path);
+      continue;
+    }
+    if (kind == Walk::deployment && is_archive(name)) {
+      scan_deployment(path);
       continue;
     }
     if (!is_class && !is_jsp) {
@@ -413,23 +435,6 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
     }
   }
 }
-
-namespace {
-
-// Archives a deployment can hold (Java EE: ejb and library jars, web and resource-adapter
-// archives, JBoss service archives, ears in nothing but a JBoss deployments/ directory).
-bool
-is_archive(std::string_view name)
-{
-  for (const char* extension : {".jar", ".war", ".rar", ".sar", ".ear"}) {
-    if (ends_with(name, extension)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-} // namespace
 
 bool
 TextDrawingScanner::deployment_entry(const std::string& container,
@@ -473,7 +478,7 @@ TextDrawingScanner::scan_deployment(const std::string& host_path)
     return;
   }
   if (m_root.is_directory(host_path)) {
-    walk_deployment(host_path, 0);
+    walk(host_path, host_path, Walk::deployment, 0);
     return;
   }
   ++m_scan.jars;
@@ -488,51 +493,6 @@ TextDrawingScanner::scan_deployment(const std::string& host_path)
       k_max_nested_jar);
   if (!visited) {
     m_scan.unreadable.push_back(visited.error().message);
-  }
-}
-
-void
-TextDrawingScanner::walk_deployment(const std::string& dir, int depth)
-{
-  auto names = m_root.list_directory(dir);
-  if (!names) {
-    m_scan.unreadable.push_back(names.error().context(dir).message);
-    return;
-  }
-  for (const auto& name : *names) {
-    if (done()) {
-      return;
-    }
-    std::string path = dir + "/" + name;
-    auto st = m_root.stat(path);
-    if (!st) {
-      continue; // a dangling link: nothing a class loader can open
-    }
-    if (S_ISDIR(st->st_mode)) {
-      if (depth < k_max_depth && first_visit(path)) {
-        walk_deployment(path, depth + 1);
-      }
-      continue;
-    }
-    if (!S_ISREG(st->st_mode)) {
-      continue;
-    }
-    if (is_archive(name)) {
-      scan_deployment(path);
-      continue;
-    }
-    bool is_class = ends_with(name, ".class");
-    if (!is_class && !is_jsp_source(name)) {
-      continue;
-    }
-    auto content = m_root.read_file(path);
-    if (!content) {
-      m_scan.unreadable.push_back(content.error().context(path).message);
-    } else if (is_class) {
-      check_class(path.substr(dir.size() + 1), dir, *content);
-    } else {
-      check_jsp(path, "", *content);
-    }
   }
 }
 

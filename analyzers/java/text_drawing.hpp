@@ -112,8 +112,10 @@ private:
   void scan_nested_jar(const std::string& war, const std::string& entry, const std::string& bytes);
   bool check_class(std::string_view name, const std::string& container, std::string_view bytes);
   bool check_jsp(std::string_view name, const std::string& container, std::string_view text);
-  void walk(const std::string& dir, const std::string& top, bool webapp, int depth);
-  void walk_deployment(const std::string& dir, int depth);
+  // What a directory walk reads: a webapp's WEB-INF/classes, WEB-INF/lib jars and JSPs; every
+  // .class of a class-loader directory; or every class, JSP and archive of a deployment.
+  enum class Walk { webapp, classes, deployment };
+  void walk(const std::string& dir, const std::string& top, Walk kind, int depth);
   bool deployment_entry(const std::string& container,
                         std::string_view name,
                         const std::string& content,

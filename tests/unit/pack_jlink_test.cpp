@@ -46,21 +46,6 @@ bytes_of(const std::string& path)
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// A fake host with a JDK whose release lists `modules`.
-HostRoot
-jdk_host(const TempDir& dir, const std::string& modules, bool jmods = true, bool jlink = true)
-{
-  dir.write("host" + k_jh + "/release", "JAVA_VERSION=\"17.0.15\"\nMODULES=\"" + modules + "\"\n");
-  dir.write("host" + k_jh + "/bin/java", "elf");
-  if (jmods) {
-    dir.write("host" + k_jh + "/jmods/java.base.jmod", "jmod");
-  }
-  if (jlink) {
-    dir.write("host" + k_jh + "/bin/jlink", "elf");
-  }
-  return *HostRoot::open(dir.path() + "/host");
-}
-
 } // namespace
 
 TEST(JlinkPlan, RoundTripsThroughTheAnalysisAndNamesBadEntries)
@@ -92,7 +77,8 @@ TEST(JlinkPlan, RoundTripsThroughTheAnalysisAndNamesBadEntries)
 TEST(JlinkTrim, RunsOnlyAgainstTheLiveHost)
 {
   TempDir dir;
-  auto root = jdk_host(dir, "java.base jdk.compiler");
+  dir.write("host" + k_jh + "/jmods/java.base.jmod", "jmod");
+  auto root = *HostRoot::open(dir.path() + "/host");
   auto trimmed = trim_runtime(root, {k_jh, {{"jdk.compiler", "javac"}}}, {});
   ASSERT_FALSE(trimmed);
   EXPECT_EQ(trimmed.error().code, ErrorCode::unsupported);
