@@ -89,8 +89,8 @@ layers get one fixed mtime (1970-01-01T00:00:01Z; directory mtimes are install d
 and config layers mtimes clamped to SOURCE_DATE_EPOCH, so a fleet's images share their lower
 layers in a registry (docs/fleet.md).
 
-A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Tomcat
-analyzer): the source's jlink rebuilds lib/modules without the listed tool modules (javac,
+A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Java
+analyzers: Tomcat, TomEE, JBoss/WildFly): the source's jlink rebuilds lib/modules without the listed tool modules (javac,
 jshell, Graal, ...) and the class-data sharing archive is regenerated (reproducibly: as root
 the dump runs serialized, the same bytes on every host) and checked. The result is cached in
 ~/.cache/decant/jlink ($DECANT_CACHE_DIR); delete runtime.jlink to pack the JDK whole. See

@@ -7,6 +7,7 @@
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 namespace decant::java {
@@ -63,10 +64,85 @@ parse_memory_size(std::string_view text)
     text.remove_suffix(1);
   }
   auto value = parse_u64(text);
-  if (!value) {
-    return std::nullopt;
+  if (!value || *value > UINT64_MAX / multiplier) {
+    return std::nullopt; // the JVM refuses such a size too ("Invalid maximum heap size")
   }
   return *value * multiplier;
+}
+
+namespace {
+
+// One JVM option that stands alone (not -cp and the like, whose value is the next argument):
+// the facts the model keeps of it. Fails only for a malformed number.
+Status
+read_option(JvmCommand& command, const std::string& arg)
+{
+  if (starts_with(arg, "--class-path=")) {
+    command.classpath = split(arg.substr(13), ':');
+  } else if (starts_with(arg, "--add-modules=")) {
+    for (auto& module : split(arg.substr(14), ',')) {
+      command.add_modules.push_back(std::move(module));
+    }
+  } else if (starts_with(arg, "-D")) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos) {
+      command.system_properties[arg.substr(2)] = "";
+    } else {
+      command.system_properties[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+    }
+  } else if (starts_with(arg, "-javaagent:")) {
+    std::string agent = arg.substr(11);
+    command.agents.push_back(agent.substr(0, agent.find('=')));
+  } else if (starts_with(arg, "-agentpath:")) {
+    std::string agent = arg.substr(11);
+    command.native_agents.push_back(agent.substr(0, agent.find('=')));
+  } else if (starts_with(arg, "-agentlib:jdwp") || starts_with(arg, "-Xrunjdwp")
+             || arg == "-Xdebug") {
+    command.debugger = true;
+  } else if (arg == "-XX:+EnableJVMCI" || arg == "-XX:+UseJVMCICompiler"
+             || arg == "-XX:+UseJVMCINativeLibrary") {
+    command.jvmci = true;
+  } else if (arg == "-XX:-UseCompressedOops" || arg == "-XX:+UseCompressedOops") {
+    command.compressed_oops_off = arg[4] == '-';
+  } else if (starts_with(arg, "-Xmx")) {
+    command.max_heap_bytes = parse_memory_size(arg.substr(4));
+  } else if (starts_with(arg, "-XX:MaxHeapSize=")) {
+    command.max_heap_bytes = parse_memory_size(arg.substr(16));
+  } else if (starts_with(arg, "-Xms")) {
+    command.initial_heap_bytes = parse_memory_size(arg.substr(4));
+  } else if (starts_with(arg, "-XX:MaxRAM=")) {
+    command.max_ram_bytes = parse_memory_size(arg.substr(11));
+  } else if (arg == "-XX:+UseContainerSupport" || arg == "-XX:-UseContainerSupport") {
+    command.use_container_support = arg[4] == '+';
+  } else {
+    static const std::pair<const char*, std::optional<double> JvmCommand::*> k_numbers[] = {
+        {"-XX:MaxRAMPercentage=", &JvmCommand::max_ram_percentage},
+        {"-XX:MinRAMPercentage=", &JvmCommand::min_ram_percentage},
+        {"-XX:MaxRAMFraction=", &JvmCommand::max_ram_fraction},
+        {"-XX:MinRAMFraction=", &JvmCommand::min_ram_fraction},
+    };
+    for (const auto& [prefix, field] : k_numbers) {
+      if (!starts_with(arg, prefix)) {
+        continue;
+      }
+      try {
+        command.*field = std::stod(arg.substr(std::string_view(prefix).size()));
+      } catch (const std::exception&) {
+        return fail(ErrorCode::invalid_input, "java option {} is not a number", arg);
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+bool
+JvmCommand::large_heap() const
+{
+  // HotSpot turns compressed oops off for a maximum heap of 32 GB and more.
+  constexpr uint64_t k_compressed_oops_limit = 32ULL << 30;
+  return compressed_oops_off || (max_heap_bytes && *max_heap_bytes >= k_compressed_oops_limit);
 }
 
 Result<JvmCommand>
@@ -108,51 +184,15 @@ parse_jvm_command(const std::vector<std::string>& argv)
       command.options.push_back(value);
       if (arg == "-cp" || arg == "-classpath" || arg == "--class-path") {
         command.classpath = split(value, ':');
+      } else if (arg == "--add-modules") {
+        for (auto& module : split(value, ',')) {
+          command.add_modules.push_back(std::move(module));
+        }
       }
       continue;
     }
-    if (starts_with(arg, "--class-path=")) {
-      command.classpath = split(arg.substr(13), ':');
-    } else if (starts_with(arg, "-D")) {
-      size_t eq = arg.find('=');
-      if (eq == std::string::npos) {
-        command.system_properties[arg.substr(2)] = "";
-      } else {
-        command.system_properties[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-      }
-    } else if (starts_with(arg, "-javaagent:")) {
-      std::string agent = arg.substr(11);
-      command.agents.push_back(agent.substr(0, agent.find('=')));
-    } else if (starts_with(arg, "-agentpath:")) {
-      std::string agent = arg.substr(11);
-      command.native_agents.push_back(agent.substr(0, agent.find('=')));
-    } else if (starts_with(arg, "-Xmx")) {
-      command.max_heap_bytes = parse_memory_size(arg.substr(4));
-    } else if (starts_with(arg, "-XX:MaxHeapSize=")) {
-      command.max_heap_bytes = parse_memory_size(arg.substr(16));
-    } else if (starts_with(arg, "-Xms")) {
-      command.initial_heap_bytes = parse_memory_size(arg.substr(4));
-    } else if (starts_with(arg, "-XX:MaxRAM=")) {
-      command.max_ram_bytes = parse_memory_size(arg.substr(11));
-    } else if (arg == "-XX:+UseContainerSupport" || arg == "-XX:-UseContainerSupport") {
-      command.use_container_support = arg[4] == '+';
-    } else {
-      static const std::pair<const char*, std::optional<double> JvmCommand::*> k_numbers[] = {
-          {"-XX:MaxRAMPercentage=", &JvmCommand::max_ram_percentage},
-          {"-XX:MinRAMPercentage=", &JvmCommand::min_ram_percentage},
-          {"-XX:MaxRAMFraction=", &JvmCommand::max_ram_fraction},
-          {"-XX:MinRAMFraction=", &JvmCommand::min_ram_fraction},
-      };
-      for (const auto& [prefix, field] : k_numbers) {
-        if (!starts_with(arg, prefix)) {
-          continue;
-        }
-        try {
-          command.*field = std::stod(arg.substr(std::string_view(prefix).size()));
-        } catch (const std::exception&) {
-          return fail(ErrorCode::invalid_input, "java option {} is not a number", arg);
-        }
-      }
+    if (auto read = read_option(command, arg); !read) {
+      return fail(read.error());
     }
   }
   if (command.main_class.empty() && command.jar.empty() && command.module.empty()) {
@@ -373,48 +413,6 @@ java_home_from_exe(std::string_view exe)
   return home;
 }
 
-std::string
-java_version(const HostRoot& root, const std::string& java_home)
-{
-  auto release = root.read_file(java_home + "/release");
-  if (!release) {
-    // JDK 8 JREs inside a JDK keep release one level up.
-    release = root.read_file(java_home + "/../release");
-  }
-  if (!release) {
-    return "";
-  }
-  auto values = parse_os_release(*release); // same KEY="value" shell syntax
-  return values["JAVA_VERSION"];
-}
-
-void
-add_java_home(Analysis& analysis, const HostRoot& root, const std::string& java_home)
-{
-  analysis.add_file(
-      {java_home, "JAVA_HOME: the Java runtime that runs the server", FileRole::runtime});
-  struct Trim {
-    const char* path;
-    const char* reason;
-  };
-  static const Trim k_trims[] = {
-      {"jmods", "JDK modules for jlink, not used at run time"},
-      {"include", "C headers for JNI development"},
-      {"lib/src.zip", "JDK source code"},
-      {"src.zip", "JDK source code"},
-      {"lib/ct.sym", "compile-time symbol table for javac --release"},
-      {"man", "manual pages"},
-      {"demo", "JDK demos"},
-      {"sample", "JDK samples"},
-  };
-  for (const auto& trim : k_trims) {
-    std::string path = java_home + "/" + trim.path;
-    if (root.exists(path) || root.lstat(path)) {
-      analysis.exclude.push_back({path, trim.reason});
-    }
-  }
-}
-
 void
 add_jvm_argument_files(Analysis& analysis,
                        const HostRoot& root,
@@ -574,12 +572,8 @@ max_heap_option(uint64_t bytes)
   return fmt::format("-Xmx{}", bytes);
 }
 
-namespace {
-
-// JAVA_TOOL_OPTIONS (read by the JVM) and JDK_JAVA_OPTIONS (by the java launcher, JDK 9+) come
-// before the command line's options, which win over them.
 JvmCommand
-heap_flags(const ProcessInfo& process, const JvmCommand& command)
+effective_jvm_options(const ProcessInfo& process, const JvmCommand& command)
 {
   std::vector<std::string> argv = {"java"};
   for (const char* variable : {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
@@ -597,13 +591,11 @@ heap_flags(const ProcessInfo& process, const JvmCommand& command)
   return merged ? *merged : command;
 }
 
-} // namespace
-
 HeapMaximum
 effective_max_heap(const ProcessInfo& process, const HostRoot& root, const JvmCommand& command)
 {
   HeapMaximum heap;
-  JvmCommand flags = heap_flags(process, command);
+  JvmCommand flags = effective_jvm_options(process, command);
   if (flags.max_heap_bytes) {
     heap.bytes = flags.max_heap_bytes;
     heap.source = "option";

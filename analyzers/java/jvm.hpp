@@ -1,8 +1,9 @@
 #pragma once
 
 // What every JVM-based analyzer (Tomcat, TomEE, JBoss) needs: the java command line taken
-// apart, JAVA_HOME and its version, heap settings, the JDK file set minus development parts,
-// Java .properties files and ${...} placeholders.
+// apart (the one model of it: options, heap flags and what the options make the JVM load),
+// JAVA_HOME, heap settings, Java .properties files and ${...} placeholders. What a JDK holds
+// and how it is trimmed is jdk.hpp and jdk_trim.hpp.
 
 #include <decant/analysis/analysis.hpp>
 #include <decant/error.hpp>
@@ -39,7 +40,16 @@ struct JvmCommand {
   std::optional<double> min_ram_fraction;               // -XX:MinRAMFraction
   std::optional<uint64_t> max_ram_bytes;                // -XX:MaxRAM
   std::optional<bool> use_container_support;            // -XX:[+-]UseContainerSupport
+  // What the options make the JVM load beyond its defaults: the JDK trimming keeps it.
+  bool debugger = false;                // -agentlib:jdwp, -Xrunjdwp, -Xdebug: the JDWP agent
+  bool jvmci = false;                   // -XX:+EnableJVMCI, +UseJVMCICompiler: Graal and JVMCI
+  bool compressed_oops_off = false;     // -XX:-UseCompressedOops
+  std::vector<std::string> add_modules; // --add-modules values (incubator modules and the like)
   size_t main_index = 0; // argv index of the main class, -jar, -m/--module: options end there
+
+  // A heap of 32 GB or more (or -XX:-UseCompressedOops): HotSpot runs without compressed oops
+  // and maps the CDS archive for that, classes_nocoops.jsa.
+  bool large_heap() const;
 };
 
 // Splits a java argv (java [options] (class | -jar file | -m module) [args]).
@@ -63,6 +73,11 @@ struct JsvcCommand {
   // jsvc's own options, which a java command line has no use for, as written ("-pidfile FILE").
   std::vector<std::string> dropped;
 };
+
+// The JVM options a process's JVM took: JAVA_TOOL_OPTIONS (read by the JVM) and
+// JDK_JAVA_OPTIONS (by the java launcher, JDK 9+), then the command line's, which win. The
+// result's options, heap flags and usage facts are those; its main class and arguments are not.
+JvmCommand effective_jvm_options(const ProcessInfo& process, const JvmCommand& command);
 
 // Whether the process is a jsvc process (executable or argv[0] named jsvc or jsvc.exec).
 bool is_jsvc(const ProcessInfo& process);
@@ -90,19 +105,13 @@ void insert_jvm_options(std::vector<std::string>& argv, const std::vector<std::s
 // Whether the process is a JVM: its executable or argv[0] is named java.
 bool is_java(const ProcessInfo& process);
 
-// "512m" -> 536870912; "2G", "1024k", "1073741824" (bytes); nullopt when malformed.
+// "512m" -> 536870912; "2G", "1024k", "1073741824" (bytes); nullopt when malformed or beyond
+// 64 bits.
 std::optional<uint64_t> parse_memory_size(std::string_view text);
 
 // /usr/lib/jvm/java-17-openjdk-amd64/bin/java -> /usr/lib/jvm/java-17-openjdk-amd64, also for a
 // JDK 8 jre/bin/java (-> the jre directory). The exe must be a resolved host path.
 std::string java_home_from_exe(std::string_view exe);
-
-// JAVA_VERSION from JAVA_HOME/release ("17.0.15"), or "" when there is no release file.
-std::string java_version(const HostRoot& root, const std::string& java_home);
-
-// Adds JAVA_HOME as a runtime file entry and excludes its development-only parts (jmods,
-// include, src.zip, ct.sym, man, demo, sample), each exclusion with its reason.
-void add_java_home(Analysis& analysis, const HostRoot& root, const std::string& java_home);
 
 // Files the JVM options name and that exist: -javaagent and -agentpath targets, the
 // java.library.path directories, logging/JAAS/security-policy/log4j/logback config files,

@@ -119,6 +119,9 @@ count(size_t n, const char* one, const char* many)
 constexpr size_t k_max_nested_jar = 256 * 1024 * 1024;
 // Symlinked directories are followed (each once); deeper trees are not a webapp.
 constexpr int k_max_depth = 64;
+// Archives inside archives a deployment scan opens: an ear's war's WEB-INF/lib jar is 3 deep.
+// Each level is held in memory, and a zip can hold itself (a zip quine).
+constexpr int k_max_archive_depth = 4;
 
 } // namespace
 
@@ -227,6 +230,23 @@ TextDrawingScan::summary() const
                      count(jars, "jar", "jars"),
                      count(jsp_files, "JSP file", "JSP files"));
 }
+
+namespace {
+
+// Archives a deployment can hold (Java EE: ejb and library jars, web and resource-adapter
+// archives, JBoss service archives, ears in nothing but a JBoss deployments/ directory).
+bool
+is_archive(std::string_view name)
+{
+  for (const char* extension : {".jar", ".war", ".rar", ".sar", ".ear"}) {
+    if (ends_with(name, extension)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
 
 TextDrawingScanner::TextDrawingScanner(const HostRoot& root)
     : m_root(root.with_resolve_cache())
@@ -347,7 +367,7 @@ TextDrawingScanner::scan_webapp_directory(const std::string& host_path)
   if (done() || !first_visit(host_path)) {
     return;
   }
-  walk(host_path, host_path, true, 0);
+  walk(host_path, host_path, Walk::webapp, 0);
 }
 
 void
@@ -356,17 +376,18 @@ TextDrawingScanner::scan_class_directory(const std::string& host_path)
   if (done() || !first_visit(host_path)) {
     return;
   }
-  walk(host_path, host_path, false, 0);
+  walk(host_path, host_path, Walk::classes, 0);
 }
 
 void
-TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool webapp, int depth)
+TextDrawingScanner::walk(const std::string& dir, const std::string& top, Walk kind, int depth)
 {
   auto names = m_root.list_directory(dir);
   if (!names) {
     m_scan.unreadable.push_back(names.error().context(dir).message);
     return;
   }
+  const bool webapp = kind == Walk::webapp;
   const std::string classes = top + "/WEB-INF/classes/";
   const std::string lib = top + "/WEB-INF/lib";
   for (const auto& name : *names) {
@@ -380,7 +401,7 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
     }
     if (S_ISDIR(st->st_mode)) {
       if (depth < k_max_depth && first_visit(path)) {
-        walk(path, top, webapp, depth + 1);
+        walk(path, top, kind, depth + 1);
       }
       continue;
     }
@@ -388,9 +409,13 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
       continue;
     }
     bool is_class = ends_with(name, ".class") && (!webapp || starts_with(path, classes));
-    bool is_jsp = webapp && is_jsp_source(name);
+    bool is_jsp = kind != Walk::classes && is_jsp_source(name);
     if (webapp && dir == lib && ends_with(name, ".jar")) {
       scan_jar(path);
+      continue;
+    }
+    if (kind == Walk::deployment && is_archive(name)) {
+      scan_deployment(path);
       continue;
     }
     if (!is_class && !is_jsp) {
@@ -408,6 +433,66 @@ TextDrawingScanner::walk(const std::string& dir, const std::string& top, bool we
     } else {
       check_jsp(path, "", *content);
     }
+  }
+}
+
+bool
+TextDrawingScanner::deployment_entry(const std::string& container,
+                                     std::string_view name,
+                                     const std::string& content,
+                                     int depth)
+{
+  if (ends_with(name, ".class")) {
+    return check_class(name, container, content);
+  }
+  if (is_jsp_source(name)) {
+    return check_jsp(name, container, content);
+  }
+  if (depth >= k_max_archive_depth) {
+    m_scan.unreadable.push_back(container + "!/" + std::string(name)
+                                + ": archives nested deeper than a Java EE deployment has them");
+    return true;
+  }
+  ++m_scan.jars;
+  std::string nested = container + "!/" + std::string(name);
+  auto visited = for_each_zip_entry_in_memory(
+      content,
+      nested,
+      [](std::string_view entry) {
+        return ends_with(entry, ".class") || is_jsp_source(entry) || is_archive(entry);
+      },
+      [&](std::string_view entry, const std::string& bytes) {
+        return deployment_entry(nested, entry, bytes, depth + 1) && !done();
+      },
+      k_max_nested_jar);
+  if (!visited) {
+    m_scan.unreadable.push_back(visited.error().message);
+  }
+  return !done();
+}
+
+void
+TextDrawingScanner::scan_deployment(const std::string& host_path)
+{
+  if (done() || !first_visit(host_path)) {
+    return;
+  }
+  if (m_root.is_directory(host_path)) {
+    walk(host_path, host_path, Walk::deployment, 0);
+    return;
+  }
+  ++m_scan.jars;
+  auto visited = for_each_zip_entry(
+      m_root.real_resolved(host_path),
+      [](std::string_view entry) {
+        return ends_with(entry, ".class") || is_jsp_source(entry) || is_archive(entry);
+      },
+      [&](std::string_view entry, const std::string& bytes) {
+        return deployment_entry(host_path, entry, bytes, 1) && !done();
+      },
+      k_max_nested_jar);
+  if (!visited) {
+    m_scan.unreadable.push_back(visited.error().message);
   }
 }
 

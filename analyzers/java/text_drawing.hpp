@@ -93,6 +93,11 @@ public:
   void scan_webapp_directory(const std::string& host_path);
   // A class-loader directory (catalina.properties' common.loader "dir" entries): **.class.
   void scan_class_directory(const std::string& host_path);
+  // An application deployed to a Java EE server, whatever its kind (ear, war, ejb jar, rar,
+  // sar; archived or exploded): every .class, every JSP source and every nested archive, in
+  // the archive's other archives too (an ear's war's WEB-INF/lib jars). Wider than what one
+  // class loader reads, so that no deployment layout hides a class that draws text.
+  void scan_deployment(const std::string& host_path);
 
   const TextDrawingScan&
   result() const
@@ -107,7 +112,14 @@ private:
   void scan_nested_jar(const std::string& war, const std::string& entry, const std::string& bytes);
   bool check_class(std::string_view name, const std::string& container, std::string_view bytes);
   bool check_jsp(std::string_view name, const std::string& container, std::string_view text);
-  void walk(const std::string& dir, const std::string& top, bool webapp, int depth);
+  // What a directory walk reads: a webapp's WEB-INF/classes, WEB-INF/lib jars and JSPs; every
+  // .class of a class-loader directory; or every class, JSP and archive of a deployment.
+  enum class Walk { webapp, classes, deployment };
+  void walk(const std::string& dir, const std::string& top, Walk kind, int depth);
+  bool deployment_entry(const std::string& container,
+                        std::string_view name,
+                        const std::string& content,
+                        int depth);
 
   HostRoot m_root; // with a resolve cache: the scan resolves thousands of paths of a few trees
   TextDrawingScan m_scan;

@@ -1,6 +1,7 @@
 #include "jboss_analyzer.hpp"
 
 #include "installation.hpp"
+#include "module_tree.hpp"
 #include "server_command.hpp"
 #include "socket_bindings.hpp"
 #include "standalone_config.hpp"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <java/jdbc.hpp>
+#include <java/jdk_trim.hpp>
 #include <java/jvm.hpp>
 #include <java/tooling_ports.hpp>
 #include <registry.hpp>
@@ -111,6 +113,65 @@ unsupported_error(const ProcessInfo& process, const java::JvmCommand& jvm, Launc
                "standalone-full.xml with the profile the domain gave it) and analyze that process");
 }
 
+// The active configuration file into m.config_file. -c / --server-config: a name in the
+// configuration directory, or a path. Without it, ServerEnvironment takes
+// jboss.server.default.config (AS 7's standalone.conf sets it), then standalone.xml.
+Status
+find_config_file(const ProcessInfo& process, const HostRoot& root, ServerModel& m)
+{
+  auto it = m.properties.find("jboss.server.default.config");
+  std::string name = m.server.server_config;
+  if (name.empty()) {
+    name = it == m.properties.end() ? "" : it->second;
+  }
+  if (name.empty()) {
+    name = "standalone.xml";
+  }
+  if (starts_with(name, "/")) {
+    m.config_file = HostRoot::normalize(process.host_path(name));
+  } else {
+    m.config_file = HostRoot::normalize(m.config_dir + "/" + name);
+    if (!root.is_regular_file(m.config_file) && name.find('/') != std::string::npos) {
+      m.config_file = HostRoot::normalize(process.host_path(name));
+    }
+  }
+  if (!root.exists(m.config_file)) { // a special file there: the read below says what it is
+    return fail(
+        Error(ErrorCode::not_found,
+              fmt::format("PID {}: the server configuration {} is missing{}",
+                          process.pid,
+                          m.config_file,
+                          m.server.server_config.empty()
+                              ? ""
+                              : " (named by server argument -c " + m.server.server_config + ")"),
+              "the server read it at start and rewrites it on changes; restore it from "
+              "standalone_xml_history/ or a backup, then analyze again"));
+  }
+  return {};
+}
+
+// <system-properties> are set at boot before the socket bindings are resolved, and
+// SystemPropertyAddHandler sets them whatever the command line said.
+Status
+apply_system_properties(const ProcessInfo& process, ServerModel& m)
+{
+  auto lookup = lookup_for(process, m.properties);
+  for (const auto& prop : m.config.system_properties) {
+    auto value = java::expand_placeholders(prop.value, lookup, true);
+    if (!value) {
+      return fail(Error(ErrorCode::invalid_input,
+                        fmt::format("{}:{}: system property \"{}\": {}",
+                                    m.config_file,
+                                    prop.line,
+                                    prop.name,
+                                    value.error().message),
+                        "define the property with -Dname=value as the server was started with"));
+    }
+    m.properties[prop.name] = *value;
+  }
+  return {};
+}
+
 Result<ServerModel>
 load_model(const ProcessInfo& process, const HostRoot& root)
 {
@@ -179,35 +240,8 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   m.temp_dir = directory("jboss.server.temp.dir", m.base_dir + "/tmp");
   directory("jboss.server.deploy.dir", m.data_dir + "/content");
 
-  // -c / --server-config: a name in the configuration directory, or a path. Without it,
-  // ServerEnvironment takes jboss.server.default.config (AS 7's standalone.conf sets it), then
-  // standalone.xml.
-  std::string name = m.server.server_config;
-  if (name.empty()) {
-    name = property("jboss.server.default.config");
-  }
-  if (name.empty()) {
-    name = "standalone.xml";
-  }
-  if (starts_with(name, "/")) {
-    m.config_file = HostRoot::normalize(process.host_path(name));
-  } else {
-    m.config_file = HostRoot::normalize(m.config_dir + "/" + name);
-    if (!root.is_regular_file(m.config_file) && name.find('/') != std::string::npos) {
-      m.config_file = HostRoot::normalize(process.host_path(name));
-    }
-  }
-  if (!root.exists(m.config_file)) { // a special file there: the read below says what it is
-    return fail(
-        Error(ErrorCode::not_found,
-              fmt::format("PID {}: the server configuration {} is missing{}",
-                          process.pid,
-                          m.config_file,
-                          m.server.server_config.empty()
-                              ? ""
-                              : " (named by server argument -c " + m.server.server_config + ")"),
-              "the server read it at start and rewrites it on changes; restore it from "
-              "standalone_xml_history/ or a backup, then analyze again"));
+  if (auto found = find_config_file(process, root, m); !found) {
+    return fail(found.error());
   }
   auto text = root.read_file(m.config_file);
   if (!text) {
@@ -220,21 +254,8 @@ load_model(const ProcessInfo& process, const HostRoot& root)
   }
   m.config = std::move(*config);
 
-  // <system-properties> are set at boot before the socket bindings are resolved, and
-  // SystemPropertyAddHandler sets them whatever the command line said.
-  auto lookup = lookup_for(process, m.properties);
-  for (const auto& prop : m.config.system_properties) {
-    auto value = java::expand_placeholders(prop.value, lookup, true);
-    if (!value) {
-      return fail(Error(ErrorCode::invalid_input,
-                        fmt::format("{}:{}: system property \"{}\": {}",
-                                    m.config_file,
-                                    prop.line,
-                                    prop.name,
-                                    value.error().message),
-                        "define the property with -Dname=value as the server was started with"));
-    }
-    m.properties[prop.name] = *value;
+  if (auto set = apply_system_properties(process, m); !set) {
+    return fail(set.error());
   }
   auto sockets = resolve_socket_bindings(m.config, lookup_for(process, m.properties));
   if (!sockets) {
@@ -588,6 +609,63 @@ add_deployments(Analysis& a, const HostRoot& root, const ServerModel& m)
   a.runtime.details["deploymentScanner"] = scanner_dir;
 }
 
+// The fonts rule and the jlink plan (java/jdk_trim.hpp) for what the server can load: its
+// deployments, then jboss-modules.jar and every jar of the module path (jboss-modules loads
+// modules on demand, so any of them may be). javac stays without an Eclipse compiler among the
+// modules (Jastow, the JSP engine, compiles with it), and so does every JDK module a
+// module.xml depends on. runtime.moduleTree says what the modules held.
+void
+add_jdk_decisions(Analysis& a,
+                  const HostRoot& root,
+                  const ProcessInfo& process,
+                  const ServerModel& m,
+                  java::JdkTrim& jdk)
+{
+  using Kind = java::LoadedCode::Kind;
+  java::LoadedCode code;
+  for (const auto& deployment : a.runtime.details["deployments"]) {
+    if (!deployment.contains("path") || !deployment["path"].is_string()) {
+      continue;
+    }
+    std::string path =
+        HostRoot::normalize(process.host_path(deployment["path"].get<std::string>()));
+    // Managed content: data/content/<sha1 split>/content is the archive (or, exploded, its
+    // directory).
+    if (starts_with(path, m.data_dir + "/content/") && root.exists(path + "/content")) {
+      path += "/content";
+    }
+    code.add(Kind::deployment, path);
+  }
+  ModuleTree tree = read_module_tree(root, m.module_paths);
+  code.add(Kind::jar, HostRoot::normalize(process.host_path(m.server.modules_jar)));
+  for (const auto& jar : tree.jars) {
+    code.add(Kind::jar, jar);
+  }
+  jdk.decide_fonts(code);
+  java::JlinkNeeds needs;
+  for (const auto& [module, file] : tree.jdk_dependencies) {
+    needs.keep[module] = "a dependency of " + file;
+  }
+  if (tree.eclipse_compilers.empty()) {
+    needs.keep["jdk.compiler"] = "no Eclipse compiler (ECJ) among the server's modules: JSPs "
+                                 "are compiled with javac";
+  }
+  a.runtime.details["moduleTree"] = {{"jars", tree.jars.size()},
+                                     {"eclipseCompiler", tree.eclipse_compilers},
+                                     {"jdkDependencies", tree.jdk_dependencies}};
+  if (!tree.unreadable.empty()) {
+    // A module.xml not read may depend on any JDK module: the runtime stays whole.
+    a.runtime.details["moduleTree"]["unreadable"] = tree.unreadable;
+    a.runtime.details["jlinkSkipped"] =
+        fmt::format("{} part(s) of the module path could not be read ({}): a module may need "
+                    "any JDK module",
+                    tree.unreadable.size(),
+                    tree.unreadable.front());
+    return;
+  }
+  jdk.plan_jlink(needs);
+}
+
 class JbossAnalyzer final : public Analyzer
 {
 public:
@@ -658,12 +736,12 @@ public:
     details["modulePath"] = m.module_paths;
     details["serverArguments"] = m.server.server_arguments;
     details["propertiesFiles"] = m.server.properties_files;
-    std::string java_home = java::java_home_from_exe(process.exe);
-    if (!java_home.empty()) {
-      details["javaHome"] = java_home;
-      details["javaVersion"] = java::java_version(root, java_home);
-      java::add_java_home(a, root, java_home);
+    java::JdkTrim jdk(a, root, process, m.jvm, java::java_home_of(process));
+    if (!jdk.java_home().empty()) {
+      details["javaHome"] = jdk.java_home();
+      details["javaVersion"] = java::java_version(root, jdk.java_home());
     }
+    jdk.add_runtime();
     java::set_heap_resources(a, process, root, m.jvm);
     java::add_jvm_argument_files(a, root, process, m.jvm);
 
@@ -697,6 +775,7 @@ public:
     add_ports(a, root, process, m);
     add_files(a, root, m);
     add_deployments(a, root, m);
+    add_jdk_decisions(a, root, process, m, jdk);
     std::vector<std::string> holders;
     add_datasources(a, process, m, holders);
     add_config_credentials(a, process, m, holders);

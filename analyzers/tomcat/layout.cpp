@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <java/jar.hpp>
+#include <java/jdk.hpp>
 #include <registry.hpp>
 
 namespace decant::tomcat {

@@ -6,16 +6,13 @@
 
 #include <decant/analyzer/common.hpp>
 #include <decant/analyzer/ports.hpp>
-#include <decant/pack/jlink.hpp>
-#include <decant/pack/library_rules.hpp>
 #include <decant/util/strings.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <java/jar.hpp>
 #include <java/jdbc.hpp>
-#include <java/text_drawing.hpp>
+#include <java/jdk_trim.hpp>
 #include <java/tooling_ports.hpp>
 #include <registry.hpp>
 #include <set>
@@ -93,7 +90,8 @@ public:
         m_layout(layout),
         m_sources(sources),
         m_config(config),
-        m_a(a)
+        m_a(a),
+        m_jdk(a, root, process, layout.jvm, layout.java_home)
   {
   }
 
@@ -315,37 +313,12 @@ public:
     }
   }
 
+  // JAVA_HOME and the JDK rules (java/jdk_trim.hpp); the fonts and the jlink plan follow once
+  // the webapps and jars are known.
   void
   java_files()
   {
-    const std::string& jh = m_layout.java_home;
-    if (jh.empty() || !m_root.is_directory(jh)) {
-      m_a.warn("java-home-missing",
-               fmt::format("the Java runtime of PID {} ({}) was not found; the image has no JVM",
-                           m_process.pid,
-                           m_process.exe));
-      return;
-    }
-    java::add_java_home(m_a, m_root, jh);
-    // From the command line: a large heap keeps classes_nocoops.jsa, a debugger option JDWP.
-    for (const auto& e : jvm_unused_file_exclusions(jh, jvm_usage(m_process.cmdline))) {
-      exclude(e);
-    }
-    auto headless = m_layout.jvm.system_properties.find("java.awt.headless");
-    bool is_headless =
-        headless != m_layout.jvm.system_properties.end() && to_lower(headless->second) == "true";
-    // The font part (libfontmanager, FreeType, fontconfig, fonts) is decided by text_drawing(),
-    // once the webapps and jars are known.
-    add_lazy_libraries(m_a, jvm_headless_lazy_libraries(jh));
-    if (is_headless) {
-      for (const auto& e : jvm_headless_exclusions(jh)) {
-        exclude(e);
-      }
-    } else {
-      m_a.warn("jvm-not-headless",
-               "the JVM runs without -Djava.awt.headless=true: the X11 parts of the JDK and their "
-               "libraries stay in the image");
-    }
+    m_jdk.add_runtime();
   }
 
   void
@@ -586,205 +559,70 @@ public:
     }
   }
 
-  // runtime.jlink: the JDK's tool modules out of lib/modules (pack/jlink.hpp). javac stays when
+  // runtime.jlink: the JDK's tool modules out of lib/modules (java/jdk.hpp). javac stays when
   // Jasper would compile JSPs with it: configured so in conf/web.xml, or no Eclipse compiler
   // (ECJ) among the server's jars. Runs after the jars are in the file set.
   void
   java_runtime_trim()
   {
-    const std::string& jh = m_layout.java_home;
-    if (jh.empty() || !m_root.is_directory(jh)) {
-      return;
-    }
-    JlinkUsage usage = jlink_usage(m_process.cmdline);
+    java::JlinkNeeds needs;
     auto web_xml = m_root.read_file(m_layout.conf_dir + "/web.xml");
-    bool has_ecj = false;
-    for (const auto& file : m_a.files) {
-      std::string name = to_lower(file.path.substr(file.path.rfind('/') + 1));
-      if (name.find("ecj") != std::string::npos || name.find("jdt-core") != std::string::npos) {
-        has_ecj = true;
-      }
-    }
+    bool has_ecj = std::any_of(m_a.files.begin(), m_a.files.end(), [](const FileEntry& file) {
+      return java::is_eclipse_compiler_jar(file.path);
+    });
     if (web_xml
         && (web_xml->find("AntCompiler") != std::string::npos
             || web_xml->find("compilerClassName") != std::string::npos)) {
-      usage.javac = m_layout.conf_dir + "/web.xml sets Jasper's compiler";
+      needs.keep["jdk.compiler"] = m_layout.conf_dir + "/web.xml sets Jasper's compiler";
     } else if (!has_ecj) {
-      usage.javac = "no Eclipse compiler (ECJ) among the server's jars: Jasper compiles JSPs with "
-                    "javac";
+      needs.keep["jdk.compiler"] = "no Eclipse compiler (ECJ) among the server's jars: Jasper "
+                                   "compiles JSPs with javac";
     }
-    std::string why_not;
-    if (auto plan = jvm_jlink_plan(m_root, jh, usage, why_not)) {
-      set_jlink_plan(m_a, *plan);
-    } else {
-      m_a.runtime.details["jlinkSkipped"] = why_not; // the runtime is packed whole
-    }
+    m_jdk.plan_jlink(needs);
   }
 
-  // Jars named by the Class-Path of jar manifests already in the set: Debian's jasper.jar names
-  // eclipse-jdt-core.jar (the JSP compiler) this way, next to it in /usr/share/java.
+  // Jars named by the Class-Path of jar manifests of CATALINA_HOME/bin, CATALINA_HOME/lib and
+  // CATALINA_BASE/lib.
   void
   manifest_class_path()
   {
-    std::deque<std::string> queue;
-    std::set<std::string> seen;
-    for (const auto& dir : {m_layout.catalina_home + "/bin",
-                            m_layout.catalina_home + "/lib",
-                            m_layout.catalina_base + "/lib"}) {
-      auto names = m_root.list_directory(dir);
-      if (!names) {
-        continue;
-      }
-      for (const auto& name : *names) {
-        if (ends_with(name, ".jar")) {
-          queue.push_back(dir + "/" + name);
-        }
-      }
-    }
-    while (!queue.empty()) {
-      std::string jar = queue.front();
-      queue.pop_front();
-      auto resolved = m_root.resolve(jar);
-      if (!resolved || !seen.insert(*resolved).second || !m_root.is_regular_file(*resolved)) {
-        continue;
-      }
-      m_server_jars.push_back(jar);
-      // Distribution packages link lib/*.jar into /usr/share/java: the target is what the
-      // class loader opens, named here so the reason says which link needs it.
-      if (*resolved != jar && !covered(m_a, *resolved)) {
-        m_a.add_file({*resolved, "target of " + jar, FileRole::server, false, false});
-      }
-      auto manifest = java::read_zip_entry(m_root.real(*resolved), "META-INF/MANIFEST.MF");
-      if (!manifest) {
-        m_a.warn("jar-unreadable", manifest.error().context(jar).message);
-        continue;
-      }
-      if (!*manifest) {
-        continue;
-      }
-      for (const auto& entry : java::manifest_class_path(java::parse_manifest(**manifest))) {
-        if (entry.find(':') != std::string::npos) {
-          continue; // absolute URLs (file:, http:) are not resolved against the jar
-        }
-        // Relative to the jar's real location, as URLClassLoader resolves it.
-        std::string path = HostRoot::normalize(host_path_join(dir_name(*resolved), entry));
-        if (!m_root.exists(path)) {
-          continue; // optional entries (Debian lists jars of optional packages)
-        }
-        if (!covered(m_a, path)) {
-          m_a.add_file({path,
-                        fmt::format("Class-Path of {} ({})", jar, *resolved),
-                        FileRole::server,
-                        false,
-                        false});
-        }
-        queue.push_back(path);
-      }
-    }
+    m_server_jars = m_jdk.add_class_path_jars({m_layout.catalina_home + "/bin",
+                                               m_layout.catalina_home + "/lib",
+                                               m_layout.catalina_base + "/lib"});
   }
 
-  // The font stack goes into the image only when the server or one of its applications can
-  // draw text (java::class_text_reference): a headless JVM loads libfontmanager, FreeType,
-  // HarfBuzz and fontconfig, and reads the fonts, on the first text it renders or measures,
-  // and never otherwise. Scanned: the webapps (WEB-INF/classes, WEB-INF/lib, wars, JSP
-  // sources), CATALINA_BASE/lib, CATALINA_HOME/lib and bin, the class loader entries of
-  // catalina.properties, the Class-Path jars and the JVM's -classpath. The decision and its
-  // numbers are in runtime.textDrawing.
+  // The font stack (java/jdk_trim.hpp): scanned are the webapps (WEB-INF/classes,
+  // WEB-INF/lib, wars, JSP sources), CATALINA_BASE/lib, CATALINA_HOME/lib and bin, the class
+  // loader entries of catalina.properties, the Class-Path jars and the JVM's -classpath.
   void
   text_drawing()
   {
-    const std::string& jh = m_layout.java_home;
-    if (jh.empty() || !m_root.is_directory(jh)) {
-      return;
-    }
-    auto& details = m_a.runtime.details["textDrawing"];
-    // A process that has rendered text already has the library mapped: nothing to decide.
-    for (const auto& file : m_process.mapped_files()) {
-      if (ends_with(file, "/libfontmanager.so")) {
-        std::string why = fmt::format("PID {} has loaded {}", m_process.pid, file);
-        details = {{"drawsText", true}, {"firstUse", why}};
-        add_lazy_libraries(m_a, jvm_font_lazy_libraries(jh, "font rendering: " + why));
-        return;
-      }
-    }
-    java::TextDrawingScanner scanner(m_root);
+    using Kind = java::LoadedCode::Kind;
+    java::LoadedCode code;
     for (const auto& dir : m_webapp_dirs) {
-      scanner.scan_webapp_directory(dir);
+      code.add(Kind::webapp_directory, dir);
     }
     for (const auto& war : m_webapp_wars) {
-      scanner.scan_war(war);
+      code.add(Kind::war, war);
     }
-    auto scan_jars_in = [&](const std::string& dir) {
-      if (auto names = m_root.list_directory(dir)) {
-        for (const auto& name : *names) {
-          if (ends_with(name, ".jar") && m_root.is_regular_file(dir + "/" + name)) {
-            scanner.scan_jar(dir + "/" + name);
-          }
-        }
-      }
-    };
     for (const auto& dir : {m_layout.catalina_base + "/lib",
                             m_layout.catalina_home + "/lib",
                             m_layout.catalina_home + "/bin"}) {
-      scan_jars_in(dir);
+      code.add(Kind::jar_directory, dir);
     }
     for (const auto& dir : m_loader_jar_dirs) {
-      scan_jars_in(dir);
+      code.add(Kind::jar_directory, dir);
     }
     for (const auto& jar : m_loader_jars) {
-      if (m_root.is_regular_file(jar)) {
-        scanner.scan_jar(jar);
-      }
+      code.add(Kind::jar, jar);
     }
     for (const auto& dir : m_loader_class_dirs) {
-      if (m_root.is_directory(dir)) {
-        scanner.scan_class_directory(dir);
-      }
+      code.add(Kind::class_directory, dir);
     }
     for (const auto& jar : m_server_jars) {
-      scanner.scan_jar(jar);
+      code.add(Kind::jar, jar);
     }
-    for (const auto& entry : m_layout.jvm.classpath) {
-      std::string path = HostRoot::normalize(m_process.host_path(entry));
-      if (m_root.is_regular_file(path)) {
-        scanner.scan_jar(path);
-      } else if (m_root.is_directory(path)) {
-        scanner.scan_class_directory(path);
-      }
-    }
-
-    const auto& scan = scanner.result();
-    details = {{"drawsText", scan.draws_text()},
-               {"classes", scan.classes},
-               {"jars", scan.jars},
-               {"jspFiles", scan.jsp_files}};
-    if (scan.draws_text()) {
-      details["firstUse"] = scan.first->describe();
-      add_lazy_libraries(m_a,
-                         jvm_font_lazy_libraries(jh, "font rendering: " + scan.first->describe()));
-      return;
-    }
-    if (!scan.unreadable.empty()) {
-      // What could not be read may draw text: keep the fonts and say why.
-      details["unreadable"] = scan.unreadable;
-      std::string why = fmt::format("{} file(s) could not be scanned for text drawing ({})",
-                                    scan.unreadable.size(),
-                                    scan.unreadable.front());
-      add_lazy_libraries(m_a, jvm_font_lazy_libraries(jh, why));
-      m_a.warn("text-drawing-unknown", why + ": the font stack stays in the image");
-      return;
-    }
-    std::string why = fmt::format(
-        "no class of the server or its applications draws text (scanned {})", scan.summary());
-    exclude(jvm_font_exclusion(jh, why));
-    m_a.warn("fonts-left-out",
-             fmt::format("{}: libfontmanager, FreeType, fontconfig and the fonts are left out of "
-                         "the image; code that renders text anyway (loaded by reflection or "
-                         "from outside the scanned jars) fails with UnsatisfiedLinkError "
-                         "(fontmanager): remove the exclude[] entry {}/lib/libfontmanager.so "
-                         "to keep them",
-                         why,
-                         jh));
+    m_jdk.decide_fonts(code);
   }
 
   void
@@ -1203,6 +1041,7 @@ private:
   std::vector<std::string> m_loader_jar_dirs;
   std::vector<std::string> m_loader_jars;
   std::vector<std::string> m_loader_class_dirs;
+  java::JdkTrim m_jdk;
 };
 
 class TomcatAnalyzer : public Analyzer

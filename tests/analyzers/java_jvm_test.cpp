@@ -56,6 +56,63 @@ TEST(JvmCommand, JarAndModuleForms)
   EXPECT_EQ(module->arguments, std::vector<std::string>{"x"});
 }
 
+// What the options make the JVM load, which the JDK trimming keeps: read from the JVM options
+// only, never from the class path value or the application's arguments.
+TEST(JvmCommand, UsageFactsComeFromTheJvmOptionsOnly)
+{
+  auto usage = parse_jvm_command({"java",
+                                  "-agentlib:jdwp=transport=dt_socket,server=y",
+                                  "--add-modules",
+                                  "jdk.incubator.vector,java.se",
+                                  "--add-modules=jdk.jsobject",
+                                  "-XX:+UseJVMCICompiler",
+                                  "-cp",
+                                  "--add-modules=jdk.not.an.option",
+                                  "com.acme.Main",
+                                  "-Xdebug"});
+  ASSERT_TRUE(usage) << usage.error().message;
+  EXPECT_TRUE(usage->debugger);
+  EXPECT_TRUE(usage->jvmci);
+  EXPECT_EQ(usage->add_modules,
+            (std::vector<std::string>{"jdk.incubator.vector", "java.se", "jdk.jsobject"}));
+  auto plain = parse_jvm_command({"java", "-Xmx2g", "-cp", "-Xdebug", "Main", "-Xdebug"});
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->debugger); // "-Xdebug" as the class path value or an application argument
+  EXPECT_FALSE(plain->large_heap());
+  auto after_jar = parse_jvm_command({"java", "-Xmx1g", "-jar", "app.jar", "-agentlib:jdwp"});
+  ASSERT_TRUE(after_jar);
+  EXPECT_FALSE(after_jar->debugger);
+  EXPECT_FALSE(after_jar->jvmci);
+  EXPECT_TRUE(parse_jvm_command({"java", "-Xrunjdwp:transport=dt_socket", "Main"})->debugger);
+
+  auto large = [](std::vector<std::string> argv) {
+    auto command = parse_jvm_command(argv);
+    return command && command->large_heap();
+  };
+  EXPECT_TRUE(large({"java", "-Xms1g", "-Xmx48g", "-jar", "app.jar"}));
+  EXPECT_TRUE(large({"java", "-XX:MaxHeapSize=32768m", "Main"}));
+  EXPECT_TRUE(large({"java", "-XX:-UseCompressedOops", "Main"}));
+  EXPECT_FALSE(large({"java", "-XX:-UseCompressedOops", "-XX:+UseCompressedOops", "Main"}));
+  EXPECT_FALSE(large({"java", "-Xmx31g", "Main"}));
+  EXPECT_FALSE(large({"java", "-Xmxlots", "Main"}));
+  // Beyond 64 bits: no size (the JVM refuses it too), never a wrapped small one.
+  EXPECT_FALSE(parse_memory_size("99999999999999999999999g"));
+  EXPECT_FALSE(parse_memory_size("99999999999999g"));
+}
+
+// JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS are options the JVM takes too; the command line's win.
+TEST(JvmCommand, EffectiveOptionsIncludeTheEnvironment)
+{
+  ProcessInfo process;
+  process.environ = {{"JAVA_TOOL_OPTIONS", "-agentlib:jdwp=transport=dt_socket -Xmx64g"}};
+  auto command = parse_jvm_command({"java", "-Xmx1g", "Main"});
+  ASSERT_TRUE(command);
+  auto options = effective_jvm_options(process, *command);
+  EXPECT_TRUE(options.debugger);
+  EXPECT_EQ(options.max_heap_bytes, 1ull << 30);
+  EXPECT_FALSE(options.large_heap());
+}
+
 TEST(JvmCommand, Malformed)
 {
   EXPECT_FALSE(parse_jvm_command({}));

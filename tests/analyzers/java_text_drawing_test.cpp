@@ -263,3 +263,44 @@ TEST(TextDrawingScanner, ClassDirectoriesAndUnreadableJars)
   EXPECT_EQ(scanner.result().first->describe(),
             "com/acme/Report.class in /opt/shared/classes references java/awt/print/Printable");
 }
+
+// A Java EE deployment of any kind: an ear's war's WEB-INF/lib jar is read (three archives
+// deep), an exploded ear directory too, and archives nested deeper than any deployment has them
+// (a zip can even hold itself) stop the scan with an unreadable entry instead of memory.
+TEST(TextDrawingScanner, DeploymentsOfAnyKindAndDepth)
+{
+  test::TempDir dir;
+  std::string war =
+      zip_bytes({{"WEB-INF/classes/com/acme/HelloServlet.class", k_servlet},
+                 {"WEB-INF/lib/acme.jar", zip_bytes({{"com/acme/Captcha.class", k_captcha}})}});
+  dir.write("srv/deployments/shop.ear",
+            zip_bytes({{"lib/util.jar", zip_bytes({})}, {"shop.war", war}}));
+  dir.write("srv/exploded.ear/lib/util.jar", zip_bytes({{"com/acme/Util.class", k_servlet}}));
+  dir.write("srv/exploded.ear/web.war/WEB-INF/classes/com/acme/Other.class", k_servlet);
+  std::string deep = zip_bytes({{"com/acme/Captcha.class", k_captcha}});
+  for (int i = 0; i < 6; ++i) {
+    deep = zip_bytes({{"inner.jar", deep}});
+  }
+  dir.write("srv/deployments/deep.ear", deep);
+  auto root = open_root(dir);
+  {
+    TextDrawingScanner scanner(root);
+    scanner.scan_deployment("/srv/deployments/shop.ear");
+    ASSERT_TRUE(scanner.result().draws_text());
+    EXPECT_EQ(scanner.result().first->describe(),
+              "com/acme/Captcha.class in /srv/deployments/shop.ear!/shop.war!/WEB-INF/lib/acme.jar "
+              "references java/awt/Font");
+  }
+  {
+    TextDrawingScanner scanner(root);
+    scanner.scan_deployment("/srv/exploded.ear");
+    EXPECT_FALSE(scanner.result().draws_text());
+    EXPECT_EQ(scanner.result().classes, 2u);
+    EXPECT_TRUE(scanner.result().unreadable.empty());
+  }
+  TextDrawingScanner scanner(root);
+  scanner.scan_deployment("/srv/deployments/deep.ear");
+  EXPECT_FALSE(scanner.result().draws_text());
+  ASSERT_FALSE(scanner.result().unreadable.empty());
+  EXPECT_NE(scanner.result().unreadable[0].find("nested deeper"), std::string::npos);
+}

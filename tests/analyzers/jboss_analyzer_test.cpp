@@ -15,8 +15,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 using namespace decant;
 
@@ -270,6 +272,85 @@ TEST(JbossAnalyzer, WildFly26DatasourceEnvPortAndManagedDeployment)
   for (const auto& volume : a->volumes) {
     EXPECT_NE(volume.path, "/opt/wildfly/standalone/data/content");
   }
+}
+
+// The JDK steps Tomcat takes (java/jdk_trim.hpp), on what jboss-modules can load: the tool
+// modules go with their reasons, javac only when the modules hold the Eclipse compiler Jastow
+// uses; the fonts go when no deployment or module jar draws text, and stay, naming the class,
+// when one does (three archives deep in an ear).
+TEST(JbossAnalyzer, JdkTrimmedLikeTomcatsWithReasons)
+{
+  auto removed = [](const Analysis& a) {
+    std::map<std::string, std::string> out;
+    for (const auto& removal : a.runtime.details.at("jlink").at("remove")) {
+      out[removal.at("module").get<std::string>()] = removal.at("reason").get<std::string>();
+    }
+    return out;
+  };
+  auto has_warning = [](const Analysis& a, const std::string& code) {
+    return std::any_of(
+        a.warnings.begin(), a.warnings.end(), [&](const Warning& w) { return w.code == code; });
+  };
+  auto font_exclusion = [](const Analysis& a) -> const Exclusion* {
+    for (const auto& x : a.exclude) {
+      if (ends_with(x.path, "/lib/libfontmanager.so")) {
+        return &x;
+      }
+    }
+    return nullptr;
+  };
+
+  auto wildfly = analyze_at(test::fixture("hosts/jboss-wildfly-26"), 2601);
+  ASSERT_TRUE(wildfly) << wildfly.error().message;
+  const auto& details = wildfly->runtime.details;
+  ASSERT_TRUE(details.contains("jlink")) << details.value("jlinkSkipped", "");
+  EXPECT_EQ(details["jlink"]["javaHome"], "/usr/lib/jvm/java-17-openjdk-amd64");
+  auto modules = removed(*wildfly);
+  EXPECT_TRUE(modules.count("jdk.compiler")) << "ECJ is in the modules: javac goes";
+  EXPECT_TRUE(modules.count("jdk.jshell"));
+  EXPECT_FALSE(modules.count("java.logging"));
+  for (const auto& [module, reason] : modules) {
+    EXPECT_FALSE(reason.empty()) << module;
+  }
+  EXPECT_EQ(details["moduleTree"]["eclipseCompiler"].size(), 1u);
+  EXPECT_EQ(details["textDrawing"]["drawsText"], false);
+  EXPECT_GE(details["textDrawing"]["classes"].get<int>(), 4); // deployment, modules, jboss-modules
+  const Exclusion* fonts = font_exclusion(*wildfly);
+  ASSERT_TRUE(fonts);
+  EXPECT_NE(fonts->reason.find("no class of the server or its applications draws text"),
+            std::string::npos)
+      << fonts->reason;
+  EXPECT_TRUE(has_warning(*wildfly, "fonts-left-out"));
+  // -Djava.awt.headless=true (standalone.conf): the X11 toolkit is excluded.
+  EXPECT_TRUE(std::any_of(wildfly->exclude.begin(), wildfly->exclude.end(), [](const Exclusion& x) {
+    return ends_with(x.path, "/lib/libawt_xawt.so");
+  }));
+
+  auto eap = analyze_at(test::fixture("hosts/jboss-eap-8.0"), 8001);
+  ASSERT_TRUE(eap) << eap.error().message;
+  auto eap_modules = removed(*eap);
+  EXPECT_FALSE(eap_modules.count("jdk.compiler")) << "no ECJ among the modules: javac stays";
+  EXPECT_TRUE(eap_modules.count("jdk.jshell"));
+  EXPECT_EQ(eap->runtime.details["textDrawing"]["drawsText"], true);
+  std::string first = eap->runtime.details["textDrawing"]["firstUse"];
+  EXPECT_NE(first.find("reports.ear!/reports.war!/WEB-INF/lib/charts.jar"), std::string::npos)
+      << first;
+  EXPECT_FALSE(font_exclusion(*eap));
+  bool fontmanager = false;
+  for (const auto& library : eap->runtime.details["lazyLibraries"]) {
+    if (ends_with(library["path"].get<std::string>(), "/lib/libfontmanager.so")) {
+      fontmanager = true;
+      EXPECT_NE(library["reason"].get<std::string>().find("ChartRenderer.class"),
+                std::string::npos);
+    }
+  }
+  EXPECT_TRUE(fontmanager);
+
+  // Java 8: no jmods, so no plan, and why.
+  auto as7 = analyze_at(test::fixture("hosts/jboss-as-7.1"), 7101);
+  ASSERT_TRUE(as7) << as7.error().message;
+  EXPECT_FALSE(as7->runtime.details.contains("jlink"));
+  EXPECT_NE(as7->runtime.details.value("jlinkSkipped", "").find("jmods"), std::string::npos);
 }
 
 TEST(JbossAnalyzer, DomainModeIsUnsupported)

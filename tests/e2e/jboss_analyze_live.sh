@@ -181,6 +181,19 @@ check(any(d["kind"] == "database" and d["host"] == "localhost" and d["port"] == 
 check("org.jboss.as.standalone" in a["start"]["command"], "start command lost the module")
 paths = [f["path"] for f in a["files"]]
 check(home in paths, f"{home} not in files")
+# The JDK steps Tomcat takes: the fonts decided over the deployments and the module path (the
+# stand-in's classes and Debian's jboss-modules.jar draw no text), the tool modules planned out
+# of lib/modules (javac stays: the installation has no Eclipse compiler module).
+td = rt.get("textDrawing", {})
+check(td.get("drawsText") is False and td.get("classes", 0) > 0, f"textDrawing {td}")
+check(any(x["path"].endswith("/lib/libfontmanager.so") for x in a["exclude"]), "fonts not left out")
+jh = os.path.realpath(os.environ["JAVA_HOME_DIR"])
+if os.path.isfile(f"{jh}/jmods/java.base.jmod") and os.path.isfile(f"{jh}/bin/jlink"):
+    removed = [r["module"] for r in rt.get("jlink", {}).get("remove", [])]
+    check("jdk.jshell" in removed and "jdk.compiler" not in removed,
+          f"jlink plan {removed} (skipped: {rt.get('jlinkSkipped')})")
+else:
+    check("jlinkSkipped" in rt, "a JDK without jmods got no jlinkSkipped")
 print(f"A {a['applicationId']}: {rt['name']} {rt['version']} on Java {rt.get('javaVersion')}, "
       f"ports {[(p['port'], p['role'], p['expose']) for p in a['ports']]}")
 

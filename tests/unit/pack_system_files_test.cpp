@@ -51,11 +51,13 @@ TEST(Timezone, RefusesNamesThatLeaveZoneinfo)
 TEST(LazyLibraries, RoundTripThroughRuntimeDetails)
 {
   Analysis analysis;
-  add_lazy_libraries(analysis, jvm_headless_lazy_libraries("/opt/jdk"));
+  const std::vector<LazyLibrary> awt = {{"/opt/jdk/lib/libawt.so", "AWT core"},
+                                        {"/opt/jdk/lib/libawt_headless.so", "headless toolkit"}};
+  add_lazy_libraries(analysis, awt);
   add_lazy_library(analysis, "/opt/jdk/lib/libawt.so", "again"); // no duplicate
   auto libraries = lazy_libraries(analysis);
   ASSERT_TRUE(libraries);
-  EXPECT_EQ(libraries->size(), jvm_headless_lazy_libraries("/opt/jdk").size());
+  EXPECT_EQ(libraries->size(), awt.size());
   EXPECT_EQ((*libraries)[0].path, "/opt/jdk/lib/libawt.so");
   EXPECT_FALSE((*libraries)[0].reason.empty());
 
@@ -65,72 +67,6 @@ TEST(LazyLibraries, RoundTripThroughRuntimeDetails)
   EXPECT_NE(bad.error().message.find("runtime.lazyLibraries[0].path"), std::string::npos);
   analysis.runtime.details["lazyLibraries"] = "libssl";
   EXPECT_FALSE(lazy_libraries(analysis));
-}
-
-TEST(JvmRules, HeadlessAndUnusedExclusionsCarryReasons)
-{
-  auto headless = jvm_headless_exclusions("/opt/jdk");
-  ASSERT_FALSE(headless.empty());
-  EXPECT_EQ(headless[0].path, "/opt/jdk/lib/libawt_xawt.so");
-  auto small = jvm_unused_file_exclusions("/opt/jdk", false);
-  auto large = jvm_unused_file_exclusions("/opt/jdk", true);
-  EXPECT_EQ(small.size(),
-            large.size() + 1); // the no-compressed-oops CDS archive stays for big heaps
-  for (const auto& rule : small) {
-    EXPECT_FALSE(rule.reason.empty()) << rule.path;
-  }
-}
-
-TEST(JvmRules, UsageComesFromTheJvmOptionsOnly)
-{
-  auto plain = jvm_usage({"/opt/jdk/bin/java", "-Xmx2g", "-cp", "-Xdebug", "Main", "-Xdebug"});
-  EXPECT_FALSE(plain.large_heap);
-  EXPECT_FALSE(plain.debugger); // "-Xdebug" as the class path value or an application argument
-  auto big = jvm_usage({"java", "-Xms1g", "-Xmx48g", "-jar", "app.jar"});
-  EXPECT_TRUE(big.large_heap);
-  EXPECT_TRUE(jvm_usage({"java", "-XX:MaxHeapSize=32768m", "Main"}).large_heap);
-  EXPECT_TRUE(jvm_usage({"java", "-XX:-UseCompressedOops", "Main"}).large_heap);
-  EXPECT_FALSE(jvm_usage({"java", "-Xmx31g", "Main"}).large_heap);
-  EXPECT_TRUE(jvm_usage({"java", "-Xmx99999999999999999999999g", "Main"}).large_heap); // saturates
-  EXPECT_FALSE(jvm_usage({"java", "-Xmxlots", "Main"}).large_heap);
-  auto debug =
-      jvm_usage({"java", "-agentlib:jdwp=transport=dt_socket,server=y,address=*:8000", "Main"});
-  EXPECT_TRUE(debug.debugger);
-  EXPECT_TRUE(jvm_usage({"java", "-Xrunjdwp:transport=dt_socket", "Main"}).debugger);
-}
-
-TEST(JvmRules, TheDebuggerAgentIsLeftOutOnlyWithoutADebuggerOption)
-{
-  auto has = [](const std::vector<Exclusion>& rules, const std::string& path) {
-    for (const auto& rule : rules) {
-      if (rule.path == path) {
-        EXPECT_FALSE(rule.reason.empty()) << path;
-        return true;
-      }
-    }
-    return false;
-  };
-  auto plain = jvm_unused_file_exclusions("/opt/jdk", JvmUsage{});
-  EXPECT_TRUE(has(plain, "/opt/jdk/lib/libjdwp.so"));
-  EXPECT_TRUE(has(plain, "/opt/jdk/lib/libdt_socket.so"));
-  EXPECT_TRUE(has(plain, "/opt/jdk/bin/javac"));
-  EXPECT_TRUE(has(plain, "/opt/jdk/lib/jrt-fs.jar"));
-  // The JRE's launchers and the diagnostics an operator runs in the container stay, and so
-  // does everything a JVM maps on start-up.
-  for (const char* kept : {"/opt/jdk/bin/java",
-                           "/opt/jdk/bin/keytool",
-                           "/opt/jdk/bin/jcmd",
-                           "/opt/jdk/bin/jstack",
-                           "/opt/jdk/lib/server/classes.jsa",
-                           "/opt/jdk/lib/libjsvml.so",
-                           "/opt/jdk/lib/modules"}) {
-    EXPECT_FALSE(has(plain, kept)) << kept;
-  }
-  JvmUsage debugging;
-  debugging.debugger = true;
-  EXPECT_FALSE(has(jvm_unused_file_exclusions("/opt/jdk", debugging), "/opt/jdk/lib/libjdwp.so"));
-  // The two-argument form (what analyzers called before) never drops the debugger agent.
-  EXPECT_FALSE(has(jvm_unused_file_exclusions("/opt/jdk", false), "/opt/jdk/lib/libjdwp.so"));
 }
 
 } // namespace

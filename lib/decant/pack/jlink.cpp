@@ -17,59 +17,6 @@ namespace decant {
 
 namespace {
 
-// The tool modules of a JDK, each with why a server does not load it. Modules a command line
-// or configuration still needs are kept by jvm_jlink_plan().
-struct ToolModule {
-  const char* module;
-  const char* reason;
-};
-
-const ToolModule k_tool_modules[] = {
-    {"jdk.compiler",
-     "javac: Jasper compiles JSPs with the Eclipse compiler (ECJ) on its class path"},
-    {"jdk.javadoc", "the javadoc tool"},
-    {"jdk.jshell", "the jshell tool"},
-    {"jdk.editpad", "jshell's editor"},
-    {"jdk.internal.ed", "jshell's line editor"},
-    {"jdk.internal.le", "jshell's line editor"},
-    {"jdk.internal.opt", "command-line option parsing of the JDK tools"},
-    {"jdk.jdeps", "the jdeps, javap and jdeprscan tools"},
-    {"jdk.jlink", "the jlink, jmod and jimage tools"},
-    {"jdk.jpackage", "the jpackage tool"},
-    {"jdk.jartool", "the jar and jarsigner tools"},
-    {"jdk.jconsole", "JConsole, a desktop monitoring GUI"},
-    {"jdk.jdi", "the debugger side of JDWP (jdb and IDEs), not the debugged JVM's"},
-    {"jdk.jdwp.agent", "the JDWP agent, loaded only with -agentlib:jdwp (not on the command line)"},
-    {"jdk.jstatd", "the jstatd remote monitoring daemon"},
-    {"jdk.hotspot.agent", "the serviceability agent of jhsdb"},
-    {"jdk.internal.vm.compiler",
-     "the Graal JIT compiler, used only with -XX:+UseJVMCICompiler (not on the command line)"},
-    {"jdk.internal.vm.compiler.management", "management beans of the Graal JIT compiler"},
-    {"jdk.internal.vm.ci", "JVMCI, the interface Graal plugs into (-XX:+EnableJVMCI)"},
-    {"jdk.incubator.foreign", "an incubator module: resolved only with --add-modules"},
-    {"jdk.incubator.vector", "an incubator module: resolved only with --add-modules"},
-    {"jdk.incubator.concurrent", "an incubator module: resolved only with --add-modules"},
-};
-
-bool
-needed(const std::string& module, const JlinkUsage& usage)
-{
-  if (std::find(usage.add_modules.begin(), usage.add_modules.end(), module)
-      != usage.add_modules.end()) {
-    return true;
-  }
-  if (module == "jdk.compiler") {
-    return !usage.javac.empty();
-  }
-  if (module == "jdk.jdwp.agent") {
-    return usage.debugger;
-  }
-  if (starts_with(module, "jdk.internal.vm.")) {
-    return usage.jvmci;
-  }
-  return false;
-}
-
 std::string
 file_stamp(const std::string& path)
 {
@@ -173,6 +120,99 @@ dump_cds_archive(const std::string& runtime, const std::string& java_home, bool 
   return missing;
 }
 
+// The cache key: everything the result depends on, and the recipe's version (2: the
+// reproducible CDS dump; 3: the modules kept are the jmods', sorted).
+std::string
+cache_key(const std::string& jh, const std::vector<std::string>& keep, bool nocoops)
+{
+  Sha256 key;
+  std::string inputs = "decant-jlink-3\n" + jh + "\n" + join(keep, ",") + "\n"
+                       + (nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
+                       + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
+  std::error_code ec;
+  std::vector<std::string> jmods;
+  for (const auto& entry : std::filesystem::directory_iterator(jh + "/jmods", ec)) {
+    jmods.push_back(entry.path().string());
+  }
+  std::sort(jmods.begin(), jmods.end());
+  for (const auto& jmod : jmods) {
+    inputs += file_stamp(jmod);
+  }
+  key.update(inputs.data(), inputs.size());
+  return key.hex().substr(0, 32);
+}
+
+// What the cache holds goes into images: only a directory no other user can write to.
+Status
+private_cache(const std::string& cache)
+{
+  if (auto made = make_directories(cache, 0700); !made) {
+    return fail(made.error());
+  }
+  struct stat cache_st {
+  };
+  if (::stat(cache.c_str(), &cache_st) != 0 || cache_st.st_uid != ::geteuid()
+      || (cache_st.st_mode & 022) != 0) {
+    return fail(Error(ErrorCode::permission,
+                      fmt::format("the jlink cache {} is not a directory of this user that only "
+                                  "it can write to",
+                                  cache),
+                      "set DECANT_CACHE_DIR to a private directory"));
+  }
+  return {};
+}
+
+// jlink of the modules to `keep` into `out`, with the source's libjvm.so and the CDS archives
+// dumped anew (classes_nocoops.jsa too with `nocoops`). Returns why the archives may not be
+// reproducible ("" when they are).
+Result<std::string>
+link_runtime(const std::string& jh,
+             const std::vector<std::string>& keep,
+             const std::string& out,
+             bool nocoops)
+{
+  auto status = run_tool({jh + "/bin/jlink",
+                          "--module-path",
+                          jh + "/jmods",
+                          "--add-modules",
+                          join(keep, ","),
+                          "--output",
+                          out,
+                          "--no-header-files",
+                          "--no-man-pages"},
+                         "jlink of " + jh);
+  if (!status) {
+    return fail(status.error());
+  }
+  // The archive is tied to the JVM that dumps it: the source's own libjvm.so, not the copy in
+  // the jmods (the same build, but not always the same bytes).
+  std::error_code ec;
+  std::filesystem::copy_file(jh + "/lib/server/libjvm.so",
+                             out + "/lib/server/libjvm.so",
+                             std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (ec) {
+    return fail(ErrorCode::failure, "cannot copy {}/lib/server/libjvm.so: {}", jh, ec.message());
+  }
+  std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
+  std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
+  auto dumped = dump_cds_archive(out, jh, false);
+  if (!dumped) {
+    return fail(dumped.error());
+  }
+  std::string not_reproducible = *dumped;
+  if (nocoops) {
+    auto large = dump_cds_archive(out, jh, true);
+    if (!large) {
+      return fail(large.error());
+    }
+    if (not_reproducible.empty()) {
+      not_reproducible = *large;
+    }
+  }
+  return not_reproducible;
+}
+
 // Next to a cached runtime whose CDS archives were dumped without serialized threads: why.
 constexpr const char* k_not_reproducible = "not-reproducible";
 
@@ -213,102 +253,27 @@ prune_cache(const std::string& cache, const std::string& keep)
 
 } // namespace
 
-JlinkUsage
-jlink_usage(const std::vector<std::string>& command)
-{
-  JlinkUsage usage;
-  for (size_t i = 1; i < command.size(); ++i) {
-    const std::string& argument = command[i];
-    if (argument == "-jar" || argument.empty() || argument[0] != '-') {
-      break; // the main class or jar: the application's own arguments follow
-    }
-    if (argument == "--add-modules" && i + 1 < command.size()) {
-      for (const auto& module : split(command[++i], ',')) {
-        usage.add_modules.push_back(module);
-      }
-      continue;
-    }
-    if (starts_with(argument, "--add-modules=")) {
-      for (const auto& module : split(argument.substr(14), ',')) {
-        usage.add_modules.push_back(module);
-      }
-      continue;
-    }
-    if (argument == "-cp" || argument == "-classpath" || argument == "--class-path"
-        || argument == "-p" || argument == "--module-path") {
-      ++i;
-      continue;
-    }
-    if (starts_with(argument, "-agentlib:jdwp") || starts_with(argument, "-Xrunjdwp")
-        || argument == "-Xdebug") {
-      usage.debugger = true;
-    }
-    if (argument == "-XX:+EnableJVMCI" || argument == "-XX:+UseJVMCICompiler"
-        || argument == "-XX:+UseJVMCINativeLibrary") {
-      usage.jvmci = true;
-    }
-  }
-  return usage;
-}
+namespace {
 
+// The modules jlink can link: the JDK's jmods (on a JDK the same as release's MODULES, which
+// the analyzer planned against), sorted so that the list and the cache key do not depend on
+// the directory's order.
 std::vector<std::string>
-runtime_modules(const HostRoot& root, const std::string& java_home)
+jmod_modules(const std::string& java_home)
 {
   std::vector<std::string> modules;
-  auto release = root.read_file(java_home + "/release");
-  if (!release) {
-    return modules;
-  }
-  for (const auto& line : split(*release, '\n')) {
-    if (!starts_with(line, "MODULES=")) {
-      continue;
-    }
-    std::string value(trim(line.substr(8)));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
-    }
-    for (const auto& module : split(value, ' ')) {
-      if (!module.empty()) {
-        modules.push_back(module);
-      }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(java_home + "/jmods", ec)) {
+    std::string name = entry.path().filename();
+    if (ends_with(name, ".jmod") && entry.is_regular_file(ec)) {
+      modules.push_back(name.substr(0, name.size() - 5));
     }
   }
+  std::sort(modules.begin(), modules.end());
   return modules;
 }
 
-std::optional<JlinkPlan>
-jvm_jlink_plan(const HostRoot& root,
-               const std::string& java_home,
-               const JlinkUsage& usage,
-               std::string& why_not)
-{
-  if (!root.is_regular_file(java_home + "/jmods/java.base.jmod")) {
-    why_not = java_home + "/jmods has no java.base.jmod (a JRE, or a JDK without jmods)";
-    return std::nullopt;
-  }
-  if (!root.is_regular_file(java_home + "/bin/jlink")) {
-    why_not = java_home + "/bin/jlink is missing";
-    return std::nullopt;
-  }
-  auto modules = runtime_modules(root, java_home);
-  if (modules.empty()) {
-    why_not = java_home + "/release names no MODULES";
-    return std::nullopt;
-  }
-  std::set<std::string> present(modules.begin(), modules.end());
-  JlinkPlan plan;
-  plan.java_home = java_home;
-  for (const auto& tool : k_tool_modules) {
-    if (present.count(tool.module) > 0 && !needed(tool.module, usage)) {
-      plan.remove.push_back({tool.module, tool.reason});
-    }
-  }
-  if (plan.remove.empty()) {
-    why_not = "the runtime has no module a server does not load";
-    return std::nullopt;
-  }
-  return plan;
-}
+} // namespace
 
 void
 set_jlink_plan(Analysis& analysis, const JlinkPlan& plan)
@@ -392,9 +357,9 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
                 "the source's jlink and java");
   }
   const std::string& jh = plan.java_home;
-  auto modules = runtime_modules(root, jh);
+  auto modules = jmod_modules(jh);
   if (modules.empty()) {
-    return fail(ErrorCode::not_found, "{}/release names no MODULES", jh);
+    return fail(ErrorCode::not_found, "{}/jmods holds no module (*.jmod) for jlink", jh);
   }
   std::set<std::string> remove;
   for (const auto& removal : plan.remove) {
@@ -409,38 +374,11 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     return trimmed; // nothing of the plan is in this runtime
   }
 
-  // The cache key: everything the result depends on, and the recipe's version (2: the
-  // reproducible CDS dump).
-  Sha256 key;
-  std::string inputs = "decant-jlink-2\n" + jh + "\n" + join(keep, ",") + "\n"
-                       + (options.nocoops ? "nocoops\n" : "") + file_stamp(jh + "/release")
-                       + file_stamp(jh + "/lib/modules") + file_stamp(jh + "/lib/server/libjvm.so");
-  std::error_code ec;
-  std::vector<std::string> jmods;
-  for (const auto& entry : std::filesystem::directory_iterator(jh + "/jmods", ec)) {
-    jmods.push_back(entry.path().string());
-  }
-  std::sort(jmods.begin(), jmods.end());
-  for (const auto& jmod : jmods) {
-    inputs += file_stamp(jmod);
-  }
-  key.update(inputs.data(), inputs.size());
   std::string cache = options.cache_dir.empty() ? default_jlink_cache_dir() : options.cache_dir;
-  std::string final_dir = cache + "/" + key.hex().substr(0, 32);
+  std::string final_dir = cache + "/" + cache_key(jh, keep, options.nocoops);
   trimmed.dir = final_dir + "/rt";
-  if (auto made = make_directories(cache, 0700); !made) {
-    return fail(made.error());
-  }
-  // What the cache holds goes into images: only a directory no other user can write to.
-  struct stat cache_st {
-  };
-  if (::stat(cache.c_str(), &cache_st) != 0 || cache_st.st_uid != ::geteuid()
-      || (cache_st.st_mode & 022) != 0) {
-    return fail(Error(ErrorCode::permission,
-                      fmt::format("the jlink cache {} is not a directory of this user that only "
-                                  "it can write to",
-                                  cache),
-                      "set DECANT_CACHE_DIR to a private directory"));
+  if (auto usable = private_cache(cache); !usable) {
+    return fail(usable.error());
   }
   if (::access((trimmed.dir + "/lib/modules").c_str(), R_OK) == 0
       && ::access((trimmed.dir + "/lib/server/classes.jsa").c_str(), R_OK) == 0) {
@@ -468,46 +406,11 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
     }
   } cleanup{tmp};
 
-  const std::string out = tmp + "/rt";
-  auto status = run_tool({jh + "/bin/jlink",
-                          "--module-path",
-                          jh + "/jmods",
-                          "--add-modules",
-                          join(keep, ","),
-                          "--output",
-                          out,
-                          "--no-header-files",
-                          "--no-man-pages"},
-                         "jlink of " + jh);
-  if (!status) {
-    return fail(status.error());
+  auto linked = link_runtime(jh, keep, tmp + "/rt", options.nocoops);
+  if (!linked) {
+    return fail(linked.error());
   }
-  // The archive is tied to the JVM that dumps it: the source's own libjvm.so, not the copy in
-  // the jmods (the same build, but not always the same bytes).
-  std::filesystem::copy_file(jh + "/lib/server/libjvm.so",
-                             out + "/lib/server/libjvm.so",
-                             std::filesystem::copy_options::overwrite_existing,
-                             ec);
-  if (ec) {
-    return fail(ErrorCode::failure, "cannot copy {}/lib/server/libjvm.so: {}", jh, ec.message());
-  }
-  std::filesystem::remove(out + "/lib/server/classes.jsa", ec);
-  std::filesystem::remove(out + "/lib/server/classes_nocoops.jsa", ec);
-  const std::string java = out + "/bin/java";
-  auto dumped = dump_cds_archive(out, jh, false);
-  if (!dumped) {
-    return fail(dumped.error());
-  }
-  trimmed.not_reproducible = *dumped;
-  if (options.nocoops) {
-    auto nocoops = dump_cds_archive(out, jh, true);
-    if (!nocoops) {
-      return fail(nocoops.error());
-    }
-    if (trimmed.not_reproducible.empty()) {
-      trimmed.not_reproducible = *nocoops;
-    }
-  }
+  trimmed.not_reproducible = *linked;
   if (!trimmed.not_reproducible.empty()) {
     // Kept with the cached runtime: a pack that takes it from the cache warns too.
     if (auto written =
@@ -516,6 +419,7 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
       return fail(written.error());
     }
   }
+  const std::string java = tmp + "/rt/bin/java";
   // -Xshare:on fails instead of falling back: the archive maps with this JVM and module image.
   if (auto checked = run_tool({java, "-Xshare:on", "-version"},
                               "java -Xshare:on -version of the trimmed runtime");

@@ -5,14 +5,15 @@
 // A JDK's lib/modules holds every module of the platform, its development tools included
 // (javac, javadoc, jshell, the Graal compiler, the serviceability agent, ...): 129 MB of the
 // 189 MB a Tomcat image reads from Debian's OpenJDK 17. A server never loads the tools, so the
-// analyzer writes a plan into analysis.json (runtime.details.jlink: the modules to remove, each
-// with its reason) and the packer runs the source's jlink on the source's jmods to build a
-// lib/modules without them. The class-data sharing archive (lib/server/classes.jsa) belongs to
-// one module image, so it is regenerated with the source's own libjvm.so (`java -Xshare:dump`)
-// and checked with `java -Xshare:on`: the image starts as fast as the source. Everything else of
-// JAVA_HOME (native libraries, conf, cacerts, legal notices, release) is packed from the source
-// as it is; only lib/modules and the CDS archives are replaced. Deleting runtime.details.jlink
-// from analysis.json packs the runtime whole.
+// Java analyzers write a plan into analysis.json (runtime.details.jlink: the modules to remove,
+// each with its reason; analyzers/java/jdk.hpp decides it) and the packer runs the source's
+// jlink on the source's jmods to build a lib/modules of the other modules. This file is the
+// packer's side: the plan's data and JSON form, and applying it. The class-data sharing archive
+// (lib/server/classes.jsa) belongs to one module image, so it is regenerated with the source's own
+// libjvm.so (`java -Xshare:dump`) and checked with `java -Xshare:on`: the image starts as fast as
+// the source. Everything else of JAVA_HOME (native libraries, conf, cacerts, legal notices,
+// release) is packed from the source as it is; only lib/modules and the CDS archives are replaced.
+// Deleting runtime.details.jlink from analysis.json packs the runtime whole.
 //
 // jlink needs the JDK's jmods (openjdk-*-jdk-headless on Debian); a JRE without them gets no
 // plan. Trimmed runtimes are cached (default_jlink_cache_dir()): jlink and the CDS dump take
@@ -46,27 +47,6 @@ struct JlinkPlan {
   std::string java_home;
   std::vector<JlinkRemoval> remove;
 };
-
-// What the server's command line and configuration need of the tool modules.
-struct JlinkUsage {
-  bool debugger = false;                // -agentlib:jdwp, -Xrunjdwp, -Xdebug: jdk.jdwp.agent stays
-  bool jvmci = false;                   // -XX:+EnableJVMCI or +UseJVMCICompiler: Graal stays
-  std::vector<std::string> add_modules; // --add-modules values: they stay (incubator modules)
-  std::string javac;                    // why javac (jdk.compiler) stays; empty: it goes
-};
-
-// Reads the JVM options of a command line (before the main class or -jar).
-JlinkUsage jlink_usage(const std::vector<std::string>& command);
-
-// The modules of a runtime, from the MODULES line of JAVA_HOME/release.
-std::vector<std::string> runtime_modules(const HostRoot& root, const std::string& java_home);
-
-// The plan for JAVA_HOME, or nullopt with the reason in `why_not` when it cannot or need not be
-// trimmed (no jmods, no jlink, no release file, nothing to remove).
-std::optional<JlinkPlan> jvm_jlink_plan(const HostRoot& root,
-                                        const std::string& java_home,
-                                        const JlinkUsage& usage,
-                                        std::string& why_not);
 
 // runtime.details.jlink in analysis.json:
 //   {"javaHome": "...", "remove": [{"module": "jdk.compiler", "reason": "..."}], "reason": "..."}
