@@ -263,6 +263,17 @@ public:
     return !m_mismatch;
   }
 
+  // A range of the blob's file as a request body, fed to this check as it is read.
+  HttpBody
+  body(uint64_t from, uint64_t length)
+  {
+    HttpBody body = HttpBody::file_range(m_path, from, length);
+    body.on_read = [this](uint64_t at, const char* data, size_t size) {
+      return feed(at, data, size);
+    };
+    return body;
+  }
+
   bool
   mismatch() const
   {
@@ -340,19 +351,54 @@ public:
                                     m_image.manifest.digest),
                         "drop the @digest or give the digest of this image"));
     }
-    // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
-    // front so one token covers them.
+    std::vector<Descriptor> blobs = blobs_to_push(outcome);
+    const size_t foreign = outcome.blobs.size();
+    ask_mount_scopes(blobs);
+    if (auto ping = with_retries("contact the registry", [&] { return this->ping(); }); !ping) {
+      return fail(ping.error());
+    }
+    auto missing = plan_uploads(blobs, outcome);
+    if (!missing) {
+      return fail(missing.error());
+    }
+    if (auto pushed = push_missing(blobs, *missing, foreign, outcome); !pushed) {
+      return fail(pushed.error());
+    }
+    report_progress(true);
+    if (auto manifest = push_manifest(outcome); !manifest) {
+      return fail(manifest.error());
+    }
+    for (const auto& b : outcome.blobs) {
+      outcome.bytes_uploaded += b.bytes_uploaded;
+    }
+    outcome.retries = m_retries_used;
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return outcome;
+  }
+
+private:
+  // The layers and the config, in manifest order. Foreign layers go straight into the outcome:
+  // registries never hold these; the manifest's URLs say where they come from.
+  std::vector<Descriptor>
+  blobs_to_push(PushOutcome& outcome) const
+  {
     std::vector<Descriptor> blobs;
     for (const auto& layer : m_image.layers) {
       if (layer.is_foreign()) {
-        // Registries never hold these; the manifest's URLs say where they come from.
         outcome.blobs.push_back({layer, "foreign", "", 0, 0});
         continue;
       }
       blobs.push_back(layer);
     }
     blobs.push_back(m_image.config);
-    const size_t foreign = outcome.blobs.size();
+    return blobs;
+  }
+
+  // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
+  // front so one token covers them.
+  void
+  ask_mount_scopes(const std::vector<Descriptor>& blobs)
+  {
     for (const auto& blob : blobs) {
       for (const auto& repo : mount_sources(blob.digest)) {
         std::string scope = "repository:" + repo + ":pull";
@@ -361,11 +407,13 @@ public:
         }
       }
     }
-    if (auto ping = with_retries("contact the registry", [&] { return this->ping(); }); !ping) {
-      return fail(ping.error());
-    }
+  }
 
-    // Plan: which blobs the registry lacks; their sizes make the progress total.
+  // Plan: which blobs the registry lacks (their indexes in `blobs`); their sizes make the
+  // progress total.
+  Result<std::vector<size_t>>
+  plan_uploads(const std::vector<Descriptor>& blobs, PushOutcome& outcome)
+  {
     std::vector<size_t> missing;
     for (size_t i = 0; i < blobs.size(); ++i) {
       outcome.image_bytes += blobs[i].size;
@@ -386,7 +434,16 @@ public:
       }
       outcome.blobs.push_back(blob_outcome);
     }
+    return missing;
+  }
 
+  // Pushes the blobs the plan found missing; their outcomes follow the `foreign` ones.
+  Status
+  push_missing(const std::vector<Descriptor>& blobs,
+               const std::vector<size_t>& missing,
+               size_t foreign,
+               PushOutcome& outcome)
+  {
     for (size_t n = 0; n < missing.size(); ++n) {
       size_t i = missing[n];
       BlobOutcome& blob_outcome = outcome.blobs[foreign + i];
@@ -415,8 +472,13 @@ public:
                       format_bytes(blobs[i].size),
                       format_bytes(blob_outcome.bytes_uploaded)));
     }
-    report_progress(true);
+    return {};
+  }
 
+  // Puts the manifest and, when asked, reads back the digest the registry serves for it.
+  Status
+  push_manifest(PushOutcome& outcome)
+  {
     auto manifest = with_retries("push the manifest", [&] { return put_manifest(); });
     if (!manifest) {
       return fail(manifest.error());
@@ -428,15 +490,9 @@ public:
       }
       outcome.registry_manifest_digest = *served;
     }
-    for (const auto& b : outcome.blobs) {
-      outcome.bytes_uploaded += b.bytes_uploaded;
-    }
-    outcome.retries = m_retries_used;
-    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    return outcome;
+    return {};
   }
 
-private:
   HttpOptions
   make_http_options()
   {
@@ -804,6 +860,12 @@ private:
     return out;
   }
 
+  // Where a blob's upload goes, and how many of its bytes the registry already has.
+  struct UploadSession {
+    std::string location;
+    uint64_t offset = 0;
+  };
+
   Attempt<bool>
   push_blob(const Descriptor& blob, BlobOutcome& outcome)
   {
@@ -816,97 +878,150 @@ private:
       outcome.status = outcome.bytes_uploaded > 0 || m_blob_sent_total > 0 ? "uploaded" : "exists";
       return true;
     }
-    std::string location;
-    uint64_t offset = 0;
-    if (auto saved = m_state.upload(m_ref.repository, blob.digest)) {
-      auto resumed = resume_session(blob, saved->first);
-      if (!resumed) {
-        return tl::unexpected(resumed.error());
+    auto session = resume_saved_upload(blob, outcome);
+    if (!session) {
+      return tl::unexpected(session.error());
+    }
+    if (session->location.empty()) {
+      auto mounted = mount_blob(blob, outcome, *session);
+      if (!mounted) {
+        return tl::unexpected(mounted.error());
       }
-      if (resumed->first.empty()) {
-        m_state.clear_upload(m_ref.repository, blob.digest);
-      } else {
-        location = resumed->first;
-        offset = resumed->second;
-        outcome.resumed_from = offset;
-        m_credited += offset;
-        event(fmt::format("{} resuming the upload at {}", blob.digest, format_bytes(offset)));
+      if (*mounted) {
+        return true;
       }
     }
-    if (location.empty()) {
-      for (const auto& source : mount_sources(blob.digest)) {
-        HttpRequest request;
-        request.method = "POST";
-        request.url =
-            add_query(add_query(repo_url("blobs/uploads/"), "mount", blob.digest), "from", source);
-        auto response = send(request);
-        if (!response) {
-          return tl::unexpected(response.error());
-        }
-        if (response->status == 201) {
-          outcome.status = "mounted";
-          outcome.mounted_from = source;
-          m_credited += blob.size;
-          return true;
-        }
-        if (response->status == 202) {
-          // Not mountable from there: the registry opened an ordinary upload instead.
-          location = resolve_location(request.url, response->headers.get("Location"));
-          break;
-        }
+    if (session->location.empty()) {
+      auto opened = open_upload();
+      if (!opened) {
+        return tl::unexpected(opened.error());
       }
+      session->location = *opened;
     }
-    if (location.empty()) {
+    BlobCheck check(m_image.blob_path(blob), blob);
+    if (session->offset == 0 && blob.size <= m_options.chunk_bytes) {
+      return put_whole_blob(blob, session->location, check, outcome);
+    }
+    if (auto sent = send_chunks(blob, *session, check); !sent) {
+      return sent;
+    }
+    return close_upload(blob, session->location, check, outcome);
+  }
+
+  // The upload a previous run left for this blob, if the registry still has it; an empty
+  // location otherwise.
+  Attempt<UploadSession>
+  resume_saved_upload(const Descriptor& blob, BlobOutcome& outcome)
+  {
+    UploadSession session;
+    auto saved = m_state.upload(m_ref.repository, blob.digest);
+    if (!saved) {
+      return session;
+    }
+    auto resumed = resume_session(blob, saved->first);
+    if (!resumed) {
+      return tl::unexpected(resumed.error());
+    }
+    if (resumed->first.empty()) {
+      m_state.clear_upload(m_ref.repository, blob.digest);
+      return session;
+    }
+    session.location = resumed->first;
+    session.offset = resumed->second;
+    outcome.resumed_from = session.offset;
+    m_credited += session.offset;
+    event(fmt::format("{} resuming the upload at {}", blob.digest, format_bytes(session.offset)));
+    return session;
+  }
+
+  // Tries a cross-repository mount from each source in turn: true when one mounted the blob.
+  // A registry that cannot mount may open an ordinary upload instead: its location goes into
+  // `session`.
+  Attempt<bool>
+  mount_blob(const Descriptor& blob, BlobOutcome& outcome, UploadSession& session)
+  {
+    for (const auto& source : mount_sources(blob.digest)) {
       HttpRequest request;
       request.method = "POST";
-      request.url = repo_url("blobs/uploads/");
+      request.url =
+          add_query(add_query(repo_url("blobs/uploads/"), "mount", blob.digest), "from", source);
       auto response = send(request);
       if (!response) {
         return tl::unexpected(response.error());
       }
-      if (response->status != 202 || response->headers.get("Location").empty()) {
-        return fatal(unexpected_status("POST", request.url, *response));
+      if (response->status == 201) {
+        outcome.status = "mounted";
+        outcome.mounted_from = source;
+        m_credited += blob.size;
+        return true;
       }
-      location = resolve_location(request.url, response->headers.get("Location"));
+      if (response->status == 202) {
+        // Not mountable from there: the registry opened an ordinary upload instead.
+        session.location = resolve_location(request.url, response->headers.get("Location"));
+        break;
+      }
     }
-    std::string path = m_image.blob_path(blob);
-    BlobCheck check(path, blob);
-    auto checked_body = [&](uint64_t from, uint64_t length) {
-      HttpBody body = HttpBody::file_range(path, from, length);
-      body.on_read = [&check](uint64_t at, const char* data, size_t size) {
-        return check.feed(at, data, size);
-      };
-      return body;
-    };
-    if (offset == 0 && blob.size <= m_options.chunk_bytes) {
-      // Monolithic: the whole blob in the PUT that closes the upload.
-      HttpRequest request;
-      request.method = "PUT";
-      request.url = add_query(location, "digest", blob.digest);
-      request.headers.push_back("Content-Type: application/octet-stream");
-      request.body = checked_body(0, blob.size);
-      request.has_body = true;
-      auto response = send(request);
-      if (check.mismatch()) {
-        return fatal(check.error(m_image.dir));
-      }
-      if (!response) {
-        return tl::unexpected(response.error());
-      }
-      if (response->status != 201) {
-        return fatal(blob_rejected(blob, *response));
-      }
-      outcome.status = "uploaded";
-      return true;
+    return false;
+  }
+
+  // Opens an upload session (POST); returns its location.
+  Attempt<std::string>
+  open_upload()
+  {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = repo_url("blobs/uploads/");
+    auto response = send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
     }
-    while (offset < blob.size) {
+    if (response->status != 202 || response->headers.get("Location").empty()) {
+      return fatal(unexpected_status("POST", request.url, *response));
+    }
+    return resolve_location(request.url, response->headers.get("Location"));
+  }
+
+  // Monolithic: the whole blob in the PUT that closes the upload.
+  Attempt<bool>
+  put_whole_blob(const Descriptor& blob,
+                 const std::string& location,
+                 BlobCheck& check,
+                 BlobOutcome& outcome)
+  {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = add_query(location, "digest", blob.digest);
+    request.headers.push_back("Content-Type: application/octet-stream");
+    request.body = check.body(0, blob.size);
+    request.has_body = true;
+    auto response = send(request);
+    if (check.mismatch()) {
+      return fatal(check.error(m_image.dir));
+    }
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 201) {
+      return fatal(blob_rejected(blob, *response));
+    }
+    outcome.status = "uploaded";
+    return true;
+  }
+
+  // Sends the rest of the blob from session.offset in PATCH chunks, remembering after each how
+  // far the upload got so that a later run can resume it.
+  Attempt<bool>
+  send_chunks(const Descriptor& blob, UploadSession& session, BlobCheck& check)
+  {
+    while (session.offset < blob.size) {
+      uint64_t offset = session.offset;
       uint64_t length = std::min<uint64_t>(m_options.chunk_bytes, blob.size - offset);
       HttpRequest request;
       request.method = "PATCH";
-      request.url = location;
+      request.url = session.location;
       request.headers.push_back("Content-Type: application/octet-stream");
       request.headers.push_back(fmt::format("Content-Range: {}-{}", offset, offset + length - 1));
-      request.body = checked_body(offset, length);
+      request.body = check.body(offset, length);
       request.has_body = true;
       auto response = send(request);
       if (check.mismatch()) {
@@ -926,15 +1041,25 @@ private:
         return fatal(blob_rejected(blob, *response));
       }
       if (auto next = response->headers.get("Location"); !next.empty()) {
-        location = resolve_location(location, next);
+        session.location = resolve_location(session.location, next);
       }
       uint64_t next_offset = offset + length;
       if (auto range = next_offset_from_range(response->headers.get("Range"))) {
         next_offset = *range;
       }
-      offset = next_offset;
-      m_state.set_upload(m_ref.repository, blob.digest, location, offset);
+      session.offset = next_offset;
+      m_state.set_upload(m_ref.repository, blob.digest, session.location, session.offset);
     }
+    return true;
+  }
+
+  // Commits a chunked upload with the PUT that names its digest.
+  Attempt<bool>
+  close_upload(const Descriptor& blob,
+               const std::string& location,
+               BlobCheck& check,
+               BlobOutcome& outcome)
+  {
     // Every byte was hashed on its way out (and what a previous run sent, read once now): the
     // upload is committed only when the whole blob is what its digest says.
     if (!check.catch_up(blob.size) || check.mismatch()) {
