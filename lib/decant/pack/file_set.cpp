@@ -55,6 +55,14 @@ private:
   // Adds `path` (and its parents, symlink targets and, for directories when `walk`, everything
   // below). Returns not_found when it does not exist.
   Status add(const std::string& path, FileRole role, const std::string& reason, bool walk);
+  // add() of a directory: its entry and, when `walk`, everything below it.
+  Status add_directory(const std::string& path,
+                       const struct stat& st,
+                       FileRole role,
+                       const std::string& reason,
+                       bool walk);
+  // add() of a symlink: `entry` (its metadata read) and the target it points at.
+  Status add_symlink(PackEntry entry, FileRole role, bool walk);
   // Makes every parent of `path` an entry; a parent that is a symlink on the source stays one,
   // and its target is added. Returns the parent's symlink-free path.
   Result<std::string> add_parents(const std::string& path, FileRole role);
@@ -249,21 +257,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
     return {};
   }
   if (S_ISDIR(st->st_mode)) {
-    add_directory_entry(path, *st, role, reason, false);
-    if (!walk || !m_walked.insert(path).second) {
-      return {};
-    }
-    auto children = m_root.list_directory(path);
-    if (!children) {
-      return fail(children.error());
-    }
-    for (const auto& child : *children) {
-      auto status = add(path + "/" + child, role, reason, true);
-      if (!status && status.error().code != ErrorCode::not_found) {
-        return status; // a file removed during the walk is not an error
-      }
-    }
-    return {};
+    return add_directory(path, *st, role, reason, walk);
   }
   PackEntry entry;
   entry.path = path;
@@ -277,38 +271,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   entry.links = st->st_nlink;
   entry.reason = reason;
   if (S_ISLNK(st->st_mode)) {
-    auto target = m_root.read_link(path);
-    if (!target) {
-      return fail(target.error());
-    }
-    entry.type = EntryType::symlink;
-    entry.link_target = *target;
-    m_set.entries[path] = std::move(entry);
-    m_parent_only.erase(path);
-    // The target goes in too, or the link is useless. Resolution clamps at the root, so a link
-    // to "/" or "../../.." can never reach outside the host tree; a link to the root or to one
-    // of its own parents would pack the whole tree and is kept as a bare link.
-    auto resolved = m_root.resolve(path);
-    if (!resolved || !m_root.exists(*resolved)) {
-      warn("dangling-symlink",
-           fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
-      return {};
-    }
-    if (path_within(path, *resolved)) {
-      warn("symlink-to-parent",
-           fmt::format(
-               "{} -> {} points at one of its parents; the target is not walked", path, *target));
-      return {};
-    }
-    // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
-    // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
-    // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
-    // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
-    // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
-    std::string next = host_path_join(dir_name(path), *target);
-    FileRole next_role = m_analysis.covering_role(next).value_or(
-        is_shared_layer(role) ? role : role_by_location(next));
-    return add(next, next_role, "target of " + path, walk);
+    return add_symlink(std::move(entry), role, walk);
   }
   if (S_ISREG(st->st_mode)) {
     entry.type = EntryType::regular;
@@ -325,6 +288,68 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   warn("skipped-special-file",
        fmt::format("{} is a {}; skipped (the runtime creates its own)", path, kind));
   return {};
+}
+
+Status
+Expander::add_directory(const std::string& path,
+                        const struct stat& st,
+                        FileRole role,
+                        const std::string& reason,
+                        bool walk)
+{
+  add_directory_entry(path, st, role, reason, false);
+  if (!walk || !m_walked.insert(path).second) {
+    return {};
+  }
+  auto children = m_root.list_directory(path);
+  if (!children) {
+    return fail(children.error());
+  }
+  for (const auto& child : *children) {
+    auto status = add(path + "/" + child, role, reason, true);
+    if (!status && status.error().code != ErrorCode::not_found) {
+      return status; // a file removed during the walk is not an error
+    }
+  }
+  return {};
+}
+
+Status
+Expander::add_symlink(PackEntry entry, FileRole role, bool walk)
+{
+  const std::string path = entry.path;
+  auto target = m_root.read_link(path);
+  if (!target) {
+    return fail(target.error());
+  }
+  entry.type = EntryType::symlink;
+  entry.link_target = *target;
+  m_set.entries[path] = std::move(entry);
+  m_parent_only.erase(path);
+  // The target goes in too, or the link is useless. Resolution clamps at the root, so a link
+  // to "/" or "../../.." can never reach outside the host tree; a link to the root or to one
+  // of its own parents would pack the whole tree and is kept as a bare link.
+  auto resolved = m_root.resolve(path);
+  if (!resolved || !m_root.exists(*resolved)) {
+    warn("dangling-symlink",
+         fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
+    return {};
+  }
+  if (path_within(path, *resolved)) {
+    warn("symlink-to-parent",
+         fmt::format(
+             "{} -> {} points at one of its parents; the target is not walked", path, *target));
+    return {};
+  }
+  // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
+  // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
+  // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
+  // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
+  // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
+  std::string next = host_path_join(dir_name(path), *target);
+  FileRole next_role = m_analysis.covering_role(next).value_or(
+      is_shared_layer(role) ? role : role_by_location(next));
+  return add(next, next_role, "target of " + path, walk);
 }
 
 Status
