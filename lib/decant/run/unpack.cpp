@@ -58,9 +58,8 @@ compression_of(const Descriptor& layer, const unsigned char* head, size_t size)
 class LayerStream
 {
 public:
-  LayerStream(int fd, uint64_t size, const std::atomic<bool>* cancel)
+  LayerStream(int fd, const std::atomic<bool>* cancel)
       : m_fd(fd),
-        m_size(size),
         m_cancel(cancel),
         m_in(k_chunk),
         m_out(k_chunk)
@@ -273,7 +272,6 @@ private:
   }
 
   int m_fd;
-  uint64_t m_size;
   const std::atomic<bool>* m_cancel;
   std::vector<unsigned char> m_in;
   std::vector<unsigned char> m_out;
@@ -583,7 +581,7 @@ unpack_one(const LayoutImage& image,
   if (!fd) {
     return fail(fd.error());
   }
-  LayerStream stream(*fd, place.layer.size, cancel);
+  LayerStream stream(*fd, cancel);
   if (auto started = stream.start(place.layer); !started) {
     return started;
   }
