@@ -1,5 +1,6 @@
 #include "tomee_xml.hpp"
 
+#include <decant/util/limits.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/util/xml.hpp>
 
@@ -15,44 +16,58 @@ namespace {
 // One pass of commons-lang3 StrSubstitutor as OpenEJB configures it: ${name} and
 // ${name:-default}, names that hold placeholders themselves, values substituted again.
 // Undefined names without default stay as written and are collected in `undefined`.
-std::string
-substitute(std::string_view text,
-           const java::PropertyLookup& lookup,
-           std::vector<std::string>& undefined,
-           int depth)
-{
-  if (depth > 16) {
-    return std::string(text);
+// Values that refer to a value twice grow exponentially with depth, so every byte written is
+// taken from `budget`, shared by the whole expansion; the expansion stops when it runs out.
+struct Substitution {
+  const java::PropertyLookup& lookup;
+  std::vector<std::string>& undefined;
+  size_t budget = limits::k_expansion_bytes + 1; // 0: the expansion grew past the limit
+
+  bool
+  exhausted() const
+  {
+    return budget == 0;
   }
-  std::string out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t open = text.find("${", pos);
-    if (open == std::string_view::npos) {
-      out += text.substr(pos);
-      break;
+
+  void
+  append(std::string& out, std::string_view piece)
+  {
+    size_t taken = std::min(piece.size(), budget);
+    out.append(piece.substr(0, taken));
+    budget -= taken;
+  }
+
+  std::string
+  run(std::string_view text, int depth)
+  {
+    std::string out;
+    if (depth > limits::k_expansion_depth) {
+      append(out, text);
+      return out;
     }
-    out += text.substr(pos, open - pos);
-    int nested = 0;
-    size_t close = std::string_view::npos;
-    for (size_t i = open + 2; i < text.size(); ++i) {
-      if (text.compare(i, 2, "${") == 0) {
-        ++nested;
-        ++i;
-      } else if (text[i] == '}') {
-        if (nested == 0) {
-          close = i;
-          break;
-        }
-        --nested;
+    size_t pos = 0;
+    while (pos < text.size() && !exhausted()) {
+      size_t open = text.find("${", pos);
+      if (open == std::string_view::npos) {
+        append(out, text.substr(pos));
+        break;
       }
+      append(out, text.substr(pos, open - pos));
+      size_t close = closing_brace(text, open);
+      if (close == std::string_view::npos) {
+        append(out, text.substr(open));
+        break;
+      }
+      placeholder(out, run(text.substr(open + 2, close - open - 2), depth + 1), depth);
+      pos = close + 1;
     }
-    if (close == std::string_view::npos) {
-      out += text.substr(open);
-      break;
-    }
-    std::string inner =
-        substitute(text.substr(open + 2, close - open - 2), lookup, undefined, depth + 1);
+    return out;
+  }
+
+  // `inner` is the text between "${" and its "}", already substituted.
+  void
+  placeholder(std::string& out, const std::string& inner, int depth)
+  {
     std::string name = inner;
     std::optional<std::string> fallback;
     if (auto delimiter = inner.find(":-"); delimiter != std::string::npos) {
@@ -64,13 +79,44 @@ substitute(std::string_view text,
       value = fallback;
     }
     if (value) {
-      out += substitute(*value, lookup, undefined, depth + 1);
+      out += run(*value, depth + 1);
     } else {
       undefined.push_back(name);
-      out += "${" + inner + "}";
+      append(out, "${" + inner + "}");
     }
-    pos = close + 1;
   }
+
+  // The "}" that closes the "${" at `open`, counting nested "${"; npos when unclosed.
+  static size_t
+  closing_brace(std::string_view text, size_t open)
+  {
+    int nested = 0;
+    for (size_t i = open + 2; i < text.size(); ++i) {
+      if (text.compare(i, 2, "${") == 0) {
+        ++nested;
+        ++i;
+      } else if (text[i] == '}') {
+        if (nested == 0) {
+          return i;
+        }
+        --nested;
+      }
+    }
+    return std::string_view::npos;
+  }
+};
+
+// Java's String.replace: one left-to-right pass, what is formed by a removal stays.
+std::string
+remove_all(std::string text, std::string_view token)
+{
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  for (size_t at; (at = text.find(token, pos)) != std::string::npos; pos = at + token.size()) {
+    out.append(text, pos, at - pos);
+  }
+  out.append(text, pos, std::string::npos);
   return out;
 }
 
@@ -88,12 +134,20 @@ resolve_value(const std::string& value,
     return value;
   }
   std::vector<std::string> undefined;
-  std::string out = substitute(value, lookup, undefined, 0);
-  for (std::string_view token : {"${", "}"}) {
-    for (size_t at; (at = out.find(token)) != std::string::npos;) {
-      out.erase(at, token.size());
+  Substitution substitution{lookup, undefined};
+  std::string out = substitution.run(value, 0);
+  if (substitution.exhausted()) {
+    warnings.push_back({"tomee-placeholder",
+                        fmt::format("{}: expanding the value grows past {} (decant's limit for "
+                                    "one value); it is kept as written",
+                                    where,
+                                    human_bytes(limits::k_expansion_bytes))});
+    if (unresolved) {
+      *unresolved = true;
     }
+    return value;
   }
+  out = remove_all(remove_all(std::move(out), "${"), "}");
   if (!undefined.empty()) {
     // The value itself is not quoted: it may be a password.
     warnings.push_back({"tomee-placeholder",

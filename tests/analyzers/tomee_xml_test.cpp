@@ -6,6 +6,7 @@
 
 #include <decant/util/fs.hpp>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <tomcat/server_xml.hpp>
@@ -114,6 +115,42 @@ TEST(TomeeXml, PlaceholderDefaultsNestingAndRecursion)
     EXPECT_EQ(key->value, expected);
     EXPECT_FALSE(key->unresolved);
   }
+}
+
+TEST(TomeeXml, ExpansionThatGrowsPastTheLimitIsKeptAsWrittenWithAWarning)
+{
+  // Each level refers to the next twice: 2^24 copies of the leaf if nothing stopped it.
+  std::map<std::string, std::string> values{{"l24", std::string(64, 'x')}};
+  for (int level = 0; level < 24; ++level) {
+    values["l" + std::to_string(level)] = fmt::format("${{l{}}}${{l{}}}", level + 1, level + 1);
+  }
+  const std::string xml = "<tomee><Resource id=\"r\">\nKey a${l0}b\n</Resource></tomee>";
+  auto parsed = parse_tomee_xml(xml, "t.xml", lookup_from(values));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto* key = parsed->services.at(0).property("Key");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->value, "a${l0}b");
+  EXPECT_TRUE(key->unresolved);
+  ASSERT_EQ(parsed->warnings.size(), 1u);
+  EXPECT_NE(parsed->warnings[0].message.find("t.xml:2: expanding the value grows past 1.0 MiB"),
+            std::string::npos)
+      << parsed->warnings[0].message;
+}
+
+TEST(TomeeXml, LeftoverBracesAreDroppedInOnePassAsJavasReplaceDoes)
+{
+  // Many unresolved placeholders in one value, and "$${{": String.replace does not remove the
+  // "${" its own removal forms.
+  std::string raw;
+  for (int i = 0; i < 20000; ++i) {
+    raw += "${u}";
+  }
+  const std::string xml =
+      "<tomee><Resource id=\"r\">\nKey " + raw + "\nOther $${{x}}\n</Resource></tomee>";
+  auto parsed = parse_tomee_xml(xml, "t.xml", lookup_from({}));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->services.at(0).property("Key")->value, std::string(20000, 'u'));
+  EXPECT_EQ(parsed->services.at(0).property("Other")->value, "${x");
 }
 
 TEST(TomeeXml, MalformedXmlNamesFileAndLine)
