@@ -234,6 +234,9 @@ run_app(const Plan& plan, int log_fd, int report_fd)
   _exit(127);
 }
 
+// From here to run_holder: the holder's steps, run after the clone in a copy of a threaded
+// process. Plain system calls on the Plan laid out before; nothing allocates.
+
 // The loopback interface of the sandbox's fresh network namespace, which starts down.
 void
 bring_up_loopback(int status_fd)
