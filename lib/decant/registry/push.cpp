@@ -655,6 +655,19 @@ private:
     return resolve_location(request.url, response->headers.get("Location"));
   }
 
+  // Sends a request whose body is blob bytes fed to `check`: bytes that are not what the
+  // blob's digest says fail the push, whatever the registry answered.
+  RegistryAttempt<HttpResponse>
+  send_checked(HttpRequest request, BlobCheck& check)
+  {
+    request.has_body = true;
+    auto response = m_session.send(std::move(request));
+    if (check.mismatch()) {
+      return fatal_failure(check.error(m_image.dir));
+    }
+    return response;
+  }
+
   // Monolithic: the whole blob in the PUT that closes the upload.
   RegistryAttempt<bool>
   put_whole_blob(const Descriptor& blob,
@@ -667,11 +680,7 @@ private:
     request.url = add_query(location, "digest", blob.digest);
     request.headers.push_back("Content-Type: application/octet-stream");
     request.body = check.body(0, blob.size);
-    request.has_body = true;
-    auto response = m_session.send(request);
-    if (check.mismatch()) {
-      return fatal_failure(check.error(m_image.dir));
-    }
+    auto response = send_checked(std::move(request), check);
     if (!response) {
       return tl::unexpected(response.error());
     }
@@ -696,11 +705,7 @@ private:
       request.headers.push_back("Content-Type: application/octet-stream");
       request.headers.push_back(fmt::format("Content-Range: {}-{}", offset, offset + length - 1));
       request.body = check.body(offset, length);
-      request.has_body = true;
-      auto response = m_session.send(request);
-      if (check.mismatch()) {
-        return fatal_failure(check.error(m_image.dir));
-      }
+      auto response = send_checked(std::move(request), check);
       if (!response) {
         return tl::unexpected(response.error());
       }
