@@ -37,14 +37,16 @@ machine_role(const std::string& top_level)
   return top_level == "etc" ? FileRole::config : FileRole::app;
 }
 
-Result<Analysis>
-analyze_machine(const HostRoot& root, const MachineOptions& options)
+namespace {
+
+// What the analysis says of the source machine, and the image's start: decant-init running the
+// entry script as root.
+void
+describe_source(Analysis& analysis, const HostRoot& root, std::map<std::string, std::string>& os)
 {
-  Analysis analysis;
   analysis.application_type = "machine";
   analysis.created_at = utc_now();
   analysis.source.hostname = root.hostname();
-  auto os = root.os_release();
   analysis.source.os.id = os.count("ID") ? os["ID"] : "";
   analysis.source.os.version_id = os.count("VERSION_ID") ? os["VERSION_ID"] : "";
   analysis.source.os.pretty_name = os.count("PRETTY_NAME") ? os["PRETTY_NAME"] : "";
@@ -59,14 +61,13 @@ analyze_machine(const HostRoot& root, const MachineOptions& options)
   analysis.start.user = "root";
   analysis.start.working_dir = "/";
   analysis.start.command = {k_machine_init_path, k_machine_entrypoint_path};
+}
 
-  OsSupport support = check_os_support(os, analysis.source.arch);
-  if (!support.supported) {
-    analysis.warn("unsupported-os", support.message + "; the image is built anyway");
-  }
-
-  // files[]: every top-level entry of the root, so the operator can drop one (/home) by
-  // deleting a line, and the layers split by role.
+// files[]: every top-level entry of the root, so the operator can drop one (/home) by
+// deleting a line, and the layers split by role.
+Status
+add_top_level_entries(Analysis& analysis, const HostRoot& root)
+{
   auto top = root.list_directory("/");
   if (!top) {
     return fail(top.error());
@@ -79,8 +80,14 @@ analyze_machine(const HostRoot& root, const MachineOptions& options)
     entry.optional = true; // a directory removed before packing is no reason to fail
     analysis.files.push_back(entry);
   }
+  return {};
+}
 
-  // exclude[]: the defaults, swap files, mounts below the root, decant's own paths, --exclude.
+// exclude[]: the defaults, swap files, mounts below the root, decant's own paths, --exclude.
+// Returns the mounts below the root.
+Result<std::vector<ExcludedMount>>
+add_exclusions(Analysis& analysis, const HostRoot& root, const MachineOptions& options)
+{
   std::vector<MountInfo> mounts;
   if (!options.mountinfo.empty()) {
     auto parsed = parse_mountinfo(options.mountinfo);
@@ -117,24 +124,13 @@ analyze_machine(const HostRoot& root, const MachineOptions& options)
   for (const auto& pattern : options.exclude) {
     analysis.exclude.push_back({pattern, "--exclude"});
   }
+  return below;
+}
 
-  json machine = json::object();
-  machine["init"] = k_machine_init_path;
-  machine["entrypoint"] = k_machine_entrypoint_path;
-  machine["command"] = {k_machine_init_path, k_machine_entrypoint_path};
-  machine["os"] = {{"id", support.id},
-                   {"name", support.name},
-                   {"arch", analysis.source.arch},
-                   {"supported", support.supported}};
-  json mount_list = json::array();
-  for (const auto& mount : below) {
-    mount_list.push_back({{"path", mount.path},
-                          {"type", mount.fs_type},
-                          {"source", mount.source},
-                          {"reason", mount.reason}});
-  }
-  machine["mounts"] = mount_list;
-
+// The listening services (their ports go into ports[]) and the cron jobs, into `machine`.
+void
+add_services(Analysis& analysis, const HostRoot& root, const MachineOptions& options, json& machine)
+{
   json services = json::array();
   json cron = json::array();
   if (options.services) {
@@ -173,6 +169,45 @@ analyze_machine(const HostRoot& root, const MachineOptions& options)
   }
   machine["services"] = services;
   machine["cronJobs"] = cron;
+}
+
+} // namespace
+
+Result<Analysis>
+analyze_machine(const HostRoot& root, const MachineOptions& options)
+{
+  Analysis analysis;
+  auto os = root.os_release();
+  describe_source(analysis, root, os);
+  OsSupport support = check_os_support(os, analysis.source.arch);
+  if (!support.supported) {
+    analysis.warn("unsupported-os", support.message + "; the image is built anyway");
+  }
+  if (auto status = add_top_level_entries(analysis, root); !status) {
+    return fail(status.error());
+  }
+  auto below = add_exclusions(analysis, root, options);
+  if (!below) {
+    return fail(below.error());
+  }
+
+  json machine = json::object();
+  machine["init"] = k_machine_init_path;
+  machine["entrypoint"] = k_machine_entrypoint_path;
+  machine["command"] = {k_machine_init_path, k_machine_entrypoint_path};
+  machine["os"] = {{"id", support.id},
+                   {"name", support.name},
+                   {"arch", analysis.source.arch},
+                   {"supported", support.supported}};
+  json mount_list = json::array();
+  for (const auto& mount : *below) {
+    mount_list.push_back({{"path", mount.path},
+                          {"type", mount.fs_type},
+                          {"source", mount.source},
+                          {"reason", mount.reason}});
+  }
+  machine["mounts"] = mount_list;
+  add_services(analysis, root, options, machine);
   analysis.extensions["machine"] = machine;
   return analysis;
 }

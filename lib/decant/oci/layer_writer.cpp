@@ -130,12 +130,14 @@ tar_write(struct archive*, void* data, const void* buffer, size_t length)
   return static_cast<la_ssize_t>(length);
 }
 
+using Regions = std::vector<std::pair<int64_t, int64_t>>; // (offset, length)
+
 // The data regions of a file with holes (lseek SEEK_DATA/SEEK_HOLE, Linux 3.1), as (offset,
 // length) pairs. Empty when the file has no holes or the file system cannot say.
-std::vector<std::pair<int64_t, int64_t>>
+Regions
 data_regions(int fd, const struct stat& st)
 {
-  std::vector<std::pair<int64_t, int64_t>> regions;
+  Regions regions;
   // A file using fewer blocks than its size has holes; checking first spares two lseek calls
   // per ordinary file. (A compressed or inline-data file may also qualify: its map is one
   // region, and that is not treated as sparse below.)
@@ -168,152 +170,121 @@ data_regions(int fd, const struct stat& st)
   return regions;
 }
 
-// Feeds `length` bytes of the file from `offset` (or zeros for a hole) to the archive.
-Status
-copy_range(struct archive* archive,
-           int fd,
-           const PackEntry& file,
-           int64_t offset,
-           int64_t length,
-           bool hole,
-           const std::function<void(uint64_t)>& progress,
-           uint64_t& done,
-           int64_t& copied,
-           Sha256* hash)
-{
-  static thread_local std::string buffer(1 << 18, '\0');
-  static const std::string zeros(1 << 18, '\0');
-  while (length > 0) {
-    size_t want = static_cast<size_t>(std::min<int64_t>(length, buffer.size()));
-    ssize_t n = 0;
-    if (hole) {
-      // The PAX writer drops the bytes of a hole itself (GNU sparse 1.0): they are only counted.
-      n = static_cast<ssize_t>(want);
-    } else {
-      n = ::pread(fd, buffer.data(), want, offset);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        return fail(errno_error("cannot read", file.path, errno));
-      }
-      if (n == 0) {
-        return {}; // shrank: reported by the caller
-      }
-    }
-    const char* bytes = hole ? zeros.data() : buffer.data();
-    if (hash != nullptr) {
-      hash->update(bytes, static_cast<size_t>(n)); // a hole reads back as zeros
-    }
-    if (archive_write_data(archive, bytes, static_cast<size_t>(n)) < 0) {
-      return fail(archive_failure(archive, "cannot write " + file.path));
-    }
-    offset += n;
-    length -= n;
-    copied += n;
-    if (!hole) {
-      done += static_cast<uint64_t>(n);
-      if (progress) {
-        progress(done);
-      }
-    }
-  }
-  return {};
-}
+// One regular file on its way into the archive: the open file, where its bytes go, and how many
+// of them were copied.
+struct FileCopy {
+  struct archive* archive;
+  int fd;
+  const PackEntry& file;
+  const std::function<void(uint64_t)>& progress;
+  uint64_t& done;
+  Sha256* hash;
+  int64_t copied = 0;
 
-// Reads a regular file into the archive. The header carries the size fstat gives on the opened
-// file; if the file then grows, shrinks or is rewritten while being read the entry would lie,
-// so that is an error the caller can retry (or, for a live machine's file, packed as read).
-// Holes are not inflated: the entry gets a sparse map and only the data regions are stored.
-Status
-write_file_data(struct archive* archive,
-                struct archive_entry* entry,
-                const PackEntry& file,
-                const HostRoot& root,
-                const EntryWriteOptions& options,
-                uint64_t& done)
+  // Feeds `length` bytes of the file from `offset` (or zeros for a hole) to the archive.
+  Status
+  range(int64_t offset, int64_t length, bool hole)
+  {
+    static thread_local std::string buffer(1 << 18, '\0');
+    static const std::string zeros(1 << 18, '\0');
+    while (length > 0) {
+      size_t want = static_cast<size_t>(std::min<int64_t>(length, buffer.size()));
+      ssize_t n = 0;
+      if (hole) {
+        // The PAX writer drops the bytes of a hole itself (GNU sparse 1.0): they are only counted.
+        n = static_cast<ssize_t>(want);
+      } else {
+        n = ::pread(fd, buffer.data(), want, offset);
+        if (n < 0 && errno == EINTR) {
+          continue;
+        }
+        if (n < 0) {
+          return fail(errno_error("cannot read", file.path, errno));
+        }
+        if (n == 0) {
+          return {}; // shrank: reported by the caller
+        }
+      }
+      const char* bytes = hole ? zeros.data() : buffer.data();
+      if (hash != nullptr) {
+        hash->update(bytes, static_cast<size_t>(n)); // a hole reads back as zeros
+      }
+      if (archive_write_data(archive, bytes, static_cast<size_t>(n)) < 0) {
+        return fail(archive_failure(archive, "cannot write " + file.path));
+      }
+      offset += n;
+      length -= n;
+      copied += n;
+      if (!hole) {
+        done += static_cast<uint64_t>(n);
+        if (progress) {
+          progress(done);
+        }
+      }
+    }
+    return {};
+  }
+
+  // The file of `size` bytes: whole, or its data `regions` with the holes between them.
+  Status
+  all(int64_t size, const Regions& regions)
+  {
+    if (regions.empty()) {
+      return range(0, size, false);
+    }
+    Status status;
+    int64_t position = 0;
+    for (const auto& [offset, length] : regions) {
+      if (status && offset > position) {
+        status = range(position, offset - position, true);
+      }
+      if (status) {
+        status = range(offset, length, false);
+      }
+      position = offset + length;
+    }
+    if (status && position < size) {
+      status = range(position, size - position, true);
+    }
+    return status;
+  }
+};
+
+// Opens a file of the set for reading and checks it is still a regular file; -1 when a live
+// machine's file was removed since the walk (the image simply does not have it).
+Result<int>
+open_regular_file(const PackEntry& file, const HostRoot& root, struct stat& st)
 {
-  const auto& progress = options.progress;
   std::string real = file.source.empty() ? root.real(file.path) : file.source;
   // O_NONBLOCK: a file replaced by a FIFO or a device since the walk must not block the pack.
   int fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     if (file.live && errno == ENOENT) {
-      return {}; // removed since the walk: the image simply does not have it
+      return -1;
     }
     return fail(errno_error("cannot open", file.path, errno));
   }
-  struct stat before {
-  };
-  if (::fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return fail(Error(ErrorCode::source_changed,
                       fmt::format("{} was a regular file when the file set was made and is now {}",
                                   file.path,
-                                  file_kind(before.st_mode)),
+                                  file_kind(st.st_mode)),
                       "the source changed while decant packed it; run pack again"));
   }
-  if (options.changed_since_walk != nullptr && file.source.empty()
-      && (static_cast<uint64_t>(before.st_size) != file.size || before.st_mtim.tv_sec != file.mtime
-          || before.st_mtim.tv_nsec != file.mtime_nsec)) {
-    *options.changed_since_walk = true;
-  }
-  std::optional<Sha256> hash;
-  if (options.checksums != nullptr && file.source.empty()) {
-    hash.emplace();
-  }
-  Sha256* hasher = hash ? &*hash : nullptr;
-  archive_entry_set_size(entry, before.st_size);
-  auto regions = data_regions(fd, before);
-  for (const auto& [offset, length] : regions) {
-    archive_entry_sparse_add_entry(entry, offset, length);
-  }
-  if (!regions.empty() && regions.back().first + regions.back().second < before.st_size) {
-    // A trailing hole: GNU tar's convention is a last, empty region at the end of the file.
-    archive_entry_sparse_add_entry(entry, before.st_size, 0);
-  }
-  if (!header_ok(archive_write_header(archive, entry))) {
-    ::close(fd);
-    return fail(archive_failure(archive, "cannot write the header of " + file.path));
-  }
-  int64_t copied = 0;
-  Status status;
-  if (regions.empty()) {
-    status =
-        copy_range(archive, fd, file, 0, before.st_size, false, progress, done, copied, hasher);
-  } else {
-    int64_t position = 0;
-    for (const auto& [offset, length] : regions) {
-      if (status && offset > position) {
-        status = copy_range(
-            archive, fd, file, position, offset - position, true, progress, done, copied, hasher);
-      }
-      if (status) {
-        status =
-            copy_range(archive, fd, file, offset, length, false, progress, done, copied, hasher);
-      }
-      position = offset + length;
-    }
-    if (status && position < before.st_size) {
-      status = copy_range(archive,
-                          fd,
-                          file,
-                          position,
-                          before.st_size - position,
-                          true,
-                          progress,
-                          done,
-                          copied,
-                          hasher);
-    }
-  }
-  struct stat after {
-  };
-  ::fstat(fd, &after);
-  ::close(fd);
-  if (!status) {
-    return status;
-  }
+  return fd;
+}
+
+// Records the checksum of what was read, and judges a file whose size or mtime changed while
+// it was read: an error, except for a live machine's file, which is packed as read.
+Status
+check_file_read(const PackEntry& file,
+                const struct stat& before,
+                const struct stat& after,
+                int64_t copied,
+                std::optional<Sha256>& hash,
+                const EntryWriteOptions& options)
+{
   bool changed = copied != before.st_size || after.st_size != before.st_size
                  || after.st_mtim.tv_sec != before.st_mtim.tv_sec
                  || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec;
@@ -338,6 +309,61 @@ write_file_data(struct archive* archive,
                       "\"volumes\" in analysis.json"));
   }
   return {};
+}
+
+// Reads a regular file into the archive. The header carries the size fstat gives on the opened
+// file; if the file then grows, shrinks or is rewritten while being read the entry would lie,
+// so that is an error the caller can retry (or, for a live machine's file, packed as read).
+// Holes are not inflated: the entry gets a sparse map and only the data regions are stored.
+Status
+write_file_data(struct archive* archive,
+                struct archive_entry* entry,
+                const PackEntry& file,
+                const HostRoot& root,
+                const EntryWriteOptions& options,
+                uint64_t& done)
+{
+  struct stat before {
+  };
+  auto fd = open_regular_file(file, root, before);
+  if (!fd) {
+    return fail(fd.error());
+  }
+  if (*fd < 0) {
+    return {};
+  }
+  if (options.changed_since_walk != nullptr && file.source.empty()
+      && (static_cast<uint64_t>(before.st_size) != file.size || before.st_mtim.tv_sec != file.mtime
+          || before.st_mtim.tv_nsec != file.mtime_nsec)) {
+    *options.changed_since_walk = true;
+  }
+  std::optional<Sha256> hash;
+  if (options.checksums != nullptr && file.source.empty()) {
+    hash.emplace();
+  }
+  archive_entry_set_size(entry, before.st_size);
+  Regions regions = data_regions(*fd, before);
+  for (const auto& [offset, length] : regions) {
+    archive_entry_sparse_add_entry(entry, offset, length);
+  }
+  if (!regions.empty() && regions.back().first + regions.back().second < before.st_size) {
+    // A trailing hole: GNU tar's convention is a last, empty region at the end of the file.
+    archive_entry_sparse_add_entry(entry, before.st_size, 0);
+  }
+  if (!header_ok(archive_write_header(archive, entry))) {
+    ::close(*fd);
+    return fail(archive_failure(archive, "cannot write the header of " + file.path));
+  }
+  FileCopy copy{archive, *fd, file, options.progress, done, hash ? &*hash : nullptr};
+  Status status = copy.all(before.st_size, regions);
+  struct stat after {
+  };
+  ::fstat(*fd, &after);
+  ::close(*fd);
+  if (!status) {
+    return status;
+  }
+  return check_file_read(file, before, after, copy.copied, hash, options);
 }
 
 } // namespace

@@ -55,6 +55,14 @@ private:
   // Adds `path` (and its parents, symlink targets and, for directories when `walk`, everything
   // below). Returns not_found when it does not exist.
   Status add(const std::string& path, FileRole role, const std::string& reason, bool walk);
+  // add() of a directory: its entry and, when `walk`, everything below it.
+  Status add_directory(const std::string& path,
+                       const struct stat& st,
+                       FileRole role,
+                       const std::string& reason,
+                       bool walk);
+  // add() of a symlink: `entry` (its metadata read) and the target it points at.
+  Status add_symlink(PackEntry entry, FileRole role, bool walk);
   // Makes every parent of `path` an entry; a parent that is a symlink on the source stays one,
   // and its target is added. Returns the parent's symlink-free path.
   Result<std::string> add_parents(const std::string& path, FileRole role);
@@ -79,8 +87,25 @@ private:
   Status route_logs();
   void add_volumes();
   Status add_start_command();
+  // The ELF closure of the program and of every packed file, the libraries the analysis says
+  // are loaded with dlopen, and the loader's configuration.
   Status add_libraries();
+  // The libraries the analysis says are loaded with dlopen (lazy_libraries): added, and
+  // appended to `required`, whose missing dependencies stop the program.
+  Status pack_lazy_libraries(const LibrarySearch& search, std::vector<std::string>& required);
+  // The host paths of a lazy library: a path pattern's matches, or where the loader finds a
+  // bare soname for the program the image runs.
+  std::vector<std::string> lazy_library_paths(const LazyLibrary& library,
+                                              const LibrarySearch& search) const;
+  void warn_missing_libraries(const ElfClosure& closure, const std::set<std::string>& required);
+  // What every process expects of the system: users and groups, /tmp, CA certificates, the
+  // time zone and the locale.
   void add_system_files();
+  void add_users_and_groups();
+  void add_tmp();
+  void add_ca_certificates();
+  void add_timezone();
+  void add_locale();
   std::string env_value(const std::string& name) const;
 
   const Analysis& m_analysis;
@@ -232,21 +257,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
     return {};
   }
   if (S_ISDIR(st->st_mode)) {
-    add_directory_entry(path, *st, role, reason, false);
-    if (!walk || !m_walked.insert(path).second) {
-      return {};
-    }
-    auto children = m_root.list_directory(path);
-    if (!children) {
-      return fail(children.error());
-    }
-    for (const auto& child : *children) {
-      auto status = add(path + "/" + child, role, reason, true);
-      if (!status && status.error().code != ErrorCode::not_found) {
-        return status; // a file removed during the walk is not an error
-      }
-    }
-    return {};
+    return add_directory(path, *st, role, reason, walk);
   }
   PackEntry entry;
   entry.path = path;
@@ -260,38 +271,7 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   entry.links = st->st_nlink;
   entry.reason = reason;
   if (S_ISLNK(st->st_mode)) {
-    auto target = m_root.read_link(path);
-    if (!target) {
-      return fail(target.error());
-    }
-    entry.type = EntryType::symlink;
-    entry.link_target = *target;
-    m_set.entries[path] = std::move(entry);
-    m_parent_only.erase(path);
-    // The target goes in too, or the link is useless. Resolution clamps at the root, so a link
-    // to "/" or "../../.." can never reach outside the host tree; a link to the root or to one
-    // of its own parents would pack the whole tree and is kept as a bare link.
-    auto resolved = m_root.resolve(path);
-    if (!resolved || !m_root.exists(*resolved)) {
-      warn("dangling-symlink",
-           fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
-      return {};
-    }
-    if (path_within(path, *resolved)) {
-      warn("symlink-to-parent",
-           fmt::format(
-               "{} -> {} points at one of its parents; the target is not walked", path, *target));
-      return {};
-    }
-    // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
-    // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
-    // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
-    // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
-    // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
-    std::string next = host_path_join(dir_name(path), *target);
-    FileRole next_role = m_analysis.covering_role(next).value_or(
-        is_shared_layer(role) ? role : role_by_location(next));
-    return add(next, next_role, "target of " + path, walk);
+    return add_symlink(std::move(entry), role, walk);
   }
   if (S_ISREG(st->st_mode)) {
     entry.type = EntryType::regular;
@@ -308,6 +288,68 @@ Expander::add(const std::string& path_in, FileRole role, const std::string& reas
   warn("skipped-special-file",
        fmt::format("{} is a {}; skipped (the runtime creates its own)", path, kind));
   return {};
+}
+
+Status
+Expander::add_directory(const std::string& path,
+                        const struct stat& st,
+                        FileRole role,
+                        const std::string& reason,
+                        bool walk)
+{
+  add_directory_entry(path, st, role, reason, false);
+  if (!walk || !m_walked.insert(path).second) {
+    return {};
+  }
+  auto children = m_root.list_directory(path);
+  if (!children) {
+    return fail(children.error());
+  }
+  for (const auto& child : *children) {
+    auto status = add(path + "/" + child, role, reason, true);
+    if (!status && status.error().code != ErrorCode::not_found) {
+      return status; // a file removed during the walk is not an error
+    }
+  }
+  return {};
+}
+
+Status
+Expander::add_symlink(PackEntry entry, FileRole role, bool walk)
+{
+  const std::string path = entry.path;
+  auto target = m_root.read_link(path);
+  if (!target) {
+    return fail(target.error());
+  }
+  entry.type = EntryType::symlink;
+  entry.link_target = *target;
+  m_set.entries[path] = std::move(entry);
+  m_parent_only.erase(path);
+  // The target goes in too, or the link is useless. Resolution clamps at the root, so a link
+  // to "/" or "../../.." can never reach outside the host tree; a link to the root or to one
+  // of its own parents would pack the whole tree and is kept as a bare link.
+  auto resolved = m_root.resolve(path);
+  if (!resolved || !m_root.exists(*resolved)) {
+    warn("dangling-symlink",
+         fmt::format("{} -> {}: the target does not exist; the link is kept", path, *target));
+    return {};
+  }
+  if (path_within(path, *resolved)) {
+    warn("symlink-to-parent",
+         fmt::format(
+             "{} -> {} points at one of its parents; the target is not walked", path, *target));
+    return {};
+  }
+  // One hop at a time, so every link of a chain (bin/tomcat-juli.jar -> ../../java/
+  // tomcat10-juli.jar -> tomcat10-juli-10.1.60.jar) is in the image, not only the last file.
+  // A target no files[] entry covers goes with a link of a shared layer (CATALINA_HOME/lib's
+  // jars in /usr/share/java are server); one of a server's own link goes where it lies, so
+  // /etc/ssl/certs (config) does not pull /usr/share/ca-certificates out of the system layer.
+  std::string next = host_path_join(dir_name(path), *target);
+  FileRole next_role = m_analysis.covering_role(next).value_or(
+      is_shared_layer(role) ? role : role_by_location(next));
+  return add(next, next_role, "target of " + path, walk);
 }
 
 Status
@@ -588,51 +630,9 @@ Expander::add_libraries()
     }
   }
   LibrarySearch search(m_root, ld_library_path);
-  auto lazy = lazy_libraries(m_analysis);
-  if (!lazy) {
-    return fail(lazy.error());
-  }
   std::vector<std::string> required = m_exec_roots;
-  for (const auto& library : *lazy) {
-    std::vector<std::string> matches;
-    if (library.path[0] == '/') {
-      glob_t found{};
-      if (::glob(m_root.real(library.path).c_str(), 0, nullptr, &found) == 0) {
-        size_t prefix = m_root.root() == "/" ? 0 : m_root.root().size();
-        for (size_t i = 0; i < found.gl_pathc; ++i) {
-          matches.push_back(std::string(found.gl_pathv[i]).substr(prefix));
-        }
-      }
-      ::globfree(&found);
-    } else {
-      // A bare soname: found like ld.so would find it for the program the image runs.
-      ElfInfo as{true, EM_X86_64, "", {}, {}, {}}; // replaced by the program's own below
-      for (const auto& root : m_exec_roots) {
-        if (auto elf = m_root.read_file(root, limits::k_program_file_bytes); elf && is_elf(*elf)) {
-          if (auto info = parse_elf(*elf)) {
-            as = *info;
-            break;
-          }
-        }
-      }
-      if (auto path = search.find(library.path, m_exec_roots.empty() ? "/" : m_exec_roots[0], as);
-          !path.empty()) {
-        matches.push_back(path);
-      }
-    }
-    if (matches.empty()) {
-      warn("lazy-library-missing",
-           fmt::format("{} ({}) is not on the source; left out", library.path, library.reason));
-    }
-    for (const auto& match : matches) {
-      if (m_exclusions.excluded(match)) {
-        continue;
-      }
-      if (auto status = add(match, role_for(match), library.reason, true); !status) {
-        return status;
-      }
-      required.push_back(match);
-    }
+  if (auto status = pack_lazy_libraries(search, required); !status) {
+    return status;
   }
   std::set<std::string> required_set(required.begin(), required.end());
   std::vector<std::string> roots = required;
@@ -652,6 +652,81 @@ Expander::add_libraries()
       return fail(status.error().context("library " + library.path));
     }
   }
+  warn_missing_libraries(closure, required_set);
+  // The loader's cache and configuration: libraries found through ld.so.conf directories are
+  // found the same way in the image.
+  for (const char* path : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"}) {
+    if (m_root.lstat(path)) {
+      if (auto status = add(path, FileRole::config, "dynamic loader configuration", true);
+          !status) {
+        return status;
+      }
+    }
+  }
+  return {};
+}
+
+Status
+Expander::pack_lazy_libraries(const LibrarySearch& search, std::vector<std::string>& required)
+{
+  auto lazy = lazy_libraries(m_analysis);
+  if (!lazy) {
+    return fail(lazy.error());
+  }
+  for (const auto& library : *lazy) {
+    std::vector<std::string> matches = lazy_library_paths(library, search);
+    if (matches.empty()) {
+      warn("lazy-library-missing",
+           fmt::format("{} ({}) is not on the source; left out", library.path, library.reason));
+    }
+    for (const auto& match : matches) {
+      if (m_exclusions.excluded(match)) {
+        continue;
+      }
+      if (auto status = add(match, role_for(match), library.reason, true); !status) {
+        return status;
+      }
+      required.push_back(match);
+    }
+  }
+  return {};
+}
+
+std::vector<std::string>
+Expander::lazy_library_paths(const LazyLibrary& library, const LibrarySearch& search) const
+{
+  std::vector<std::string> matches;
+  if (library.path[0] == '/') {
+    glob_t found{};
+    if (::glob(m_root.real(library.path).c_str(), 0, nullptr, &found) == 0) {
+      size_t prefix = m_root.root() == "/" ? 0 : m_root.root().size();
+      for (size_t i = 0; i < found.gl_pathc; ++i) {
+        matches.push_back(std::string(found.gl_pathv[i]).substr(prefix));
+      }
+    }
+    ::globfree(&found);
+    return matches;
+  }
+  // A bare soname: found like ld.so would find it for the program the image runs.
+  ElfInfo as{true, EM_X86_64, "", {}, {}, {}}; // replaced by the program's own below
+  for (const auto& root : m_exec_roots) {
+    if (auto elf = m_root.read_file(root, limits::k_program_file_bytes); elf && is_elf(*elf)) {
+      if (auto info = parse_elf(*elf)) {
+        as = *info;
+        break;
+      }
+    }
+  }
+  if (auto path = search.find(library.path, m_exec_roots.empty() ? "/" : m_exec_roots[0], as);
+      !path.empty()) {
+    matches.push_back(path);
+  }
+  return matches;
+}
+
+void
+Expander::warn_missing_libraries(const ElfClosure& closure, const std::set<std::string>& required)
+{
   // A library missing for the program itself will stop it; one missing for a library that only
   // sits in a walked directory (a JDK's X11 parts) is only loaded on demand, if ever.
   std::set<std::string> packed_names;
@@ -666,7 +741,7 @@ Expander::add_libraries()
     if (packed_names.count(missing.substr(0, missing.find(' ')))) {
       continue;
     }
-    if (required_set.count(by)) {
+    if (required.count(by)) {
       warn("library-missing", missing + ": not found on the source; the program may not start");
     } else {
       optional_missing.push_back(missing);
@@ -680,23 +755,23 @@ Expander::add_libraries()
              optional_missing.size(),
              optional_missing[0]));
   }
-  // The loader's cache and configuration: libraries found through ld.so.conf directories are
-  // found the same way in the image.
-  for (const char* path : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"}) {
-    if (m_root.lstat(path)) {
-      if (auto status = add(path, FileRole::config, "dynamic loader configuration", true);
-          !status) {
-        return status;
-      }
-    }
-  }
-  return {};
 }
 
 void
 Expander::add_system_files()
 {
-  // Users and groups: the process's user, its groups and root; nothing else of the source's.
+  add_users_and_groups();
+  add_tmp();
+  add_ca_certificates();
+  add_timezone();
+  add_locale();
+}
+
+// Users and groups: the process's user, its groups and root; nothing else of the source's.
+// Name service and hosts files go with them.
+void
+Expander::add_users_and_groups()
+{
   const std::string& user =
       m_analysis.start.user.empty() ? m_analysis.process.user : m_analysis.start.user;
   uint32_t uid = m_analysis.process.uid;
@@ -735,8 +810,12 @@ Expander::add_system_files()
                   0644,
                   "loopback names");
   }
+}
 
-  // /tmp: every process expects a world-writable sticky /tmp.
+// /tmp: every process expects a world-writable sticky /tmp.
+void
+Expander::add_tmp()
+{
   struct stat tmp {
   };
   tmp.st_mode = S_IFDIR | 01777;
@@ -749,68 +828,82 @@ Expander::add_system_files()
   m_set.entries["/tmp"].mode = 01777;
   m_set.entries["/tmp"].uid = 0;
   m_set.entries["/tmp"].gid = 0;
+}
 
-  // CA certificates: Java, .NET and OpenSSL all verify TLS peers against the system store
-  // (Debian's JDK cacerts is a link into /etc/ssl/certs/java). An analyzer that knows the
-  // runtime never uses TLS sets runtime.tls = false.
+// CA certificates: Java, .NET and OpenSSL all verify TLS peers against the system store
+// (Debian's JDK cacerts is a link into /etc/ssl/certs/java). An analyzer that knows the
+// runtime never uses TLS sets runtime.tls = false.
+void
+Expander::add_ca_certificates()
+{
   auto tls = m_analysis.runtime.details.find("tls");
   bool wants_tls =
       tls == m_analysis.runtime.details.end() || !tls->is_boolean() || tls->get<bool>();
-  if (wants_tls) {
-    // Debian/Ubuntu (/etc/ssl/certs, its Java keystore in /etc/ssl/certs/java) and the RHEL
-    // family (ca-certificates' update-ca-trust output in /etc/pki/ca-trust/extracted, reached
-    // through /etc/pki/tls/certs/ca-bundle.crt, /etc/pki/tls/cert.pem, /etc/pki/java/cacerts,
-    // and /etc/ssl/certs -> /etc/pki/tls/certs). Never /etc/pki/tls/private.
-    for (const char* path : {"/etc/ssl/certs",
-                             "/usr/share/ca-certificates",
-                             "/etc/ca-certificates.conf",
-                             "/etc/pki/ca-trust",
-                             "/etc/pki/tls/certs",
-                             "/etc/pki/tls/cert.pem",
-                             "/etc/pki/java"}) {
-      if (m_root.lstat(path)) {
-        (void)add(path,
-                  is_host_file(path) ? FileRole::config : FileRole::system,
-                  "CA certificates for TLS",
-                  true);
-      }
-    }
-    // OpenSSL's and the JDK's system crypto policy on the RHEL family.
-    for (const char* path : {"/etc/pki/tls/openssl.cnf", "/etc/crypto-policies"}) {
-      if (m_root.lstat(path)) {
-        (void)add(path, FileRole::system, "system crypto policy for TLS (RHEL family)", true);
-      }
+  if (!wants_tls) {
+    return;
+  }
+  // Debian/Ubuntu (/etc/ssl/certs, its Java keystore in /etc/ssl/certs/java) and the RHEL
+  // family (ca-certificates' update-ca-trust output in /etc/pki/ca-trust/extracted, reached
+  // through /etc/pki/tls/certs/ca-bundle.crt, /etc/pki/tls/cert.pem, /etc/pki/java/cacerts,
+  // and /etc/ssl/certs -> /etc/pki/tls/certs). Never /etc/pki/tls/private.
+  for (const char* path : {"/etc/ssl/certs",
+                           "/usr/share/ca-certificates",
+                           "/etc/ca-certificates.conf",
+                           "/etc/pki/ca-trust",
+                           "/etc/pki/tls/certs",
+                           "/etc/pki/tls/cert.pem",
+                           "/etc/pki/java"}) {
+    if (m_root.lstat(path)) {
+      (void)add(path,
+                is_host_file(path) ? FileRole::config : FileRole::system,
+                "CA certificates for TLS",
+                true);
     }
   }
+  // OpenSSL's and the JDK's system crypto policy on the RHEL family.
+  for (const char* path : {"/etc/pki/tls/openssl.cnf", "/etc/crypto-policies"}) {
+    if (m_root.lstat(path)) {
+      (void)add(path, FileRole::system, "system crypto policy for TLS (RHEL family)", true);
+    }
+  }
+}
 
-  // Time zone: the zone file, /etc/localtime and /etc/timezone, and TZ in the environment so
-  // runtimes that read TZ first (the JVM) agree with those that read /etc/localtime.
+// Time zone: the zone file, /etc/localtime and /etc/timezone, and TZ in the environment so
+// runtimes that read TZ first (the JVM) agree with those that read /etc/localtime.
+void
+Expander::add_timezone()
+{
   std::string zone = m_analysis.source.timezone;
-  if (!zone.empty()) {
-    std::string file = "/usr/share/zoneinfo/" + zone;
-    if (valid_timezone_name(zone) && m_root.is_regular_file(file)) {
-      (void)add(file, FileRole::system, "time zone " + zone, false);
-      PackEntry link;
-      link.path = "/etc/localtime";
-      link.type = EntryType::symlink;
-      link.role = FileRole::config; // the host's choice (is_host_file)
-      link.mode = 0777;
-      link.link_target = file;
-      link.reason = "time zone " + zone;
-      m_set.entries["/etc/localtime"] = link;
-      add_generated("/etc/timezone", zone + "\n", 0644, "time zone " + zone);
-      if (env_value("TZ").empty()) {
-        m_set.extra_env["TZ"] = zone;
-      }
-    } else {
-      warn("timezone-missing",
-           fmt::format("time zone \"{}\" has no file under /usr/share/zoneinfo; the image uses UTC",
-                       zone));
-    }
+  if (zone.empty()) {
+    return;
   }
+  std::string file = "/usr/share/zoneinfo/" + zone;
+  if (!valid_timezone_name(zone) || !m_root.is_regular_file(file)) {
+    warn("timezone-missing",
+         fmt::format("time zone \"{}\" has no file under /usr/share/zoneinfo; the image uses UTC",
+                     zone));
+    return;
+  }
+  (void)add(file, FileRole::system, "time zone " + zone, false);
+  PackEntry link;
+  link.path = "/etc/localtime";
+  link.type = EntryType::symlink;
+  link.role = FileRole::config; // the host's choice (is_host_file)
+  link.mode = 0777;
+  link.link_target = file;
+  link.reason = "time zone " + zone;
+  m_set.entries["/etc/localtime"] = link;
+  add_generated("/etc/timezone", zone + "\n", 0644, "time zone " + zone);
+  if (env_value("TZ").empty()) {
+    m_set.extra_env["TZ"] = zone;
+  }
+}
 
-  // Locale data for LANG/LC_*: compiled locales live in /usr/lib/locale/<name> or in the
-  // locale archive; C and POSIX need nothing.
+// Locale data for LANG/LC_*: compiled locales live in /usr/lib/locale/<name> or in the
+// locale archive; C and POSIX need nothing.
+void
+Expander::add_locale()
+{
   std::vector<std::pair<std::string, std::string>> env;
   for (const auto& var : m_analysis.env) {
     if (!var.secret) {

@@ -199,12 +199,14 @@ ProcessInfo::listening_ports() const
   return ports;
 }
 
-Result<ProcessInfo>
-read_process(const HostRoot& root, int pid, const ReadOptions& options)
-{
-  ProcessInfo process;
-  process.pid = pid;
+namespace {
 
+// stat, status and cmdline: what every caller needs. Refuses zombies and kernel threads, which
+// have no program to pack.
+Status
+read_identity(const HostRoot& root, ProcessInfo& process)
+{
+  int pid = process.pid;
   auto stat_content = root.read_proc(pid, "stat");
   if (!stat_content) {
     if (is_gone(stat_content.error())) {
@@ -245,15 +247,15 @@ read_process(const HostRoot& root, int pid, const ReadOptions& options)
   if (process.cmdline.empty() && (process.status.kernel_thread || process.ppid == 2 || pid == 2)) {
     return fail(ErrorCode::unsupported, "PID {} ({}) is a kernel thread", pid, stat->comm);
   }
+  return {};
+}
 
-  if (auto environ = root.read_proc(pid, "environ")) {
-    process.environ = parse_environ(*environ);
-  } else {
-    process.environ_readable = false;
-    process.warnings.push_back(
-        fmt::format("cannot read the environment of PID {}: {}", pid, environ.error().message));
-  }
-
+// exe, cwd and root, and whether the process sees this file system; an unreadable link is a
+// warning.
+void
+read_links(const HostRoot& root, ProcessInfo& process)
+{
+  int pid = process.pid;
   auto link = [&](const char* name, std::string& out) {
     if (auto target = root.read_proc_link(pid, name)) {
       out = *target;
@@ -274,7 +276,14 @@ read_process(const HostRoot& root, int pid, const ReadOptions& options)
   if (std::string why; !root.shares_file_system(pid, why)) {
     process.foreign_root = why;
   }
+}
 
+// What the options ask for besides the identity (limits, maps, open files and sockets,
+// children) and the cgroups; what cannot be read or parsed is a warning.
+void
+read_details(const HostRoot& root, ProcessInfo& process, const ReadOptions& options)
+{
+  int pid = process.pid;
   if (options.limits) {
     if (auto content = root.read_proc(pid, "limits")) {
       if (auto limits = parse_limits(*content)) {
@@ -307,6 +316,27 @@ read_process(const HostRoot& root, int pid, const ReadOptions& options)
   if (options.children) {
     read_children(root, process);
   }
+}
+
+} // namespace
+
+Result<ProcessInfo>
+read_process(const HostRoot& root, int pid, const ReadOptions& options)
+{
+  ProcessInfo process;
+  process.pid = pid;
+  if (auto identity = read_identity(root, process); !identity) {
+    return fail(identity.error());
+  }
+  if (auto environ = root.read_proc(pid, "environ")) {
+    process.environ = parse_environ(*environ);
+  } else {
+    process.environ_readable = false;
+    process.warnings.push_back(
+        fmt::format("cannot read the environment of PID {}: {}", pid, environ.error().message));
+  }
+  read_links(root, process);
+  read_details(root, process, options);
 
   // A process that exited (or whose PID was reused) during the reads above gave a mix of two
   // processes' data: refuse it.

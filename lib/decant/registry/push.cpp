@@ -2,6 +2,7 @@
 #include <decant/registry/http.hpp>
 #include <decant/registry/progress.hpp>
 #include <decant/registry/push.hpp>
+#include <decant/registry/session.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
@@ -24,56 +25,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A failed step: the error for the operator, and whether waiting and trying again may help.
-struct Failure {
-  Error error;
-  bool transient = false;
-};
-
-template<typename T> using Attempt = tl::expected<T, Failure>;
-
-tl::unexpected<Failure>
-fatal(Error error)
-{
-  return tl::unexpected<Failure>(Failure{std::move(error), false});
-}
-
-tl::unexpected<Failure>
-transient(Error error)
-{
-  return tl::unexpected<Failure>(Failure{std::move(error), true});
-}
-
-std::string
-host_of(const std::string& url)
-{
-  size_t scheme = url.find("://");
-  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t end = url.find_first_of("/?", start);
-  std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (size_t at = host.rfind('@'); at != std::string::npos) {
-    host = host.substr(at + 1);
-  }
-  return host;
-}
-
-// A URL as messages show it: without the query, where upload URLs carry the registry's long
-// signed session state.
-std::string
-display_url(const std::string& url)
-{
-  return url.substr(0, url.find('?'));
-}
-
-std::string
-hostname_of(const std::string& host_port)
-{
-  if (!host_port.empty() && host_port[0] == '[') {
-    return host_port.substr(0, host_port.find(']') + 1);
-  }
-  return host_port.substr(0, host_port.find(':'));
-}
 
 // Per-registry memory of where blobs live and which uploads are in flight (see PushOptions).
 class PushState
@@ -263,6 +214,17 @@ public:
     return !m_mismatch;
   }
 
+  // A range of the blob's file as a request body, fed to this check as it is read.
+  HttpBody
+  body(uint64_t from, uint64_t length)
+  {
+    HttpBody body = HttpBody::file_range(m_path, from, length);
+    body.on_read = [this](uint64_t at, const char* data, size_t size) {
+      return feed(at, data, size);
+    };
+    return body;
+  }
+
   bool
   mismatch() const
   {
@@ -317,11 +279,15 @@ public:
         m_ref(reference),
         m_options(options),
         m_state(options.state_file, reference.api_host()),
-        m_http(make_http_options())
+        m_session(reference,
+                  {options.insecure,
+                   options.credentials,
+                   options.retries,
+                   options.backoff_seconds,
+                   options.on_event},
+                  make_http_options(),
+                  "repository:" + reference.repository + ":pull,push")
   {
-    m_base =
-        std::string(options.insecure ? "http" : "https") + "://" + reference.api_host() + "/v2/";
-    m_scopes.push_back("repository:" + reference.repository + ":pull,push");
   }
 
   Result<PushOutcome>
@@ -340,37 +306,73 @@ public:
                                     m_image.manifest.digest),
                         "drop the @digest or give the digest of this image"));
     }
-    // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
-    // front so one token covers them.
+    std::vector<Descriptor> blobs = blobs_to_push(outcome);
+    const size_t foreign = outcome.blobs.size();
+    ask_mount_scopes(blobs);
+    if (auto ping =
+            m_session.with_retries("contact the registry", [&] { return m_session.ping(); });
+        !ping) {
+      return fail(ping.error());
+    }
+    auto missing = plan_uploads(blobs, outcome);
+    if (!missing) {
+      return fail(missing.error());
+    }
+    if (auto pushed = push_missing(blobs, *missing, foreign, outcome); !pushed) {
+      return fail(pushed.error());
+    }
+    report_progress(true);
+    if (auto manifest = push_manifest(outcome); !manifest) {
+      return fail(manifest.error());
+    }
+    for (const auto& b : outcome.blobs) {
+      outcome.bytes_uploaded += b.bytes_uploaded;
+    }
+    outcome.retries = m_session.retries_used();
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return outcome;
+  }
+
+private:
+  // The layers and the config, in manifest order. Foreign layers go straight into the outcome:
+  // registries never hold these; the manifest's URLs say where they come from.
+  std::vector<Descriptor>
+  blobs_to_push(PushOutcome& outcome) const
+  {
     std::vector<Descriptor> blobs;
     for (const auto& layer : m_image.layers) {
       if (layer.is_foreign()) {
-        // Registries never hold these; the manifest's URLs say where they come from.
         outcome.blobs.push_back({layer, "foreign", "", 0, 0});
         continue;
       }
       blobs.push_back(layer);
     }
     blobs.push_back(m_image.config);
-    const size_t foreign = outcome.blobs.size();
+    return blobs;
+  }
+
+  // Mount sources: the ones given, then the ones remembered; mount scopes are asked for up
+  // front so one token covers them.
+  void
+  ask_mount_scopes(const std::vector<Descriptor>& blobs)
+  {
     for (const auto& blob : blobs) {
       for (const auto& repo : mount_sources(blob.digest)) {
-        std::string scope = "repository:" + repo + ":pull";
-        if (std::find(m_scopes.begin(), m_scopes.end(), scope) == m_scopes.end()) {
-          m_scopes.push_back(scope);
-        }
+        m_session.add_scope("repository:" + repo + ":pull");
       }
     }
-    if (auto ping = with_retries("contact the registry", [&] { return this->ping(); }); !ping) {
-      return fail(ping.error());
-    }
+  }
 
-    // Plan: which blobs the registry lacks; their sizes make the progress total.
+  // Plan: which blobs the registry lacks (their indexes in `blobs`); their sizes make the
+  // progress total.
+  Result<std::vector<size_t>>
+  plan_uploads(const std::vector<Descriptor>& blobs, PushOutcome& outcome)
+  {
     std::vector<size_t> missing;
     for (size_t i = 0; i < blobs.size(); ++i) {
       outcome.image_bytes += blobs[i].size;
-      auto present = with_retries("check blob " + blobs[i].digest,
-                                  [&] { return blob_exists(blobs[i].digest); });
+      auto present = m_session.with_retries("check blob " + blobs[i].digest,
+                                            [&] { return blob_exists(blobs[i].digest); });
       if (!present) {
         return fail(present.error());
       }
@@ -386,7 +388,16 @@ public:
       }
       outcome.blobs.push_back(blob_outcome);
     }
+    return missing;
+  }
 
+  // Pushes the blobs the plan found missing; their outcomes follow the `foreign` ones.
+  Status
+  push_missing(const std::vector<Descriptor>& blobs,
+               const std::vector<size_t>& missing,
+               size_t foreign,
+               PushOutcome& outcome)
+  {
     for (size_t n = 0; n < missing.size(); ++n) {
       size_t i = missing[n];
       BlobOutcome& blob_outcome = outcome.blobs[foreign + i];
@@ -394,7 +405,7 @@ public:
       m_count = missing.size();
       m_digest = blobs[i].digest;
       uint64_t credited_before = m_credited;
-      auto pushed = with_retries("push blob " + blobs[i].digest, [&] {
+      auto pushed = m_session.with_retries("push blob " + blobs[i].digest, [&] {
         // A retry starts the blob over; what its earlier attempts counted towards the progress
         // total is taken back (the bytes sent stay counted in bytesUploaded).
         m_credited = credited_before;
@@ -415,28 +426,28 @@ public:
                       format_bytes(blobs[i].size),
                       format_bytes(blob_outcome.bytes_uploaded)));
     }
-    report_progress(true);
+    return {};
+  }
 
-    auto manifest = with_retries("push the manifest", [&] { return put_manifest(); });
+  // Puts the manifest and, when asked, reads back the digest the registry serves for it.
+  Status
+  push_manifest(PushOutcome& outcome)
+  {
+    auto manifest = m_session.with_retries("push the manifest", [&] { return put_manifest(); });
     if (!manifest) {
       return fail(manifest.error());
     }
     if (m_options.check_manifest) {
-      auto served = with_retries("read the manifest back", [&] { return served_manifest(); });
+      auto served =
+          m_session.with_retries("read the manifest back", [&] { return served_manifest(); });
       if (!served) {
         return fail(served.error());
       }
       outcome.registry_manifest_digest = *served;
     }
-    for (const auto& b : outcome.blobs) {
-      outcome.bytes_uploaded += b.bytes_uploaded;
-    }
-    outcome.retries = m_retries_used;
-    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    return outcome;
+    return {};
   }
 
-private:
   HttpOptions
   make_http_options()
   {
@@ -486,283 +497,13 @@ private:
     }
   }
 
-  // Runs `step` until it succeeds, fails for good, or the retries are spent; waits
-  // backoff, 2*backoff, ... (at most 30 s) between tries.
-  template<typename F>
-  auto
-  with_retries(const std::string& what, F step) -> Result<typename decltype(step())::value_type>
-  {
-    double wait = m_options.backoff_seconds;
-    for (int attempt = 0;; ++attempt) {
-      auto result = step();
-      if (result) {
-        return *result;
-      }
-      const Failure& failure = result.error();
-      if (!failure.transient || attempt >= m_options.retries) {
-        Error error = failure.error;
-        if (failure.transient && m_options.retries > 0) {
-          error.message += fmt::format(" (gave up after {} retries)", m_options.retries);
-        }
-        return fail(error);
-      }
-      ++m_retries_used;
-      event(fmt::format("cannot {}: {}; retry {}/{} in {:.0f}s",
-                        what,
-                        failure.error.message,
-                        attempt + 1,
-                        m_options.retries,
-                        wait));
-      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-      wait = std::min(wait * 2, 30.0);
-    }
-  }
-
-  std::string
-  who() const
-  {
-    return m_options.credentials ? m_options.credentials->describe() : "anonymous access";
-  }
-
-  // Sends a request with the current authorization; a 401 triggers one authentication round
-  // (Basic or a Bearer token) and one resend. Transport failures and 5xx/429 are transient.
-  Attempt<HttpResponse>
-  send(HttpRequest request)
-  {
-    for (int round = 0;; ++round) {
-      HttpRequest attempt = request;
-      if (!m_authorization.empty()) {
-        attempt.headers.push_back("Authorization: " + m_authorization);
-      }
-      auto response = m_http.perform(attempt);
-      if (!response) {
-        Error error(ErrorCode::network,
-                    fmt::format("cannot reach {}: {}",
-                                display_url(response.error().url),
-                                response.error().cause),
-                    transport_hint(response.error().cause));
-        // Nothing listening where the registry was never reached yet is a wrong address or a
-        // registry that is not running: no retry makes it answer, so say it at once. Later in
-        // a push, a refused connection may be a registry restarting: retried.
-        if (response.error().refused && !m_reached) {
-          error.hint = fmt::format("nothing listens on {}: check the host and port of the "
-                                   "reference and that the registry runs{}",
-                                   m_ref.api_host(),
-                                   m_options.insecure ? "" : " (plain http needs --insecure)");
-          return fatal(error);
-        }
-        if (response.error().transient) {
-          return transient(error);
-        }
-        return fatal(error);
-      }
-      m_reached = true;
-      if (response->status == 401 && round == 0) {
-        if (auto auth = authenticate(*response); !auth) {
-          return tl::unexpected(auth.error());
-        }
-        continue;
-      }
-      if (response->status == 401) {
-        return fatal(Error(ErrorCode::network,
-                           fmt::format("{} rejected {} pushing to {} ({} {}): {}",
-                                       m_ref.api_host(),
-                                       who(),
-                                       m_ref.repository,
-                                       request.method,
-                                       display_url(request.url),
-                                       describe_registry_error(response->body)),
-                           m_options.credentials
-                               ? "check the user name and password"
-                               : "log in: --username U --password-stdin, or docker login"));
-      }
-      if (response->status == 403) {
-        return fatal(Error(ErrorCode::network,
-                           fmt::format("{} refused {}: not allowed to push to {} ({})",
-                                       m_ref.api_host(),
-                                       who(),
-                                       m_ref.repository,
-                                       describe_registry_error(response->body)),
-                           "ask the registry's administrator for push rights to this repository"));
-      }
-      if (response->status >= 500 || response->status == 429) {
-        return transient(Error(ErrorCode::network,
-                               fmt::format("{} {} answered {}: {}",
-                                           request.method,
-                                           display_url(request.url),
-                                           response->status,
-                                           describe_registry_error(response->body))));
-      }
-      return *response;
-    }
-  }
-
-  std::string
-  transport_hint(const std::string& cause) const
-  {
-    if (!m_options.insecure
-        && (cause.find("SSL") != std::string::npos || cause.find("TLS") != std::string::npos)) {
-      return fmt::format("if {} serves plain http, add --insecure; if it uses a private CA, "
-                         "install the CA certificate in /usr/local/share/ca-certificates and "
-                         "run update-ca-certificates",
-                         m_ref.api_host());
-    }
-    return "check the registry address and that the registry is running";
-  }
-
-  Attempt<bool>
-  authenticate(const HttpResponse& response)
-  {
-    auto challenges = parse_www_authenticate(response.headers.get("WWW-Authenticate"));
-    const AuthChallenge* bearer = nullptr;
-    const AuthChallenge* basic = nullptr;
-    for (const auto& c : challenges) {
-      if (c.scheme == "bearer" && !bearer) {
-        bearer = &c;
-      } else if (c.scheme == "basic" && !basic) {
-        basic = &c;
-      }
-    }
-    if (bearer) {
-      return fetch_token(*bearer);
-    }
-    if (basic) {
-      if (!m_options.credentials) {
-        return fatal(Error(ErrorCode::network,
-                           fmt::format("{} requires a user name and password to push to {}",
-                                       m_ref.api_host(),
-                                       m_ref.repository),
-                           fmt::format("pass --username U --password-stdin, or run docker login {}",
-                                       m_ref.registry)));
-      }
-      m_authorization =
-          "Basic "
-          + base64_encode(m_options.credentials->username + ":" + m_options.credentials->password);
-      return true;
-    }
-    return fatal(Error(ErrorCode::network,
-                       fmt::format("{} answered 401 without a usable WWW-Authenticate challenge "
-                                   "(\"{}\")",
-                                   m_ref.api_host(),
-                                   response.headers.get("WWW-Authenticate")),
-                       "decant speaks Basic and Bearer token authentication"));
-  }
-
-  Attempt<bool>
-  fetch_token(const AuthChallenge& challenge)
-  {
-    auto realm_it = challenge.params.find("realm");
-    if (realm_it == challenge.params.end() || realm_it->second.empty()) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{}: Bearer challenge without a realm", m_ref.api_host())));
-    }
-    std::string realm = realm_it->second;
-    // A token sent over plain http could be read on the way; allow it only where --insecure
-    // already allows plain http: the registry's own host.
-    if (starts_with(realm, "http://")
-        && !(m_options.insecure && hostname_of(host_of(realm)) == hostname_of(m_ref.api_host()))) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{} sends us to a plain-http token service {}; refusing to "
-                                     "send credentials there",
-                                     m_ref.api_host(),
-                                     realm),
-                         "use a registry whose token service speaks https (or, on the "
-                         "registry's own host, --insecure)"));
-    }
-    std::string url = realm;
-    if (auto service = challenge.params.find("service"); service != challenge.params.end()) {
-      url = add_query(url, "service", service->second);
-    }
-    std::vector<std::string> scopes = m_scopes;
-    if (auto scope = challenge.params.find("scope"); scope != challenge.params.end()) {
-      if (std::find(scopes.begin(), scopes.end(), scope->second) == scopes.end()) {
-        scopes.insert(scopes.begin(), scope->second);
-      }
-    }
-    for (const auto& scope : scopes) {
-      url = add_query(url, "scope", scope);
-    }
-    HttpRequest request;
-    request.url = url;
-    if (m_options.credentials) {
-      request.headers.push_back(
-          "Authorization: Basic "
-          + base64_encode(m_options.credentials->username + ":" + m_options.credentials->password));
-    }
-    auto response = m_http.perform(request);
-    if (!response) {
-      Error error(
-          ErrorCode::network,
-          fmt::format("cannot reach the token service {}: {}", realm, response.error().cause));
-      return response.error().transient ? transient(error) : fatal(error);
-    }
-    if (response->status == 401 || response->status == 403) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("the token service {} of {} rejected {}: {} {}",
-                                     realm,
-                                     m_ref.api_host(),
-                                     who(),
-                                     response->status,
-                                     describe_registry_error(response->body)),
-                         m_options.credentials
-                             ? "check the user name and password"
-                             : "log in: --username U --password-stdin, or docker login"));
-    }
-    if (response->status >= 500) {
-      return transient(
-          Error(ErrorCode::network,
-                fmt::format("the token service {} answered {}", realm, response->status)));
-    }
-    json body = parse_json_document(response->body).value_or(json());
-    std::string token;
-    if (response->status == 200) {
-      token = json_string(body, "token", json_string(body, "access_token"));
-    }
-    if (token.empty()) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("the token service {} answered {} without a token",
-                                     realm,
-                                     response->status)));
-    }
-    m_authorization = "Bearer " + token;
-    return true;
-  }
-
-  // GET /v2/: is this a registry, and which authentication does it want (401 -> authenticate
-  // before any layer is sent, so no upload is wasted on a 401).
-  Attempt<bool>
-  ping()
-  {
-    HttpRequest request;
-    request.url = m_base;
-    auto response = send(request);
-    if (!response) {
-      return tl::unexpected(response.error());
-    }
-    if (response->status != 200) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{} does not answer like a registry: GET {} gave {}",
-                                     m_ref.api_host(),
-                                     m_base,
-                                     response->status),
-                         "check the registry address (the API must be served at /v2/)"));
-    }
-    return true;
-  }
-
-  std::string
-  repo_url(const std::string& suffix) const
-  {
-    return m_base + m_ref.repository + "/" + suffix;
-  }
-
-  Attempt<bool>
+  RegistryAttempt<bool>
   blob_exists(const std::string& digest)
   {
     HttpRequest request;
     request.method = "HEAD";
-    request.url = repo_url("blobs/" + digest);
-    auto response = send(request);
+    request.url = m_session.repo_url("blobs/" + digest);
+    auto response = m_session.send(request);
     if (!response) {
       return tl::unexpected(response.error());
     }
@@ -772,18 +513,7 @@ private:
     if (response->status == 404) {
       return false;
     }
-    return fatal(unexpected_status("HEAD", request.url, *response));
-  }
-
-  Error
-  unexpected_status(const std::string& method, const std::string& url, const HttpResponse& r) const
-  {
-    return Error(ErrorCode::network,
-                 fmt::format("{} {} answered {}: {}",
-                             method,
-                             display_url(url),
-                             r.status,
-                             describe_registry_error(r.body)));
+    return fatal_failure(m_session.unexpected_status("HEAD", request.url, *response));
   }
 
   std::vector<std::string>
@@ -804,7 +534,13 @@ private:
     return out;
   }
 
-  Attempt<bool>
+  // Where a blob's upload goes, and how many of its bytes the registry already has.
+  struct UploadSession {
+    std::string location;
+    uint64_t offset = 0;
+  };
+
+  RegistryAttempt<bool>
   push_blob(const Descriptor& blob, BlobOutcome& outcome)
   {
     // A retry may find the blob there after all (the last PUT landed, its answer did not).
@@ -816,141 +552,209 @@ private:
       outcome.status = outcome.bytes_uploaded > 0 || m_blob_sent_total > 0 ? "uploaded" : "exists";
       return true;
     }
-    std::string location;
-    uint64_t offset = 0;
-    if (auto saved = m_state.upload(m_ref.repository, blob.digest)) {
-      auto resumed = resume_session(blob, saved->first);
-      if (!resumed) {
-        return tl::unexpected(resumed.error());
+    auto session = resume_saved_upload(blob, outcome);
+    if (!session) {
+      return tl::unexpected(session.error());
+    }
+    if (session->location.empty()) {
+      auto mounted = mount_blob(blob, outcome, *session);
+      if (!mounted) {
+        return tl::unexpected(mounted.error());
       }
-      if (resumed->first.empty()) {
-        m_state.clear_upload(m_ref.repository, blob.digest);
-      } else {
-        location = resumed->first;
-        offset = resumed->second;
-        outcome.resumed_from = offset;
-        m_credited += offset;
-        event(fmt::format("{} resuming the upload at {}", blob.digest, format_bytes(offset)));
+      if (*mounted) {
+        return true;
       }
     }
-    if (location.empty()) {
-      for (const auto& source : mount_sources(blob.digest)) {
-        HttpRequest request;
-        request.method = "POST";
-        request.url =
-            add_query(add_query(repo_url("blobs/uploads/"), "mount", blob.digest), "from", source);
-        auto response = send(request);
-        if (!response) {
-          return tl::unexpected(response.error());
-        }
-        if (response->status == 201) {
-          outcome.status = "mounted";
-          outcome.mounted_from = source;
-          m_credited += blob.size;
-          return true;
-        }
-        if (response->status == 202) {
-          // Not mountable from there: the registry opened an ordinary upload instead.
-          location = resolve_location(request.url, response->headers.get("Location"));
-          break;
-        }
+    if (session->location.empty()) {
+      auto opened = open_upload();
+      if (!opened) {
+        return tl::unexpected(opened.error());
       }
+      session->location = *opened;
     }
-    if (location.empty()) {
+    BlobCheck check(m_image.blob_path(blob), blob);
+    if (session->offset == 0 && blob.size <= m_options.chunk_bytes) {
+      return put_whole_blob(blob, session->location, check, outcome);
+    }
+    if (auto sent = send_chunks(blob, *session, check); !sent) {
+      return sent;
+    }
+    return close_upload(blob, session->location, check, outcome);
+  }
+
+  // The upload a previous run left for this blob, if the registry still has it; an empty
+  // location otherwise.
+  RegistryAttempt<UploadSession>
+  resume_saved_upload(const Descriptor& blob, BlobOutcome& outcome)
+  {
+    UploadSession session;
+    auto saved = m_state.upload(m_ref.repository, blob.digest);
+    if (!saved) {
+      return session;
+    }
+    auto resumed = resume_session(blob, saved->first);
+    if (!resumed) {
+      return tl::unexpected(resumed.error());
+    }
+    if (resumed->first.empty()) {
+      m_state.clear_upload(m_ref.repository, blob.digest);
+      return session;
+    }
+    session.location = resumed->first;
+    session.offset = resumed->second;
+    outcome.resumed_from = session.offset;
+    m_credited += session.offset;
+    event(fmt::format("{} resuming the upload at {}", blob.digest, format_bytes(session.offset)));
+    return session;
+  }
+
+  // Tries a cross-repository mount from each source in turn: true when one mounted the blob.
+  // A registry that cannot mount may open an ordinary upload instead: its location goes into
+  // `session`.
+  RegistryAttempt<bool>
+  mount_blob(const Descriptor& blob, BlobOutcome& outcome, UploadSession& session)
+  {
+    for (const auto& source : mount_sources(blob.digest)) {
       HttpRequest request;
       request.method = "POST";
-      request.url = repo_url("blobs/uploads/");
-      auto response = send(request);
+      request.url = add_query(
+          add_query(m_session.repo_url("blobs/uploads/"), "mount", blob.digest), "from", source);
+      auto response = m_session.send(request);
       if (!response) {
         return tl::unexpected(response.error());
       }
-      if (response->status != 202 || response->headers.get("Location").empty()) {
-        return fatal(unexpected_status("POST", request.url, *response));
+      if (response->status == 201) {
+        outcome.status = "mounted";
+        outcome.mounted_from = source;
+        m_credited += blob.size;
+        return true;
       }
-      location = resolve_location(request.url, response->headers.get("Location"));
+      if (response->status == 202) {
+        // Not mountable from there: the registry opened an ordinary upload instead.
+        session.location = resolve_location(request.url, response->headers.get("Location"));
+        break;
+      }
     }
-    std::string path = m_image.blob_path(blob);
-    BlobCheck check(path, blob);
-    auto checked_body = [&](uint64_t from, uint64_t length) {
-      HttpBody body = HttpBody::file_range(path, from, length);
-      body.on_read = [&check](uint64_t at, const char* data, size_t size) {
-        return check.feed(at, data, size);
-      };
-      return body;
-    };
-    if (offset == 0 && blob.size <= m_options.chunk_bytes) {
-      // Monolithic: the whole blob in the PUT that closes the upload.
-      HttpRequest request;
-      request.method = "PUT";
-      request.url = add_query(location, "digest", blob.digest);
-      request.headers.push_back("Content-Type: application/octet-stream");
-      request.body = checked_body(0, blob.size);
-      request.has_body = true;
-      auto response = send(request);
-      if (check.mismatch()) {
-        return fatal(check.error(m_image.dir));
-      }
-      if (!response) {
-        return tl::unexpected(response.error());
-      }
-      if (response->status != 201) {
-        return fatal(blob_rejected(blob, *response));
-      }
-      outcome.status = "uploaded";
-      return true;
+    return false;
+  }
+
+  // Opens an upload session (POST); returns its location.
+  RegistryAttempt<std::string>
+  open_upload()
+  {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = m_session.repo_url("blobs/uploads/");
+    auto response = m_session.send(request);
+    if (!response) {
+      return tl::unexpected(response.error());
     }
-    while (offset < blob.size) {
+    if (response->status != 202 || response->headers.get("Location").empty()) {
+      return fatal_failure(m_session.unexpected_status("POST", request.url, *response));
+    }
+    return resolve_location(request.url, response->headers.get("Location"));
+  }
+
+  // Sends a request whose body is blob bytes fed to `check`: bytes that are not what the
+  // blob's digest says fail the push, whatever the registry answered.
+  RegistryAttempt<HttpResponse>
+  send_checked(HttpRequest request, BlobCheck& check)
+  {
+    request.has_body = true;
+    auto response = m_session.send(std::move(request));
+    if (check.mismatch()) {
+      return fatal_failure(check.error(m_image.dir));
+    }
+    return response;
+  }
+
+  // Monolithic: the whole blob in the PUT that closes the upload.
+  RegistryAttempt<bool>
+  put_whole_blob(const Descriptor& blob,
+                 const std::string& location,
+                 BlobCheck& check,
+                 BlobOutcome& outcome)
+  {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = add_query(location, "digest", blob.digest);
+    request.headers.push_back("Content-Type: application/octet-stream");
+    request.body = check.body(0, blob.size);
+    auto response = send_checked(std::move(request), check);
+    if (!response) {
+      return tl::unexpected(response.error());
+    }
+    if (response->status != 201) {
+      return fatal_failure(blob_rejected(blob, *response));
+    }
+    outcome.status = "uploaded";
+    return true;
+  }
+
+  // Sends the rest of the blob from session.offset in PATCH chunks, remembering after each how
+  // far the upload got so that a later run can resume it.
+  RegistryAttempt<bool>
+  send_chunks(const Descriptor& blob, UploadSession& session, BlobCheck& check)
+  {
+    while (session.offset < blob.size) {
+      uint64_t offset = session.offset;
       uint64_t length = std::min<uint64_t>(m_options.chunk_bytes, blob.size - offset);
       HttpRequest request;
       request.method = "PATCH";
-      request.url = location;
+      request.url = session.location;
       request.headers.push_back("Content-Type: application/octet-stream");
       request.headers.push_back(fmt::format("Content-Range: {}-{}", offset, offset + length - 1));
-      request.body = checked_body(offset, length);
-      request.has_body = true;
-      auto response = send(request);
-      if (check.mismatch()) {
-        return fatal(check.error(m_image.dir));
-      }
+      request.body = check.body(offset, length);
+      auto response = send_checked(std::move(request), check);
       if (!response) {
         return tl::unexpected(response.error());
       }
       if (response->status == 416 || response->status == 404) {
         // The session is gone or elsewhere than we think: forget it, start the blob over.
         m_state.clear_upload(m_ref.repository, blob.digest);
-        return transient(
+        return transient_failure(
             Error(ErrorCode::network,
                   fmt::format("upload session of {} lost ({})", blob.digest, response->status)));
       }
       if (response->status != 202) {
-        return fatal(blob_rejected(blob, *response));
+        return fatal_failure(blob_rejected(blob, *response));
       }
       if (auto next = response->headers.get("Location"); !next.empty()) {
-        location = resolve_location(location, next);
+        session.location = resolve_location(session.location, next);
       }
       uint64_t next_offset = offset + length;
       if (auto range = next_offset_from_range(response->headers.get("Range"))) {
         next_offset = *range;
       }
-      offset = next_offset;
-      m_state.set_upload(m_ref.repository, blob.digest, location, offset);
+      session.offset = next_offset;
+      m_state.set_upload(m_ref.repository, blob.digest, session.location, session.offset);
     }
+    return true;
+  }
+
+  // Commits a chunked upload with the PUT that names its digest.
+  RegistryAttempt<bool>
+  close_upload(const Descriptor& blob,
+               const std::string& location,
+               BlobCheck& check,
+               BlobOutcome& outcome)
+  {
     // Every byte was hashed on its way out (and what a previous run sent, read once now): the
     // upload is committed only when the whole blob is what its digest says.
     if (!check.catch_up(blob.size) || check.mismatch()) {
       m_state.clear_upload(m_ref.repository, blob.digest);
-      return fatal(check.error(m_image.dir));
+      return fatal_failure(check.error(m_image.dir));
     }
     HttpRequest close;
     close.method = "PUT";
     close.url = add_query(location, "digest", blob.digest);
-    auto response = send(close);
+    auto response = m_session.send(close);
     if (!response) {
       return tl::unexpected(response.error());
     }
     if (response->status != 201) {
       m_state.clear_upload(m_ref.repository, blob.digest);
-      return fatal(blob_rejected(blob, *response));
+      return fatal_failure(blob_rejected(blob, *response));
     }
     m_state.clear_upload(m_ref.repository, blob.digest);
     outcome.status = outcome.resumed_from > 0 ? "resumed" : "uploaded";
@@ -959,12 +763,12 @@ private:
 
   // Asks the registry how far a remembered upload got (GET on its location, 204 + Range).
   // Returns ("", 0) when the session is no longer there.
-  Attempt<std::pair<std::string, uint64_t>>
+  RegistryAttempt<std::pair<std::string, uint64_t>>
   resume_session(const Descriptor& blob, const std::string& location)
   {
     HttpRequest request;
     request.url = location;
-    auto response = send(request);
+    auto response = m_session.send(request);
     if (!response) {
       return tl::unexpected(response.error());
     }
@@ -998,36 +802,36 @@ private:
             "{} rejected blob {}: {} {}", m_ref.api_host(), blob.digest, response.status, body));
   }
 
-  Attempt<bool>
+  RegistryAttempt<bool>
   put_manifest()
   {
     HttpRequest request;
     request.method = "PUT";
-    request.url = repo_url("manifests/" + m_ref.manifest_reference());
+    request.url = m_session.repo_url("manifests/" + m_ref.manifest_reference());
     request.headers.push_back("Content-Type: " + m_image.manifest.media_type);
     request.body = HttpBody::bytes(m_image.manifest_bytes);
     request.has_body = true;
-    auto response = send(request);
+    auto response = m_session.send(request);
     if (!response) {
       return tl::unexpected(response.error());
     }
     if (response->status != 201 && response->status != 200) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{} rejected the manifest {} for {}: {} {}",
-                                     m_ref.api_host(),
-                                     m_image.manifest.digest,
-                                     m_ref.str(),
-                                     response->status,
-                                     describe_registry_error(response->body)),
-                         "the registry's words above say what it did not accept"));
+      return fatal_failure(Error(ErrorCode::network,
+                                 fmt::format("{} rejected the manifest {} for {}: {} {}",
+                                             m_ref.api_host(),
+                                             m_image.manifest.digest,
+                                             m_ref.str(),
+                                             response->status,
+                                             describe_registry_error(response->body)),
+                                 "the registry's words above say what it did not accept"));
     }
     std::string digest = response->headers.get("Docker-Content-Digest");
     if (!digest.empty() && digest != m_image.manifest.digest) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{} stored the manifest as {}, not {}: it rewrote it",
-                                     m_ref.api_host(),
-                                     digest,
-                                     m_image.manifest.digest)));
+      return fatal_failure(Error(ErrorCode::network,
+                                 fmt::format("{} stored the manifest as {}, not {}: it rewrote it",
+                                             m_ref.api_host(),
+                                             digest,
+                                             m_image.manifest.digest)));
     }
     event(fmt::format("manifest {} tagged {}", m_image.manifest.digest, m_ref.str()));
     return true;
@@ -1035,35 +839,36 @@ private:
 
   // The digest of the manifest the registry serves under the tag just pushed: the SHA-256 of
   // the bytes it returns, which must be the local manifest's.
-  Attempt<std::string>
+  RegistryAttempt<std::string>
   served_manifest()
   {
     HttpRequest request;
-    request.url = repo_url("manifests/" + m_ref.manifest_reference());
+    request.url = m_session.repo_url("manifests/" + m_ref.manifest_reference());
     request.headers.push_back("Accept: " + m_image.manifest.media_type);
-    auto response = send(request);
+    auto response = m_session.send(request);
     if (!response) {
       return tl::unexpected(response.error());
     }
     if (response->status != 200) {
-      return fatal(Error(ErrorCode::network,
-                         fmt::format("{} does not serve {} just pushed: {} {}",
-                                     m_ref.api_host(),
-                                     m_ref.str(),
-                                     response->status,
-                                     describe_registry_error(response->body))));
+      return fatal_failure(Error(ErrorCode::network,
+                                 fmt::format("{} does not serve {} just pushed: {} {}",
+                                             m_ref.api_host(),
+                                             m_ref.str(),
+                                             response->status,
+                                             describe_registry_error(response->body))));
     }
     Sha256 hash;
     hash.update(response->body.data(), response->body.size());
     std::string digest = "sha256:" + hash.hex();
     if (digest != m_image.manifest.digest) {
-      return fatal(Error(ErrorCode::verification,
-                         fmt::format("{} serves manifest {} for {}, not the pushed {}",
-                                     m_ref.api_host(),
-                                     digest,
-                                     m_ref.str(),
-                                     m_image.manifest.digest),
-                         "another push to the same tag may have raced this one; push again"));
+      return fatal_failure(
+          Error(ErrorCode::verification,
+                fmt::format("{} serves manifest {} for {}, not the pushed {}",
+                            m_ref.api_host(),
+                            digest,
+                            m_ref.str(),
+                            m_image.manifest.digest),
+                "another push to the same tag may have raced this one; push again"));
     }
     event(fmt::format(
         "registry serves manifest {} for {}: the same as the local one", digest, m_ref.str()));
@@ -1074,11 +879,7 @@ private:
   RegistryReference m_ref;
   const PushOptions& m_options;
   PushState m_state;
-  HttpClient m_http;
-  std::string m_base;
-  std::vector<std::string> m_scopes;
-  std::string m_authorization;
-  bool m_reached = false; // some request got an HTTP answer from the registry
+  RegistrySession m_session;
   Clock::time_point m_epoch = Clock::now();
   RateMeter m_meter;
   double m_last_report = -1;
@@ -1088,7 +889,6 @@ private:
   size_t m_index = 0;
   size_t m_count = 0;
   std::string m_digest;
-  int m_retries_used = 0;
 };
 
 } // namespace

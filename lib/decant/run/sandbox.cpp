@@ -125,6 +125,13 @@ struct Plan {
     strings.push_back(std::move(text));
     return strings.back().c_str();
   }
+
+  void
+  add(Op op, std::string what)
+  {
+    ops.push_back(op);
+    describe.push_back(std::move(what));
+  }
 };
 
 void
@@ -227,29 +234,13 @@ run_app(const Plan& plan, int log_fd, int report_fd)
   _exit(127);
 }
 
-// PID 1 of the sandbox.
-[[noreturn]] void
-run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
+// From here to run_holder: the holder's steps, run after the clone in a copy of a threaded
+// process. Plain system calls on the Plan laid out before; nothing allocates.
+
+// The loopback interface of the sandbox's fresh network namespace, which starts down.
+void
+bring_up_loopback(int status_fd)
 {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-    holder_fail(status_fd, step_pdeathsig);
-  }
-  // The caller may have died before the line above: then no one holds the write end of the
-  // life pipe.
-  struct pollfd pfd {
-    life_fd, POLLIN, 0
-  };
-  if (::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
-    _exit(1);
-  }
-  // Out of the caller's session: a Ctrl-C on the terminal is decant's to handle.
-  ::setsid();
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    holder_fail(status_fd, step_private);
-  }
-  if (::sethostname(plan.hostname.c_str(), plan.hostname.size()) != 0) {
-    holder_fail(status_fd, step_hostname);
-  }
   int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   struct ifreq ifr;
   std::memset(&ifr, 0, sizeof(ifr));
@@ -262,39 +253,58 @@ run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
     holder_fail(status_fd, step_loopback);
   }
   ::close(sock);
+}
+
+// One step of the mount plan: the system call's result, with errno set when it is not 0.
+int
+apply_op(const Op& op)
+{
+  int rc = 0;
+  switch (op.kind) {
+  case OpKind::mount:
+    rc = ::mount(op.source, op.target, op.fstype, op.flags, op.data);
+    break;
+  case OpKind::bind:
+    rc = ::mount(op.source, op.target, nullptr, MS_BIND | MS_REC, nullptr);
+    break;
+  case OpKind::bind_file: {
+    int fd = ::open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, op.mode);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    rc = ::mount(op.source, op.target, nullptr, MS_BIND, nullptr);
+    break;
+  }
+  case OpKind::mkdir:
+    rc = ::mkdir(op.target, op.mode);
+    if (rc != 0 && errno == EEXIST) {
+      rc = 0;
+    }
+    break;
+  case OpKind::symlink:
+    rc = ::symlink(op.source, op.target);
+    break;
+  case OpKind::remount_ro:
+    rc = ::mount(nullptr, op.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | op.flags, nullptr);
+    break;
+  }
+  return rc;
+}
+
+// Makes the holder's namespaces the image's: private mounts, host name, loopback, the mount
+// plan, and the image's root as the root.
+void
+enter_image(const Plan& plan, int status_fd)
+{
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    holder_fail(status_fd, step_private);
+  }
+  if (::sethostname(plan.hostname.c_str(), plan.hostname.size()) != 0) {
+    holder_fail(status_fd, step_hostname);
+  }
+  bring_up_loopback(status_fd);
   for (size_t i = 0; i < plan.ops.size(); ++i) {
-    const Op& op = plan.ops[i];
-    int rc = 0;
-    switch (op.kind) {
-    case OpKind::mount:
-      rc = ::mount(op.source, op.target, op.fstype, op.flags, op.data);
-      break;
-    case OpKind::bind:
-      rc = ::mount(op.source, op.target, nullptr, MS_BIND | MS_REC, nullptr);
-      break;
-    case OpKind::bind_file: {
-      int fd = ::open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, op.mode);
-      if (fd >= 0) {
-        ::close(fd);
-      }
-      rc = ::mount(op.source, op.target, nullptr, MS_BIND, nullptr);
-      break;
-    }
-    case OpKind::mkdir:
-      rc = ::mkdir(op.target, op.mode);
-      if (rc != 0 && errno == EEXIST) {
-        rc = 0;
-      }
-      break;
-    case OpKind::symlink:
-      rc = ::symlink(op.source, op.target);
-      break;
-    case OpKind::remount_ro:
-      rc = ::mount(
-          nullptr, op.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | op.flags, nullptr);
-      break;
-    }
-    if (rc != 0) {
+    if (apply_op(plan.ops[i]) != 0) {
       holder_fail(status_fd, static_cast<int32_t>(i));
     }
   }
@@ -302,12 +312,13 @@ run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
       || ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
     holder_fail(status_fd, step_pivot);
   }
-  sigset_t wanted;
-  sigemptyset(&wanted);
-  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
-    sigaddset(&wanted, sig);
-  }
-  ::sigprocmask(SIG_BLOCK, &wanted, nullptr);
+}
+
+// Forks the image's process and returns its pid once it executes the entrypoint; a failure
+// before that is passed on to the caller and ends the holder.
+long
+start_app(const Plan& plan, int status_fd, int log_fd)
+{
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) {
     holder_fail(status_fd, step_fork);
@@ -334,7 +345,14 @@ run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
     (void)ignored;
     _exit(1);
   }
-  send(status_fd, k_started, 0, static_cast<int32_t>(app));
+  return app;
+}
+
+// Reaps children (PID 1's duty) until the image's process exits, and passes the stop signals
+// on to every process of the sandbox.
+[[noreturn]] void
+wait_for_app(long app, int status_fd, const sigset_t& wanted)
+{
   for (;;) {
     siginfo_t info;
     int sig = ::sigwaitinfo(&wanted, &info);
@@ -353,6 +371,35 @@ run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
       ::kill(-1, SIGTERM);
     }
   }
+}
+
+// PID 1 of the sandbox.
+[[noreturn]] void
+run_holder(const Plan& plan, int status_fd, int life_fd, int log_fd)
+{
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    holder_fail(status_fd, step_pdeathsig);
+  }
+  // The caller may have died before the line above: then no one holds the write end of the
+  // life pipe.
+  struct pollfd pfd {
+    life_fd, POLLIN, 0
+  };
+  if (::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
+    _exit(1);
+  }
+  // Out of the caller's session: a Ctrl-C on the terminal is decant's to handle.
+  ::setsid();
+  enter_image(plan, status_fd);
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
+    sigaddset(&wanted, sig);
+  }
+  ::sigprocmask(SIG_BLOCK, &wanted, nullptr);
+  long app = start_app(plan, status_fd, log_fd);
+  send(status_fd, k_started, 0, static_cast<int32_t>(app));
+  wait_for_app(app, status_fd, wanted);
 }
 
 // Resolves `path` inside the image the way the process inside will see it, and creates what is
@@ -384,47 +431,23 @@ prepare_target(const HostRoot& image, const std::string& path, bool file, mode_t
   return real;
 }
 
-Result<Plan>
-make_plan(const SandboxSpec& spec)
+// /dev as OCI runtimes make it: a tmpfs with the host's harmless devices bound in, devpts,
+// shm and mqueue, and the standard links.
+void
+add_dev(Plan& plan, const std::string& dev)
 {
-  auto image = HostRoot::open(spec.rootfs);
-  if (!image) {
-    return fail(image.error());
-  }
-  Plan plan;
-  plan.rootfs = image->root();
-  plan.hostname = spec.hostname.substr(0, 64);
-  auto add = [&](Op op, std::string what) {
-    plan.ops.push_back(op);
-    plan.describe.push_back(std::move(what));
-  };
-  // The image's root must be a mount point for pivot_root.
-  const char* root = plan.keep(plan.rootfs);
-  add({OpKind::bind, root, root}, "bind the image's root onto itself");
-
-  auto proc = prepare_target(*image, "/proc", false);
-  auto dev = prepare_target(*image, "/dev", false);
-  auto sys = prepare_target(*image, "/sys", false);
-  for (auto* target : {&proc, &dev, &sys}) {
-    if (!*target) {
-      return fail(target->error());
-    }
-  }
-  add({OpKind::mount, "proc", plan.keep(*proc), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV},
-      "mount proc on /proc");
-  add({OpKind::mount,
-       "tmpfs",
-       plan.keep(*dev),
-       "tmpfs",
-       MS_NOSUID | MS_STRICTATIME,
-       "mode=755,size=65536k"},
-      "mount tmpfs on /dev");
+  plan.add({OpKind::mount,
+            "tmpfs",
+            plan.keep(dev),
+            "tmpfs",
+            MS_NOSUID | MS_STRICTATIME,
+            "mode=755,size=65536k"},
+           "mount tmpfs on /dev");
   for (const char* device : {"null", "zero", "full", "random", "urandom", "tty"}) {
-    Op op{OpKind::bind_file,
-          plan.keep(std::string("/dev/") + device),
-          plan.keep(*dev + "/" + device)};
+    Op op{
+        OpKind::bind_file, plan.keep(std::string("/dev/") + device), plan.keep(dev + "/" + device)};
     op.mode = 0666;
-    add(op, fmt::format("bind /dev/{}", device));
+    plan.add(op, fmt::format("bind /dev/{}", device));
   }
   // Opened by the image's process after pivot_root, where the image's /dev is /dev.
   plan.dev_null = "/dev/null";
@@ -443,12 +466,12 @@ make_plan(const SandboxSpec& spec)
             "newinstance,ptmxmode=0666,mode=0620,gid=5"},
         Sub{"shm", 01777, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k"},
         Sub{"mqueue", 0755, "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, nullptr}}) {
-    const char* target = plan.keep(*dev + "/" + sub.name);
+    const char* target = plan.keep(dev + "/" + sub.name);
     Op dir{OpKind::mkdir, nullptr, target};
     dir.mode = sub.mode;
-    add(dir, fmt::format("create /dev/{}", sub.name));
-    add({OpKind::mount, sub.fstype, target, sub.fstype, sub.flags, sub.data},
-        fmt::format("mount {} on /dev/{}", sub.fstype, sub.name));
+    plan.add(dir, fmt::format("create /dev/{}", sub.name));
+    plan.add({OpKind::mount, sub.fstype, target, sub.fstype, sub.flags, sub.data},
+             fmt::format("mount {} on /dev/{}", sub.fstype, sub.name));
   }
   for (const auto& [link, target] :
        std::vector<std::pair<std::string, std::string>>{{"fd", "/proc/self/fd"},
@@ -457,28 +480,63 @@ make_plan(const SandboxSpec& spec)
                                                         {"stderr", "/proc/self/fd/2"},
                                                         {"ptmx", "pts/ptmx"},
                                                         {"core", "/proc/kcore"}}) {
-    add({OpKind::symlink, plan.keep(target), plan.keep(*dev + "/" + link)},
-        fmt::format("link /dev/{}", link));
+    plan.add({OpKind::symlink, plan.keep(target), plan.keep(dev + "/" + link)},
+             fmt::format("link /dev/{}", link));
   }
-  add({OpKind::mount,
-       "sysfs",
-       plan.keep(*sys),
-       "sysfs",
-       MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV},
-      "mount sysfs read-only on /sys");
+}
+
+// The OCI default mounts: the image's root bound onto itself, /proc, /dev and a read-only /sys.
+Status
+add_default_mounts(Plan& plan, const HostRoot& image)
+{
+  // The image's root must be a mount point for pivot_root.
+  const char* root = plan.keep(plan.rootfs);
+  plan.add({OpKind::bind, root, root}, "bind the image's root onto itself");
+
+  auto proc = prepare_target(image, "/proc", false);
+  auto dev = prepare_target(image, "/dev", false);
+  auto sys = prepare_target(image, "/sys", false);
+  for (auto* target : {&proc, &dev, &sys}) {
+    if (!*target) {
+      return fail(target->error());
+    }
+  }
+  plan.add({OpKind::mount, "proc", plan.keep(*proc), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV},
+           "mount proc on /proc");
+  add_dev(plan, *dev);
+  plan.add({OpKind::mount,
+            "sysfs",
+            plan.keep(*sys),
+            "sysfs",
+            MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV},
+           "mount sysfs read-only on /sys");
+  return {};
+}
+
+// The caller's mounts (volumes, secrets), each made read-only when asked.
+Status
+add_spec_mounts(Plan& plan, const HostRoot& image, const SandboxSpec& spec)
+{
   for (const auto& mount : spec.mounts) {
-    auto target = prepare_target(*image, mount.target, mount.file);
+    auto target = prepare_target(image, mount.target, mount.file);
     if (!target) {
       return fail(target.error());
     }
     const char* t = plan.keep(*target);
-    add({mount.file ? OpKind::bind_file : OpKind::bind, plan.keep(mount.source), t},
-        "mount " + mount.source + " on " + mount.target);
+    plan.add({mount.file ? OpKind::bind_file : OpKind::bind, plan.keep(mount.source), t},
+             "mount " + mount.source + " on " + mount.target);
     if (mount.read_only) {
-      add({OpKind::remount_ro, nullptr, t}, "make " + mount.target + " read-only");
+      plan.add({OpKind::remount_ro, nullptr, t}, "make " + mount.target + " read-only");
     }
   }
+  return {};
+}
 
+// What the image's process executes, with which environment, where and as whom; the image's
+// PATH split for the search run_app does.
+Status
+set_command(Plan& plan, const SandboxSpec& spec)
+{
   if (spec.argv.empty()) {
     return fail(Error(ErrorCode::invalid_input,
                       "the image has no command (Entrypoint and Cmd are empty)",
@@ -506,6 +564,28 @@ make_plan(const SandboxSpec& spec)
   plan.uid = spec.uid;
   plan.gid = spec.gid;
   plan.groups.assign(spec.groups.begin(), spec.groups.end());
+  return {};
+}
+
+Result<Plan>
+make_plan(const SandboxSpec& spec)
+{
+  auto image = HostRoot::open(spec.rootfs);
+  if (!image) {
+    return fail(image.error());
+  }
+  Plan plan;
+  plan.rootfs = image->root();
+  plan.hostname = spec.hostname.substr(0, 64);
+  if (auto status = add_default_mounts(plan, *image); !status) {
+    return fail(status.error());
+  }
+  if (auto status = add_spec_mounts(plan, *image, spec); !status) {
+    return fail(status.error());
+  }
+  if (auto status = set_command(plan, spec); !status) {
+    return fail(status.error());
+  }
   return plan;
 }
 

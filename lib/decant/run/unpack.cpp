@@ -58,9 +58,8 @@ compression_of(const Descriptor& layer, const unsigned char* head, size_t size)
 class LayerStream
 {
 public:
-  LayerStream(int fd, uint64_t size, const std::atomic<bool>* cancel)
+  LayerStream(int fd, const std::atomic<bool>* cancel)
       : m_fd(fd),
-        m_size(size),
         m_cancel(cancel),
         m_in(k_chunk),
         m_out(k_chunk)
@@ -273,7 +272,6 @@ private:
   }
 
   int m_fd;
-  uint64_t m_size;
   const std::atomic<bool>* m_cancel;
   std::vector<unsigned char> m_in;
   std::vector<unsigned char> m_out;
@@ -349,19 +347,11 @@ corrupt_blob(const Descriptor& layer, size_t index, size_t count, const std::str
                "(or copy it again from where it came)");
 }
 
-Status
-unpack_one(const LayoutImage& image,
-           const Descriptor& layer,
-           const std::string& diff_id,
-           size_t index,
-           size_t count,
-           const std::string& rootfs,
-           UnpackSummary& summary,
-           const std::function<void(uint64_t)>& on_read,
-           const std::atomic<bool>* cancel)
+// Opens a layer blob. O_NONBLOCK + fstat: a FIFO or device in the layout is refused, never
+// waited on.
+Result<int>
+open_blob(const std::string& path)
 {
-  std::string path = image.blob_path(layer);
-  // O_NONBLOCK + fstat: a FIFO or device in the layout is refused, never waited on.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return fail(errno_error("cannot open layer blob", path, errno));
@@ -376,98 +366,228 @@ unpack_one(const LayoutImage& image,
         "the OCI layout is damaged; pack the image again"));
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  LayerStream stream(fd, layer.size, cancel);
-  if (auto started = stream.start(layer); !started) {
-    return started;
-  }
-  struct archive* reader = archive_read_new();
-  archive_read_support_format_tar(reader);
-  struct archive* disk = archive_write_disk_new();
-  archive_write_disk_set_options(
-      disk,
-      ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
-          | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_UNLINK | ARCHIVE_EXTRACT_SPARSE
-          | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-  struct Closer {
-    struct archive* reader;
-    struct archive* disk;
-    ~Closer()
-    {
-      archive_read_free(reader);
-      archive_write_free(disk);
-    }
-  } closer{reader, disk};
+  return fd;
+}
 
-  Status status;
-  std::string problem; // a tar or extraction error, judged after the digests
-  std::set<std::string> this_layer;
-  if (archive_read_open(reader, &stream, nullptr, read_callback, nullptr) != ARCHIVE_OK) {
-    problem = archive_error_string(reader) ? archive_error_string(reader) : "not a tar archive";
-  }
+// Reports the blob bytes read to on_read: every 4 chunks while unpacking, the rest at the end.
+struct ReadReporter {
+  const LayerStream& stream;
+  const std::function<void(uint64_t)>& on_read;
   uint64_t reported = 0;
-  while (problem.empty()) {
-    struct archive_entry* entry = nullptr;
-    int rc = archive_read_next_header(reader, &entry);
-    if (rc == ARCHIVE_EOF) {
-      break;
-    }
-    if (rc < ARCHIVE_WARN) {
-      problem = archive_error_string(reader) ? archive_error_string(reader) : "tar error";
-      break;
-    }
+
+  void
+  step()
+  {
     if (stream.bytes_read() - reported >= 4 * k_chunk) {
       on_read(stream.bytes_read() - reported);
       reported = stream.bytes_read();
     }
+  }
+  void
+  rest()
+  {
+    on_read(stream.bytes_read() - reported);
+  }
+};
+
+// Writes the entries of one layer's tar stream into the tree, applying its whiteouts to what
+// the layers below left there.
+class LayerExtractor
+{
+public:
+  LayerExtractor(const std::string& rootfs, UnpackSummary& summary)
+      : m_rootfs(rootfs),
+        m_summary(summary),
+        m_reader(archive_read_new()),
+        m_disk(archive_write_disk_new())
+  {
+    archive_read_support_format_tar(m_reader);
+    archive_write_disk_set_options(
+        m_disk,
+        ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
+            | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_UNLINK | ARCHIVE_EXTRACT_SPARSE
+            | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  }
+  ~LayerExtractor()
+  {
+    archive_read_free(m_reader);
+    archive_write_free(m_disk);
+  }
+  LayerExtractor(const LayerExtractor&) = delete;
+  LayerExtractor& operator=(const LayerExtractor&) = delete;
+
+  // Extracts every entry of the stream. Returns the first tar or extraction problem (empty when
+  // none), which the caller judges after the digests.
+  std::string
+  extract_all(LayerStream& stream, ReadReporter& reporter)
+  {
+    if (archive_read_open(m_reader, &stream, nullptr, read_callback, nullptr) != ARCHIVE_OK) {
+      return reader_error("not a tar archive");
+    }
+    for (;;) {
+      struct archive_entry* entry = nullptr;
+      int rc = archive_read_next_header(m_reader, &entry);
+      if (rc == ARCHIVE_EOF) {
+        return {};
+      }
+      if (rc < ARCHIVE_WARN) {
+        return reader_error("tar error");
+      }
+      reporter.step();
+      if (std::string problem = extract(entry); !problem.empty()) {
+        return problem;
+      }
+    }
+  }
+
+  // Finishes the writes libarchive deferred (directory times and permissions).
+  Status
+  close(const Descriptor& layer)
+  {
+    if (archive_write_close(m_disk) != ARCHIVE_OK) {
+      const char* message = archive_error_string(m_disk);
+      return fail(ErrorCode::failure,
+                  "layer {}: cannot finish writing {}: {}",
+                  layer.digest,
+                  m_rootfs,
+                  message ? message : "libarchive error");
+    }
+    return {};
+  }
+
+private:
+  std::string
+  reader_error(const char* fallback)
+  {
+    return archive_error_string(m_reader) ? archive_error_string(m_reader) : fallback;
+  }
+
+  // One tar entry: a whiteout is applied, anything else is written below the root.
+  std::string
+  extract(struct archive_entry* entry)
+  {
     const char* raw_name = archive_entry_pathname(entry);
     auto name = clean_entry_name(raw_name ? raw_name : "");
     if (!name) {
-      problem = fmt::format("entry \"{}\" leaves the root file system", raw_name ? raw_name : "");
-      break;
+      return fmt::format("entry \"{}\" leaves the root file system", raw_name ? raw_name : "");
     }
     if (name->empty()) {
-      continue; // "./": the root itself
+      return {}; // "./": the root itself
     }
-    std::string base = base_of(*name);
-    if (starts_with(base, k_whiteout)) {
-      ++summary.whiteouts;
-      std::string parent = parent_of(*name);
-      if (base == k_opaque) {
-        // Opaque: what the layers below put in the directory goes; this layer's entries stay.
-        std::string dir = rootfs + (parent.empty() ? "" : "/" + parent);
-        std::error_code ec;
-        for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
-          std::string child =
-              (parent.empty() ? "" : parent + "/") + item.path().filename().string();
-          if (!this_layer.count(child)) {
-            remove_below(rootfs, child);
-          }
-        }
-      } else {
-        std::string target = base.substr(std::strlen(k_whiteout));
-        remove_below(rootfs, (parent.empty() ? "" : parent + "/") + target);
-      }
-      continue;
+    if (starts_with(base_of(*name), k_whiteout)) {
+      ++m_summary.whiteouts;
+      apply_whiteout(*name);
+      return {};
     }
-    this_layer.insert(*name);
-    archive_entry_set_pathname(entry, (rootfs + "/" + *name).c_str());
+    m_this_layer.insert(*name);
+    archive_entry_set_pathname(entry, (m_rootfs + "/" + *name).c_str());
     if (const char* link = archive_entry_hardlink(entry)) {
       auto target = clean_entry_name(link);
       if (!target || target->empty()) {
-        problem = fmt::format("hard link \"{}\" points outside the root file system", *name);
-        break;
+        return fmt::format("hard link \"{}\" points outside the root file system", *name);
       }
-      archive_entry_set_hardlink(entry, (rootfs + "/" + *target).c_str());
+      archive_entry_set_hardlink(entry, (m_rootfs + "/" + *target).c_str());
     }
-    rc = archive_read_extract2(reader, entry, disk);
-    if (rc < ARCHIVE_WARN) {
-      const char* message =
-          archive_error_string(disk) ? archive_error_string(disk) : archive_error_string(reader);
-      problem = fmt::format("{}: {}", *name, message ? message : "cannot extract");
-      break;
+    if (archive_read_extract2(m_reader, entry, m_disk) < ARCHIVE_WARN) {
+      const char* message = archive_error_string(m_disk) ? archive_error_string(m_disk)
+                                                         : archive_error_string(m_reader);
+      return fmt::format("{}: {}", *name, message ? message : "cannot extract");
     }
-    ++summary.entries;
+    ++m_summary.entries;
+    return {};
   }
+
+  void
+  apply_whiteout(const std::string& name)
+  {
+    std::string base = base_of(name);
+    std::string parent = parent_of(name);
+    if (base == k_opaque) {
+      // Opaque: what the layers below put in the directory goes; this layer's entries stay.
+      std::string dir = m_rootfs + (parent.empty() ? "" : "/" + parent);
+      std::error_code ec;
+      for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+        std::string child = (parent.empty() ? "" : parent + "/") + item.path().filename().string();
+        if (!m_this_layer.count(child)) {
+          remove_below(m_rootfs, child);
+        }
+      }
+    } else {
+      std::string target = base.substr(std::strlen(k_whiteout));
+      remove_below(m_rootfs, (parent.empty() ? "" : parent + "/") + target);
+    }
+  }
+
+  const std::string& m_rootfs;
+  UnpackSummary& m_summary;
+  struct archive* m_reader;
+  struct archive* m_disk;
+  std::set<std::string> m_this_layer;
+};
+
+// Where a layer stands in the image, for its messages, and the diffID its tar must hash to.
+struct LayerPlace {
+  const Descriptor& layer;
+  const std::string& diff_id;
+  size_t index;
+  size_t count;
+};
+
+// The digests of a layer read to its end, checked in the order that names the damage best.
+Status
+check_layer(LayerStream& stream,
+            LayerExtractor& extractor,
+            const LayerPlace& place,
+            const std::string& problem)
+{
+  std::string blob = stream.blob_digest();
+  if (blob != place.layer.digest) {
+    return fail(corrupt_blob(place.layer, place.index, place.count, blob));
+  }
+  if (!problem.empty()) {
+    return fail(
+        Error(ErrorCode::invalid_input,
+              fmt::format(
+                  "layer {} of {} ({}): {}", place.index, place.count, place.layer.digest, problem),
+              "the layer is not a valid tar stream; pack the image again"));
+  }
+  if (auto closed = extractor.close(place.layer); !closed) {
+    return closed;
+  }
+  std::string tar = stream.tar_digest();
+  if (tar != place.diff_id) {
+    return fail(Error(
+        ErrorCode::verification,
+        fmt::format("layer {} of {}: blob {} unpacks to {}, but the image config lists diffID {}",
+                    place.index,
+                    place.count,
+                    place.layer.digest,
+                    tar,
+                    place.diff_id),
+        "the config and the layer do not belong together; pack the image again"));
+  }
+  return {};
+}
+
+Status
+unpack_one(const LayoutImage& image,
+           const LayerPlace& place,
+           const std::string& rootfs,
+           UnpackSummary& summary,
+           const std::function<void(uint64_t)>& on_read,
+           const std::atomic<bool>* cancel)
+{
+  auto fd = open_blob(image.blob_path(place.layer));
+  if (!fd) {
+    return fail(fd.error());
+  }
+  LayerStream stream(*fd, cancel);
+  if (auto started = stream.start(place.layer); !started) {
+    return started;
+  }
+  LayerExtractor extractor(rootfs, summary);
+  ReadReporter reporter{stream, on_read};
+  std::string problem = extractor.extract_all(stream, reporter);
   if (stream.cancelled()) {
     return fail(Error(ErrorCode::aborted, "cancelled while unpacking"));
   }
@@ -480,39 +600,13 @@ unpack_one(const LayoutImage& image,
     }
     (void)stream.drain(false);
   }
-  on_read(stream.bytes_read() - reported);
-  std::string blob = stream.blob_digest();
-  if (blob != layer.digest) {
-    return fail(corrupt_blob(layer, index, count, blob));
-  }
-  if (!problem.empty()) {
-    return fail(Error(ErrorCode::invalid_input,
-                      fmt::format("layer {} of {} ({}): {}", index, count, layer.digest, problem),
-                      "the layer is not a valid tar stream; pack the image again"));
-  }
-  if (archive_write_close(disk) != ARCHIVE_OK) {
-    const char* message = archive_error_string(disk);
-    return fail(ErrorCode::failure,
-                "layer {}: cannot finish writing {}: {}",
-                layer.digest,
-                rootfs,
-                message ? message : "libarchive error");
-  }
-  std::string tar = stream.tar_digest();
-  if (tar != diff_id) {
-    return fail(Error(
-        ErrorCode::verification,
-        fmt::format("layer {} of {}: blob {} unpacks to {}, but the image config lists diffID {}",
-                    index,
-                    count,
-                    layer.digest,
-                    tar,
-                    diff_id),
-        "the config and the layer do not belong together; pack the image again"));
+  reporter.rest();
+  if (auto checked = check_layer(stream, extractor, place, problem); !checked) {
+    return checked;
   }
   summary.compressed_bytes += stream.bytes_read();
   summary.tar_bytes += stream.tar_bytes();
-  return status;
+  return {};
 }
 
 } // namespace
@@ -580,16 +674,8 @@ unpack_layers(const LayoutImage& image,
         options.progress(progress);
       }
     };
-    if (auto status = unpack_one(image,
-                                 layer,
-                                 diff_ids[i],
-                                 i + 1,
-                                 image.layers.size(),
-                                 rootfs,
-                                 summary,
-                                 on_read,
-                                 options.cancel);
-        !status) {
+    LayerPlace place{layer, diff_ids[i], i + 1, image.layers.size()};
+    if (auto status = unpack_one(image, place, rootfs, summary, on_read, options.cancel); !status) {
       return fail(status.error());
     }
   }

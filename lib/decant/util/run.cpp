@@ -154,6 +154,102 @@ now_ms()
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// The CPU for a serialized run: the first one this process may use.
+cpu_set_t
+first_allowed_cpu()
+{
+  cpu_set_t one_cpu;
+  CPU_ZERO(&one_cpu);
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  int cpu = 0;
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed)) {
+      ++cpu;
+    }
+  }
+  CPU_SET(cpu < CPU_SETSIZE ? cpu : 0, &one_cpu);
+  return one_cpu;
+}
+
+// Reads the child's reports until exec closes the status pipe (or the child exits). Settings
+// that did not take effect go into result.not_serialized; returns the step that kept the
+// program from starting, if one did.
+std::optional<ChildReport>
+read_child_reports(int status_fd, RunResult& result)
+{
+  std::optional<ChildReport> exec_failure;
+  ChildReport report{};
+  for (;;) {
+    ssize_t n = ::read(status_fd, &report, sizeof(report));
+    if (n == static_cast<ssize_t>(sizeof(report))) {
+      if (report.step == ChildReport::exec || report.step == ChildReport::chdir
+          || report.step == ChildReport::private_mounts || report.step == ChildReport::bind_mount) {
+        exec_failure = report;
+      } else {
+        result.not_serialized += fmt::format("{}{}: {}",
+                                             result.not_serialized.empty() ? "" : "; ",
+                                             step_name(report.step),
+                                             std::strerror(report.error));
+      }
+    } else if (n == 0 || (n < 0 && errno != EINTR)) {
+      break;
+    }
+  }
+  return exec_failure;
+}
+
+// Reads the program's output until it closes it; past the timeout (0: none) the program is
+// killed. Returns whether it timed out.
+bool
+read_output(int output_fd, pid_t pid, int timeout_seconds, std::string& output)
+{
+  int64_t deadline = timeout_seconds > 0 ? now_ms() + timeout_seconds * 1000LL : 0;
+  char buffer[8192];
+  for (;;) {
+    if (deadline != 0) {
+      struct pollfd fd {
+        output_fd, POLLIN, 0
+      };
+      int64_t left = deadline - now_ms();
+      int ready = left > 0 ? ::poll(&fd, 1, static_cast<int>(left)) : 0;
+      if (ready == 0) {
+        ::kill(pid, SIGKILL);
+        return true;
+      }
+      if (ready < 0 && errno == EINTR) {
+        continue;
+      }
+    }
+    ssize_t n = ::read(output_fd, buffer, sizeof(buffer));
+    if (n > 0) {
+      output.append(buffer, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      return false;
+    }
+  }
+}
+
+// Why the program did not start, from the step of the child that failed.
+Error
+start_failure(const std::string& program, const RunOptions& options, const ChildReport& report)
+{
+  if (report.step == ChildReport::private_mounts) {
+    return errno_error(
+        "cannot start " + program + " in a private mount namespace:", "unshare", report.error);
+  }
+  if (report.step == ChildReport::bind_mount) {
+    return errno_error("cannot start " + program + " with " + options.bind_source
+                           + " bind-mounted at",
+                       options.bind_target,
+                       report.error);
+  }
+  if (report.step == ChildReport::chdir) {
+    return errno_error("cannot start " + program + " in", options.cwd, report.error);
+  }
+  return errno_error("cannot start", program, report.error);
+}
+
 } // namespace
 
 Result<RunResult>
@@ -164,19 +260,10 @@ run_program(const std::vector<std::string>& argv,
   if (argv.empty()) {
     return fail(ErrorCode::failure, "run_program: no program");
   }
-  // The CPU for a serialized run: the first one this process may use.
   cpu_set_t one_cpu;
   CPU_ZERO(&one_cpu);
   if (options.serialize) {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    int cpu = 0;
-    if (::sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
-      while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed)) {
-        ++cpu;
-      }
-    }
-    CPU_SET(cpu < CPU_SETSIZE ? cpu : 0, &one_cpu);
+    one_cpu = first_allowed_cpu();
   }
   int output[2];
   int status[2];
@@ -213,52 +300,9 @@ run_program(const std::vector<std::string>& argv,
   }
 
   RunResult result;
-  std::optional<ChildReport> exec_failure;
-  ChildReport report{};
-  for (;;) { // until exec closes the status pipe (or the child exits)
-    ssize_t n = ::read(status[0], &report, sizeof(report));
-    if (n == static_cast<ssize_t>(sizeof(report))) {
-      if (report.step == ChildReport::exec || report.step == ChildReport::chdir
-          || report.step == ChildReport::private_mounts || report.step == ChildReport::bind_mount) {
-        exec_failure = report;
-      } else {
-        result.not_serialized += fmt::format("{}{}: {}",
-                                             result.not_serialized.empty() ? "" : "; ",
-                                             step_name(report.step),
-                                             std::strerror(report.error));
-      }
-    } else if (n == 0 || (n < 0 && errno != EINTR)) {
-      break;
-    }
-  }
+  std::optional<ChildReport> exec_failure = read_child_reports(status[0], result);
   ::close(status[0]);
-
-  bool timed_out = false;
-  int64_t deadline = options.timeout_seconds > 0 ? now_ms() + options.timeout_seconds * 1000LL : 0;
-  char buffer[8192];
-  for (;;) {
-    if (deadline != 0) {
-      struct pollfd fd {
-        output[0], POLLIN, 0
-      };
-      int64_t left = deadline - now_ms();
-      int ready = left > 0 ? ::poll(&fd, 1, static_cast<int>(left)) : 0;
-      if (ready == 0) {
-        timed_out = true;
-        ::kill(pid, SIGKILL);
-        break;
-      }
-      if (ready < 0 && errno == EINTR) {
-        continue;
-      }
-    }
-    ssize_t n = ::read(output[0], buffer, sizeof(buffer));
-    if (n > 0) {
-      result.output.append(buffer, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
+  bool timed_out = read_output(output[0], pid, options.timeout_seconds, result.output);
   ::close(output[0]);
   int wait_status = 0;
   while (::waitpid(pid, &wait_status, 0) < 0) {
@@ -267,21 +311,7 @@ run_program(const std::vector<std::string>& argv,
     }
   }
   if (exec_failure) {
-    if (exec_failure->step == ChildReport::private_mounts) {
-      return fail(errno_error("cannot start " + argv[0] + " in a private mount namespace:",
-                              "unshare",
-                              exec_failure->error));
-    }
-    if (exec_failure->step == ChildReport::bind_mount) {
-      return fail(errno_error("cannot start " + argv[0] + " with " + options.bind_source
-                                  + " bind-mounted at",
-                              options.bind_target,
-                              exec_failure->error));
-    }
-    if (exec_failure->step == ChildReport::chdir) {
-      return fail(errno_error("cannot start " + argv[0] + " in", options.cwd, exec_failure->error));
-    }
-    return fail(errno_error("cannot start", argv[0], exec_failure->error));
+    return fail(start_failure(argv[0], options, *exec_failure));
   }
   if (timed_out) {
     return fail(ErrorCode::failure,
