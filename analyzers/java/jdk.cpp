@@ -50,7 +50,9 @@ const UnusedFile k_unused_files[] = {
     {"include", "C headers for JNI development"},
     {"lib/src.zip", "JDK source code"},
     {"src.zip", "JDK source code", true},
-    {"lib/ct.sym", "compile-time symbol table for javac --release"},
+    {"lib/ct.sym",
+     "compile-time symbol table, read only by javac --release; JSP compilers (ECJ, and javac "
+     "through Jasper or Jastow) give the Java version with -source/-target"},
     {"man", "manual pages"},
     {"docs",
      "documentation (on Debian a link to /usr/share/doc/openjdk-*, with the build's test "
