@@ -58,7 +58,7 @@ struct Substitution {
         append(out, text.substr(open));
         break;
       }
-      placeholder(out, run(text.substr(open + 2, close - open - 2), depth + 1), depth);
+      expand_reference(out, run(text.substr(open + 2, close - open - 2), depth + 1), depth);
       pos = close + 1;
     }
     return out;
@@ -66,7 +66,7 @@ struct Substitution {
 
   // `inner` is the text between "${" and its "}", already substituted.
   void
-  placeholder(std::string& out, const std::string& inner, int depth)
+  expand_reference(std::string& out, const std::string& inner, int depth)
   {
     std::string name = inner;
     std::optional<std::string> fallback;
