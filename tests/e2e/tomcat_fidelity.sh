@@ -121,17 +121,7 @@ jq -e '[.config.Env[] | select(startswith("HTTP_PORT="))] | length == 1' "$confi
 echo "  ok: the image's Env has HTTP_PORT and no shell variables"
 
 echo "== run the image with the Secret's values"
-"$SRC/scripts/run-rootfs" --pidfile "$W/app.pid" --secrets "$W/out/secrets.json" "$W/bundle" > "$W/image.log" 2>&1 &
-RUN_PID=$!
-for _ in $(seq 100); do [ -s "$W/app.pid" ] && break; sleep 0.1; done
-[ -s "$W/app.pid" ] || { cat "$W/image.log"; fail "run-rootfs did not start the image"; }
-in_image() { nsenter --target "$(cat "$W/app.pid")" --net -- "$@"; }
-for i in $(seq 300); do
-  kill -0 "$RUN_PID" 2>/dev/null || { tail -30 "$W/image.log"; fail "the image's process exited"; }
-  in_image curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" && break
-  [ "$i" = 300 ] && { tail -30 "$W/image.log"; fail "the image did not answer on \${HTTP_PORT}=$p within 300 s"; }
-  sleep 1
-done
+start_image "$W/bundle" "$p" --secrets "$W/out/secrets.json"
 in_image curl -s --max-time 120 "http://127.0.0.1:$p/shop/" > "$W/image.body"
 cmp -s "$W/source.body" "$W/image.body" || { diff "$W/source.body" "$W/image.body"; fail "/shop/ differs between source and image"; }
 echo "  ok: the image answers on $p and /shop/ is the same: $(tr '\n' ' ' < "$W/image.body")"

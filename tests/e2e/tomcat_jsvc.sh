@@ -84,17 +84,7 @@ check "$A" '[.envDropped[] | select(.name == "LD_LIBRARY_PATH")] | length == 1' 
 echo "== pack and run"
 "$DECANT" pack "$A" -o "$W/img" --tag decant-test/jsvc:1 > /dev/null 2> "$W/pack.err" || { cat "$W/pack.err"; fail "pack"; }
 umoci unpack --image "$W/img:decant-test/jsvc:1" "$W/bundle" > /dev/null
-"$SRC/scripts/run-rootfs" --pidfile "$W/app.pid" "$W/bundle" > "$W/image.log" 2>&1 &
-RUN_PID=$!
-for _ in $(seq 100); do [ -s "$W/app.pid" ] && break; sleep 0.1; done
-[ -s "$W/app.pid" ] || { cat "$W/image.log"; fail "run-rootfs did not start the image"; }
-in_image() { nsenter --target "$(cat "$W/app.pid")" --net -- "$@"; }
-for i in $(seq 300); do
-  kill -0 "$RUN_PID" 2>/dev/null || { tail -30 "$W/image.log"; fail "the image's process exited"; }
-  in_image curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" && break
-  [ "$i" = 300 ] && { tail -30 "$W/image.log"; fail "the image did not answer on $p within 300 s"; }
-  sleep 1
-done
+start_image "$W/bundle" "$p"
 in_image curl -s --max-time 60 "http://127.0.0.1:$p/" > "$W/image.body"
 cmp -s "$W/source.body" "$W/image.body" || { diff "$W/source.body" "$W/image.body"; fail "the image's page differs"; }
 [ "$(awk '/^Uid:/ {print $2}' "/proc/$(cat "$W/app.pid")/status")" = "$(id -u tomcat)" ] || fail "the image's process is not user tomcat"
