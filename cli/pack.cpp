@@ -86,7 +86,8 @@ environment values never enter the image; files marked secret do unless
 
 --reproducible: the same files give the same blobs on any host. The system, runtime and server
 layers get one fixed mtime (1970-01-01T00:00:01Z; directory mtimes are install dates), the app
-and config layers mtimes clamped to SOURCE_DATE_EPOCH, so a fleet's images share their lower
+and config layers their files' mtimes clamped to SOURCE_DATE_EPOCH and their directories the
+fixed one (a live host changes those at any moment), so a fleet's images share their lower
 layers in a registry (docs/fleet.md).
 
 A JDK with jmods is trimmed when the analysis says so (runtime.jlink, written by the Java
@@ -151,10 +152,11 @@ add_layer_options(CLI::App& cmd, PackCommand& pack)
                  "0 = uncompressed tar, 1-9 = deflate levels, 10 = strongest")
       ->capture_default_str();
   cmd.add_flag("--zstd", options.zstd, "zstd layers (tar+zstd) instead of gzip");
-  cmd.add_flag("--reproducible",
-               options.reproducible,
-               "Byte-identical blobs for the same files on any host: dates from SOURCE_DATE_EPOCH "
-               "(default: the analysis' createdAt), shared layers with one fixed mtime");
+  cmd.add_flag(
+      "--reproducible",
+      options.reproducible,
+      "Byte-identical blobs for the same files on any host: dates from SOURCE_DATE_EPOCH "
+      "(default: the analysis' createdAt), shared layers and directories with one fixed mtime");
 }
 
 // What the command writes or prints besides the image, and over what.

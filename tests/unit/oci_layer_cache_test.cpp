@@ -5,8 +5,8 @@
 
 #include "test_support.hpp"
 
-#include <decant/oci/layer_cache.hpp>
 #include <decant/oci/checksums.hpp>
+#include <decant/oci/layer_cache.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/strings.hpp>
 #include <decant/workflow/analyze.hpp>
@@ -148,6 +148,13 @@ TEST_F(LayerCacheTest, KeyFollowsEveryInputOfTheBytes)
   EXPECT_FALSE(differs([](PackEntry& d, PackEntry&, LayerOptions&) { d.mtime = 6000; }));
   EXPECT_FALSE(differs([](PackEntry& d, PackEntry&, LayerOptions&) { d.ctime_ns = 9; }));
   EXPECT_TRUE(differs([](PackEntry& d, PackEntry&, LayerOptions&) { d.mtime = 3000; }));
+  EXPECT_TRUE(differs([](PackEntry&, PackEntry&, LayerOptions& o) { o.directory_mtime = 1; }));
+  // With one mtime for every directory, none of a directory's own times matters.
+  layer.directory_mtime = 1;
+  base = LayerCache::key({dir_entry, file}, layer);
+  EXPECT_FALSE(differs([](PackEntry& d, PackEntry&, LayerOptions&) { d.mtime = 3000; }));
+  EXPECT_FALSE(differs([](PackEntry& d, PackEntry&, LayerOptions&) { d.mtime = 6000; }));
+  EXPECT_TRUE(differs([](PackEntry&, PackEntry& f, LayerOptions&) { f.mtime_nsec = 1; }));
 }
 
 TEST_F(LayerCacheTest, BoundEvictsAndDeadProcessesTemporaryFilesGo)

@@ -133,7 +133,7 @@ TEST_F(LayerTest, ReproducibleLayersAreByteIdentical)
 
 // Shared layers depend on contents, modes and owners only: a directory's mtime is when the
 // host installed a package, which differs from host to host. The server's own layers keep their
-// mtimes up to SOURCE_DATE_EPOCH.
+// files' mtimes up to SOURCE_DATE_EPOCH; their directories get the fixed one.
 TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
 {
   tree.write("usr/lib/libshared.so.1", "a library of a package\n");
@@ -158,7 +158,7 @@ TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
                                + layer.digest.substr(7) + " | TZ=UTC tar -tv --full-time");
     ASSERT_EQ(listing.status, 0) << listing.err;
     for (const auto& line : split(trim(listing.out), '\n')) {
-      if (layer.role == FileRole::system) {
+      if (layer.role == FileRole::system || line.rfind('d', 0) == 0) {
         EXPECT_NE(line.find("1970-01-01 00:00:01"), std::string::npos) << line;
       } else {
         EXPECT_EQ(line.find("1970-01-01"), std::string::npos) << line;
@@ -166,6 +166,40 @@ TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
       }
     }
   }
+}
+
+// A live host changes a directory's mtime whenever an entry in it comes or goes (/tmp above an
+// instance, /etc, the app's logs/), also before the analysis' date: the same files packed again
+// a moment later give the same layers.
+TEST_F(LayerTest, ReproducibleLayersDoNotDependOnDirectoryMtimes)
+{
+  auto root = HostRoot::open(tree.path()).value();
+  auto pack = [&](const std::string& name) {
+    ExpandOptions expand;
+    expand.system_files = false;
+    auto expanded = expand_file_set(analysis, root, expand);
+    EXPECT_TRUE(expanded) << expanded.error().message;
+    if (!expanded) {
+      return std::string();
+    }
+    ImageOptions options;
+    options.output = out.path() + "/" + name;
+    options.reference = *parse_reference("test:1");
+    options.compression = make_compression(1, false);
+    options.source_date_epoch = 1700000000;
+    auto layout = write_image_layout(analysis, *expanded, root, options);
+    EXPECT_TRUE(layout) << layout.error().message;
+    return layout ? layout->manifest_digest : std::string();
+  };
+  std::string first = pack("one");
+  for (const char* dir : {"", "/opt", "/opt/app", "/opt/app/data"}) {
+    struct timespec older[2] = {{1600000000, 0}, {1600000000, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (tree.path() + dir).c_str(), older, 0), 0) << dir;
+  }
+  EXPECT_EQ(first, pack("two"));
+  tree.write("opt/app/data/new", "an entry that came\n");
+  ::unlink((tree.path() + "/opt/app/data/new").c_str()); // ...and went: a newer mtime
+  EXPECT_EQ(first, pack("three"));
 }
 
 TEST_F(LayerTest, ZstdAndUncompressedLayers)

@@ -319,8 +319,11 @@ write_layers(std::vector<std::unique_ptr<LayerJob>>& jobs,
     LayerOptions layer_options;
     layer_options.compression = options.compression;
     layer_options.clamp_mtime = options.source_date_epoch;
-    if (options.source_date_epoch && is_shared_layer(job.role)) {
-      layer_options.clamp_mtime = k_shared_layer_mtime;
+    if (options.source_date_epoch) {
+      layer_options.directory_mtime = k_shared_layer_mtime;
+      if (is_shared_layer(job.role)) {
+        layer_options.clamp_mtime = k_shared_layer_mtime;
+      }
     }
     layer_options.checksums = options.checksums;
     layer_options.cancel = options.cancel;

@@ -55,7 +55,8 @@ struct ImageOptions {
   std::string output; // layout directory
   ImageReference reference;
   Compression compression;
-  // Set = reproducible: mtimes clamped (shared layers: k_shared_layer_mtime), fixed dates.
+  // Set = reproducible: mtimes clamped (shared layers and every directory: k_shared_layer_mtime),
+  // fixed dates.
   std::optional<int64_t> source_date_epoch;
   bool force = false;
   PackProgress progress;

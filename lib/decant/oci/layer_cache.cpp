@@ -1,5 +1,5 @@
-#include <decant/oci/layer_cache.hpp>
 #include <decant/oci/checksums.hpp>
+#include <decant/oci/layer_cache.hpp>
 #include <decant/util/fs.hpp>
 #include <decant/util/json.hpp>
 #include <decant/util/strings.hpp>
@@ -74,10 +74,10 @@ private:
 // mtime and ctime to the nanosecond, device, inode and link count (a busy directory like /tmp
 // changes its own times all the time, which must not make its layer new).
 std::string
-entry_key(const PackEntry& e, std::optional<int64_t> clamp_mtime)
+entry_key(const PackEntry& e, const LayerOptions& options)
 {
   KeyText key;
-  int64_t mtime = clamp_mtime && e.mtime > *clamp_mtime ? *clamp_mtime : e.mtime;
+  int64_t mtime = layer_mtime(e, options.clamp_mtime, options.directory_mtime);
   key << e.path << static_cast<int>(e.type) << e.mode << e.uid << e.gid << e.capability;
   if (e.type == EntryType::regular) {
     key << e.mtime << e.mtime_nsec << e.ctime_ns << e.size << e.device << e.inode << e.links
@@ -211,10 +211,11 @@ LayerCache::key(const std::vector<PackEntry>& entries, const LayerOptions& optio
   KeyText head;
   head << "decant-layer" << k_version << k_layer_format
        << static_cast<int>(options.compression.codec) << options.compression.level
-       << (options.clamp_mtime ? std::to_string(*options.clamp_mtime) : "-");
+       << (options.clamp_mtime ? std::to_string(*options.clamp_mtime) : "-")
+       << (options.directory_mtime ? std::to_string(*options.directory_mtime) : "-");
   hash.update(head.str().data(), head.str().size());
   for (const auto& entry : entries) {
-    std::string part = entry_key(entry, options.clamp_mtime);
+    std::string part = entry_key(entry, options);
     hash.update(part.data(), part.size());
   }
   return hash.hex();

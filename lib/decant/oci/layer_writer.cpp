@@ -404,6 +404,17 @@ layer_entries(const FileSet& set, FileRole role)
   return entries;
 }
 
+int64_t
+layer_mtime(const PackEntry& entry,
+            std::optional<int64_t> clamp_mtime,
+            std::optional<int64_t> directory_mtime)
+{
+  if (directory_mtime && entry.type == EntryType::directory) {
+    return *directory_mtime;
+  }
+  return clamp_mtime && entry.mtime > *clamp_mtime ? *clamp_mtime : entry.mtime;
+}
+
 Status
 write_entries(struct archive* archive,
               const std::vector<PackEntry>& entries,
@@ -443,8 +454,7 @@ write_entries(struct archive* archive,
     archive_entry_set_pathname(entry, name.c_str());
     archive_entry_set_uid(entry, file.uid);
     archive_entry_set_gid(entry, file.gid);
-    int64_t mtime = clamp_mtime && file.mtime > *clamp_mtime ? *clamp_mtime : file.mtime;
-    archive_entry_set_mtime(entry, mtime, 0);
+    archive_entry_set_mtime(entry, layer_mtime(file, clamp_mtime, options.directory_mtime), 0);
     if (!file.capability.empty()) {
       archive_entry_xattr_add_entry(
           entry, "security.capability", file.capability.data(), file.capability.size());
@@ -564,6 +574,7 @@ write_layer(const std::vector<PackEntry>& entries,
   LayerResult result;
   EntryWriteOptions write_options;
   write_options.clamp_mtime = options.clamp_mtime;
+  write_options.directory_mtime = options.directory_mtime;
   write_options.progress = options.progress;
   write_options.checksums = options.checksums ? &result.checksums : nullptr;
   write_options.cancel = options.cancel;

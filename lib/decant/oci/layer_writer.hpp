@@ -38,6 +38,7 @@ struct FileChecksum {
 struct LayerOptions {
   Compression compression;
   std::optional<int64_t> clamp_mtime;        // --reproducible: mtimes above it are set to it
+  std::optional<int64_t> directory_mtime;    // --reproducible: every directory's mtime
   std::function<void(uint64_t)> progress;    // called with content bytes read so far (this layer)
   bool checksums = false;                    // record each host file's SHA-256 while it is read
   const std::atomic<bool>* cancel = nullptr; // set: stop between files with ErrorCode::aborted
@@ -64,11 +65,20 @@ Result<LayerResult> write_layer(const std::vector<PackEntry>& entries,
 
 struct EntryWriteOptions {
   std::optional<int64_t> clamp_mtime;
+  std::optional<int64_t> directory_mtime;
   std::function<void(uint64_t)> progress;
   std::vector<FileChecksum>* checksums = nullptr; // set: each host file's SHA-256 as read
   const std::atomic<bool>* cancel = nullptr;      // set: checked between entries
   bool* changed_since_walk = nullptr;             // set to true as LayerResult says
 };
+
+// The mtime an entry gets in a layer: with directory_mtime set, that for every directory (a
+// directory's mtime says when an entry in it was last added or removed, which any process of a
+// live host changes at any moment: /tmp, /etc, an app's logs/; nothing reads it back from an
+// image), otherwise the entry's own, lowered to clamp_mtime when above it.
+int64_t layer_mtime(const PackEntry& entry,
+                    std::optional<int64_t> clamp_mtime,
+                    std::optional<int64_t> directory_mtime);
 
 // Streams the entries into an open libarchive writer (a tar writer or archive_write_disk).
 // Hard links are made between regular files of the same inode in this list.
