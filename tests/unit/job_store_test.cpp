@@ -254,13 +254,17 @@ TEST(ProcessTree, KillsTheProcessAndItsChildren)
     ::execl("/bin/sleep", "sleep", "300", nullptr);
     ::_exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ProcessIdentity root{child, 0};
   // The identity needs the start time; read it as the job records it.
   auto text = read_file(fmt::format("/proc/{}/stat", child));
   ASSERT_TRUE(text);
   root.start_time = std::stoull(split(text->substr(text->rfind(')') + 2), ' ')[19]);
+  // The grandchild is forked when the child gets a CPU, which on a loaded machine takes a while.
   auto tree = process_tree(root);
+  for (int i = 0; i < 200 && tree.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    tree = process_tree(root);
+  }
   ASSERT_EQ(tree.size(), 2u);
   ProcessIdentity grandchild = tree[1];
   ASSERT_TRUE(kill_process_tree(root, std::chrono::seconds(5)));
