@@ -2,7 +2,8 @@
 # decant push authentication against live docker-registry instances: htpasswd Basic auth (right
 # credentials from --password-stdin and from a docker config.json; wrong ones get a message
 # naming the user and never the password; none at all), and the Bearer token flow with a token
-# service this test runs (tests/e2e/lib/token_server.py) that signs real JWTs the registry checks.
+# service this test runs (tests/e2e/lib/token_server.py) that signs real JWTs the registry checks;
+# and a 403 (may pull, may not push) from tests/e2e/lib/fake_registry.py.
 # ctest: TIMEOUT=300
 set -euo pipefail
 LIB="$(cd "$(dirname "$0")" && pwd)/lib"
@@ -114,6 +115,28 @@ set +e
 printf '%s' "$PASSWORD" | "$DECANT" push oci "$REG/team/app:3" --username alice --password-stdin --retries 0 >tls.out 2>tls.err; rc=$?
 set -e
 [ $rc = 9 ] || { cat tls.err; fail "https to a plain-http registry: exit $rc"; }
+stop_registry
+
+echo "== 403: a user who may pull but not push"
+# docker-registry itself never answers 403; Harbor, Docker Hub and cloud registries do, for a
+# repository the user can read but not write. tests/e2e/lib/fake_registry.py denies one.
+PORT=$(free_port)
+python3 "$LIB/fake_registry.py" "$PORT" 0 denied.log locked/app >denied.out 2>&1 &
+STARTED_PIDS+=("$!")
+for _ in $(seq 1 300); do grep -q ready denied.out 2>/dev/null && break; sleep 0.1; done
+grep -q ready denied.out || { cat denied.out; fail "fake registry did not start"; }
+set +e
+printf '%s' "$PASSWORD" | "$DECANT" push oci "127.0.0.1:$PORT/locked/app:1" --insecure --username alice --password-stdin --retries 3 >denied.json 2>denied.err; rc=$?
+set -e
+cat denied.err
+[ $rc = 9 ] || fail "403: exit $rc, expected 9"
+grep -q 'refused user "alice".*not allowed to push to locked/app' denied.err || fail "403: the user and repository are not named"
+grep -q "DENIED: requested access to the resource is denied" denied.err || fail "403: the registry's reason is not given"
+grep -q "push rights" denied.err || fail "403: no hint on what to do"
+[ "$(grep -c "^POST /v2/locked/app/blobs/uploads/" denied.log)" = 1 ] || { cat denied.log; fail "403 is not transient: it was retried"; }
+[ ! -s denied.json ] || { cat denied.json; fail "403: a summary was printed as if pushed"; }
+no_password_in denied.err
+"$DECANT" push oci "127.0.0.1:$PORT/open/app:1" --insecure >open.out 2>open.err || { cat open.err; fail "the same registry refused an allowed repository"; }
 
 ok=1
 echo "PASS"

@@ -3,9 +3,11 @@
 refuses to continue an upload session cut in the middle of a PATCH, so the resume-at-offset path
 of decant push is tested here, with a registry that keeps every completed chunk.
 
-usage: fake_registry.py PORT FAIL_AT_PATCH LOG
+usage: fake_registry.py PORT FAIL_AT_PATCH LOG [DENIED_REPOSITORY]
   FAIL_AT_PATCH = n > 0: the n-th PATCH (counting from 1) answers 503 without storing anything
   (a registry briefly down); the session and its earlier chunks stay. 0 = never fail.
+  DENIED_REPOSITORY: pushes to it (starting an upload, putting a manifest) answer 403 DENIED, as
+  Harbor or Docker Hub answer a user who may pull but not push.
 Every request is appended to LOG as "METHOD path bytes=N".
 """
 import hashlib
@@ -15,6 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, FAIL_AT, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+DENIED = sys.argv[4] if len(sys.argv) > 4 else None
 blobs, uploads, manifests = {}, {}, {}
 patches = 0
 
@@ -52,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.split("/")
         if path == "/v2/":
             return self.reply(200, {}, b"{}")
+        if DENIED and path.startswith(f"/v2/{DENIED}/") and self.command in ("POST", "PUT"):
+            return self.error(403, "DENIED", "requested access to the resource is denied")
         if "/blobs/uploads/" in path:
             repo = path[len("/v2/"):path.index("/blobs/uploads/")]
             uid = path.rsplit("/", 1)[1]
