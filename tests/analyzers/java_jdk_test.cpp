@@ -53,16 +53,6 @@ jdk_host(const TempDir& dir, const std::string& modules, bool jmods = true, bool
   return *HostRoot::open(dir.path() + "/host");
 }
 
-std::vector<std::string>
-removed_modules(const JlinkPlan& plan)
-{
-  std::vector<std::string> out;
-  for (const auto& removal : plan.remove) {
-    out.push_back(removal.module);
-  }
-  return out;
-}
-
 } // namespace
 
 TEST(JavaRelease, VersionAndModulesAlsoOfAJdk8Jre)
@@ -156,7 +146,7 @@ TEST(JlinkPlan, RemovesToolModulesTheServerDoesNotNeed)
   auto plan = runtime_jlink_plan(root, k_jh, JlinkNeeds{}, why_not);
   ASSERT_TRUE(plan) << why_not;
   EXPECT_EQ(plan->java_home, k_jh);
-  auto removed = removed_modules(*plan);
+  auto removed = plan->removed_modules();
   for (const char* module : {"jdk.compiler",
                              "jdk.jshell",
                              "jdk.jdwp.agent",
@@ -179,7 +169,7 @@ TEST(JlinkPlan, RemovesToolModulesTheServerDoesNotNeed)
   needs.keep["jdk.compiler"] = "conf/web.xml sets Jasper's compiler";
   auto kept = runtime_jlink_plan(root, k_jh, needs, why_not);
   ASSERT_TRUE(kept);
-  EXPECT_EQ(removed_modules(*kept), std::vector<std::string>{"jdk.jshell"});
+  EXPECT_EQ(kept->removed_modules(), std::vector<std::string>{"jdk.jshell"});
 }
 
 TEST(JlinkPlan, NoPlanWithoutJmodsOrJlinkOrAnythingToRemove)

@@ -25,16 +25,6 @@ namespace {
 
 const std::string k_jh = "/usr/lib/jvm/java-17-openjdk-amd64";
 
-std::vector<std::string>
-removed_modules(const JlinkPlan& plan)
-{
-  std::vector<std::string> out;
-  for (const auto& removal : plan.remove) {
-    out.push_back(removal.module);
-  }
-  return out;
-}
-
 std::string
 bytes_of(const std::string& path)
 {
@@ -57,7 +47,7 @@ TEST(JlinkPlan, RoundTripsThroughTheAnalysisAndNamesBadEntries)
   auto back = jlink_plan(analysis);
   ASSERT_TRUE(back && *back);
   EXPECT_EQ((*back)->java_home, k_jh);
-  EXPECT_EQ(removed_modules(**back), (std::vector<std::string>{"jdk.compiler", "jdk.jshell"}));
+  EXPECT_EQ((*back)->removed_modules(), (std::vector<std::string>{"jdk.compiler", "jdk.jshell"}));
 
   analysis.runtime.details["jlink"]["remove"][1]["module"] = "java.base";
   auto base = jlink_plan(analysis);

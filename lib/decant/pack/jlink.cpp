@@ -275,6 +275,17 @@ jmod_modules(const std::string& java_home)
 
 } // namespace
 
+std::vector<std::string>
+JlinkPlan::removed_modules() const
+{
+  std::vector<std::string> modules;
+  modules.reserve(remove.size());
+  for (const auto& removal : remove) {
+    modules.push_back(removal.module);
+  }
+  return modules;
+}
+
 void
 set_jlink_plan(Analysis& analysis, const JlinkPlan& plan)
 {
@@ -361,10 +372,8 @@ trim_runtime(const HostRoot& root, const JlinkPlan& plan, const TrimOptions& opt
   if (modules.empty()) {
     return fail(ErrorCode::not_found, "{}/jmods holds no module (*.jmod) for jlink", jh);
   }
-  std::set<std::string> remove;
-  for (const auto& removal : plan.remove) {
-    remove.insert(removal.module);
-  }
+  auto removed = plan.removed_modules();
+  std::set<std::string> remove(removed.begin(), removed.end());
   TrimmedRuntime trimmed;
   std::vector<std::string> keep;
   for (const auto& module : modules) {

@@ -46,6 +46,8 @@ struct JlinkRemoval {
 struct JlinkPlan {
   std::string java_home;
   std::vector<JlinkRemoval> remove;
+
+  std::vector<std::string> removed_modules() const; // the modules of remove, in its order
 };
 
 // runtime.details.jlink in analysis.json:
