@@ -172,12 +172,9 @@ struct StoredJob {
 };
 
 Result<StoredJob>
-open_job(const JobContext& context, const std::string& id)
+load_job(const std::string& workspace, const std::string& id, bool create)
 {
-  if (auto checked = check_context(context); !checked) {
-    return fail(checked.error());
-  }
-  auto store = open_store(context.workspace, true);
+  auto store = open_store(workspace, create);
   if (!store) {
     return fail(store.error());
   }
@@ -186,6 +183,15 @@ open_job(const JobContext& context, const std::string& id)
     return fail(job.error());
   }
   return StoredJob{std::move(*store), std::move(*job)};
+}
+
+Result<StoredJob>
+open_job(const JobContext& context, const std::string& id)
+{
+  if (auto checked = check_context(context); !checked) {
+    return fail(checked.error());
+  }
+  return load_job(context.workspace, id, true);
 }
 
 JobReport
@@ -491,11 +497,12 @@ resume_job(const JobContext& context, const std::string& id, const ResumeOptions
 Result<job::Job>
 cancel_job(const std::string& workspace, const std::string& id)
 {
-  auto store = open_store(workspace, false);
-  auto job = store ? store->load(id) : Result<Job>(fail(store.error()));
-  if (!job) {
-    return fail(job.error());
+  auto stored = load_job(workspace, id, false);
+  if (!stored) {
+    return fail(stored.error());
   }
+  job::JobStore* store = &stored->store;
+  Result<Job> job = std::move(stored->job);
   if (job->shown_state() == JobState::completed) {
     return fail(wrong_state(*job,
                             "running or stopped",
@@ -550,15 +557,14 @@ list_jobs(const std::string& workspace)
 Result<JobReport>
 show_job(const std::string& workspace, const std::string& id)
 {
-  auto store = open_store(workspace, false);
-  auto job = store ? store->load(id) : Result<Job>(fail(store.error()));
-  if (!job) {
-    return fail(job.error());
+  auto stored = load_job(workspace, id, false);
+  if (!stored) {
+    return fail(stored.error());
   }
-  JobReport report = report_of(*store, std::move(*job));
-  auto text = read_file(JobPaths::of(*store, report.job).verify);
-  if (text) {
-    auto json = parse_json(*text, JobPaths::of(*store, report.job).verify);
+  JobReport report = report_of(stored->store, std::move(stored->job));
+  std::string verify_path = JobPaths::of(stored->store, report.job).verify;
+  if (auto text = read_file(verify_path)) {
+    auto json = parse_json(*text, verify_path);
     if (auto verify = json ? verify_report_from_json(*json) : std::nullopt) {
       report.verify = std::move(*verify);
     }
