@@ -3,10 +3,12 @@
 // runs it): every stage recorded, labels in the image and the manifests, --confirm with an
 // edited analysis, a source restart (exit 7) and resume --reanalyze, resume without redoing
 // finished stages, a new compression repacking, --checksum finding a file changed after
-// packing, cancel, the lock between two jobs of one application, and the refusals.
+// packing, cancel, the lock between two jobs of one application, the refusals, and a --machine
+// job of a small fake server.
 
 #include "test_support.hpp"
 
+#include <decant/analysis/analysis.hpp>
 #include <decant/job/store.hpp>
 #include <decant/oci/image_layout.hpp>
 #include <decant/util/fs.hpp>
@@ -170,6 +172,55 @@ TEST_F(WorkflowMigrate, RunsEveryStageAndRecordsThem)
   ASSERT_EQ(again->notes.size(), 1u);
   EXPECT_NE(again->notes[0].find("completed: nothing to do"), std::string::npos);
   EXPECT_TRUE(again->status());
+}
+
+// --machine: the whole server, no source process to watch; the image, its push and its
+// manifests as for an application.
+TEST_F(WorkflowMigrate, MachineJobPacksPushesAndGeneratesTheWholeServer)
+{
+  std::string server = dir.path() + "/server";
+  dir.write("server/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n");
+  dir.write("server/etc/hostname", "web01\n");
+  dir.write("server/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+  fs::create_directories(server + "/usr/bin");
+  fs::copy_file("/bin/sh", server + "/usr/bin/sh"); // the architecture comes from it
+  dir.symlink("usr/bin", "server/bin");
+  dir.write("server/srv/www/index.html", "<h1>web01</h1>");
+  root = HostRoot::open(server).value();
+  context.root = &*root;
+  options.machine = true;
+  options.target.clear();
+  options.image = registry->address() + "/backup/web01:1";
+  auto report = migrate();
+  ASSERT_TRUE(report.status()) << report.status().error().message;
+  const job::Job& job = report.job;
+  EXPECT_EQ(job.state, JobState::completed);
+  for (JobStage stage : {JobStage::analyze, JobStage::pack, JobStage::push, JobStage::generate}) {
+    EXPECT_EQ(job.record(stage).state, StageState::done) << to_string(stage);
+  }
+  EXPECT_EQ(job.record(JobStage::verify).state, StageState::skipped);
+  EXPECT_EQ(job.source.pid, 0) << "a machine job watches no process";
+  ASSERT_FALSE(job.image_digest.empty());
+  EXPECT_EQ(job.pushed_reference, options.image + "@" + job.image_digest);
+  auto analysis = load_analysis(report.analysis);
+  ASSERT_TRUE(analysis) << analysis.error().message;
+  EXPECT_EQ(analysis->application_type, "machine");
+  // The server's own files are in the pushed image.
+  auto index = nlohmann::json::parse(read_file(report.dir + "/image/index.json").value());
+  EXPECT_EQ("sha256:" + index["manifests"][0]["digest"].get<std::string>().substr(7),
+            job.image_digest);
+  std::string listing;
+  for (const auto& entry : fs::directory_iterator(report.dir + "/image/blobs/sha256")) {
+    auto tar = test::run_command("tar -tzf " + entry.path().string() + " 2>/dev/null");
+    listing += tar.out;
+  }
+  EXPECT_NE(listing.find("srv/www/index.html"), std::string::npos) << listing;
+  std::string deployment = read_file(report.deploy_dir + "/kubernetes/deployment.yaml").value();
+  EXPECT_NE(deployment.find(job.pushed_reference), std::string::npos);
+  // A second machine job of the same workspace waits for none: the first one finished.
+  auto again = workflow::migrate(context, options);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->status()) << again->status().error().message;
 }
 
 TEST_F(WorkflowMigrate, ConfirmWaitsAndPacksTheEditedAnalysis)
