@@ -6,7 +6,9 @@
 #     on and the pushed image has ROOT but not extra;
 #  2. a second --confirm job; the instance is restarted (new PID) before confirming: `jobs
 #     confirm` fails with exit 7 naming the old PID, the job is in state error, and `jobs resume`
-#     refuses with exit 7 and the hint to --reanalyze.
+#     refuses with exit 7 and the hint to --reanalyze;
+#  3. `jobs resume --reanalyze` analyzes the new process, shows what changed (the PID), waits for
+#     confirmation again, and `jobs confirm` then completes the job and pushes its image.
 # ctest: RESOURCE_LOCK=tomcat10 TIMEOUT=1500 LABELS=e2e
 set -euo pipefail
 LIB="$(cd "$(dirname "$0")" && pwd)/lib"
@@ -87,6 +89,18 @@ rc=0; "$DECANT" --workspace "$W/ws" jobs resume "$J2" >/dev/null 2>resume-restar
 [ "$rc" = 7 ] || fail "resume after a restart: exit $rc, expected 7"
 grep -q -- "--reanalyze" resume-restarted.err || fail "resume's refusal does not name --reanalyze"
 [ ! -e "$W/ws/jobs/$J2/image" ] || fail "a job stopped before packing has an image"
+
+echo "== 3. resume --reanalyze: the new process, what changed, and the job goes on"
+"$DECANT" --workspace "$W/ws" jobs resume "$J2" --reanalyze >reanalyzed.out 2>reanalyzed.err \
+  || { cat reanalyzed.err; fail "resume --reanalyze exited $?"; }
+cat reanalyzed.err
+grep -q "what changed since the previous analysis" reanalyzed.err || fail "resume --reanalyze does not show what changed"
+grep -q "$pid2" reanalyzed.err || fail "the change does not name the new PID $pid2"
+[ "$(jq -r .state "$W/ws/jobs/$J2/job.json")" = awaiting-confirmation ] || fail "the reanalyzed --confirm job does not wait for confirmation again"
+[ "$(jq -r .source.pid "$W/ws/jobs/$J2/job.json")" = "$pid2" ] || fail "the job does not watch the new PID $pid2"
+"$DECANT" --workspace "$W/ws" jobs confirm "$J2" >confirmed2.out 2>confirmed2.err || { cat confirmed2.err; fail "confirm after --reanalyze exited $?"; }
+[ "$(jq -r .state "$W/ws/jobs/$J2/job.json")" = completed ] || fail "the reanalyzed job is not completed"
+skopeo inspect --tls-verify=false "docker://$REG/shop/app:2" >/dev/null || fail "the reanalyzed job's image is not in the registry"
 
 ok=1
 echo "PASS"

@@ -314,6 +314,40 @@ TEST_F(WorkflowMigrate, SourceRestartIsExit7AndResumeNeedsReanalyze)
   EXPECT_EQ(done->job.state, JobState::completed);
 }
 
+// A restarted server usually has a new PID: --reanalyze finds it by the application id.
+TEST_F(WorkflowMigrate, ReanalyzeFindsTheRestartedServerUnderItsNewPid)
+{
+  options.confirm = true;
+  auto waiting = migrate();
+  ASSERT_EQ(waiting.job.source.pid, 4242);
+  fs::rename(host + "/proc/4242", host + "/proc/5353");
+  std::string stat = read_file(host + "/proc/5353/stat").value();
+  ASSERT_EQ(stat.rfind("4242 (java) ", 0), 0u);
+  stat.replace(0, 4, "5353");
+  stat.replace(stat.find(" 4242424 "), 9, " 5353535 ");
+  ASSERT_TRUE(write_file_atomic(host + "/proc/5353/stat", stat));
+  auto confirmed = workflow::confirm_job(context, waiting.job.id);
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  ASSERT_FALSE(confirmed->status());
+  EXPECT_EQ(confirmed->status().error().code, ErrorCode::source_changed);
+  EXPECT_NE(confirmed->status().error().message.find("now PID 5353 started at"), std::string::npos)
+      << confirmed->status().error().message;
+  workflow::ResumeOptions reanalyze;
+  reanalyze.reanalyze = true;
+  auto again = workflow::resume_job(context, waiting.job.id, reanalyze);
+  ASSERT_TRUE(again) << again.error().message;
+  ASSERT_TRUE(again->status()) << again->status().error().message;
+  EXPECT_EQ(again->job.state, JobState::awaiting_confirmation);
+  EXPECT_EQ(again->job.source.pid, 5353);
+  EXPECT_EQ(again->job.source.start_time, 5353535u);
+  EXPECT_EQ(again->job.application_id, waiting.job.application_id);
+  ASSERT_FALSE(again->changes.empty());
+  EXPECT_EQ(again->changes[0].area, "process");
+  auto done = workflow::confirm_job(context, waiting.job.id);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(done->job.state, JobState::completed) << done->status().error().message;
+}
+
 TEST_F(WorkflowMigrate, ResumeDoesNotRedoFinishedStages)
 {
   interrupt_after_pack();

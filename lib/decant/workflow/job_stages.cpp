@@ -95,7 +95,10 @@ JobRunner::analyze()
 {
   const auto& settings = m_job.settings;
   AnalyzeOptions options;
-  options.target = settings.target;
+  // Once analyzed, the job follows its application, not the PID it was started with: a server
+  // restarted under the job (resume --reanalyze) has a new PID and the same application id.
+  options.target =
+      m_job.application_id.empty() || settings.machine ? settings.target : m_job.application_id;
   options.machine = settings.machine;
   options.exclude = settings.machine ? settings.exclude : std::vector<std::string>{};
   options.output = m_paths.analysis;
@@ -344,8 +347,10 @@ JobRunner::report_changes(const Analysis& after)
     message("the new analysis is the same as the previous one");
     return;
   }
-  message(
-      fmt::format("what changed since the previous analysis ({} lines):", m_report.changes.size()));
+  size_t count = m_report.changes.size();
+  message(fmt::format("what changed since the previous analysis ({} {}):",
+                      count,
+                      count == 1 ? "change" : "changes"));
   for (const auto& change : m_report.changes) {
     message("  " + to_string(change));
   }
