@@ -75,6 +75,23 @@ protected:
     return report ? *report : workflow::JobReport{};
   }
 
+  // Completed with analyze, pack, push and generate done; confirm, checksum and verify (off in
+  // these tests) skipped.
+  static void
+  expect_completed(const workflow::JobReport& report)
+  {
+    ASSERT_TRUE(report.status()) << report.status().error().message;
+    const job::Job& job = report.job;
+    EXPECT_EQ(job.state, JobState::completed);
+    for (JobStage stage : {JobStage::analyze, JobStage::pack, JobStage::push, JobStage::generate}) {
+      EXPECT_EQ(job.record(stage).state, StageState::done) << to_string(stage);
+      EXPECT_FALSE(job.record(stage).ended_at.empty());
+    }
+    for (JobStage stage : {JobStage::confirm, JobStage::checksum, JobStage::verify}) {
+      EXPECT_EQ(job.record(stage).state, StageState::skipped) << to_string(stage);
+    }
+  }
+
   // The job as job.json says.
   job::Job
   stored(const std::string& id)
@@ -82,15 +99,41 @@ protected:
     return job::JobStore::open(context.workspace, false)->load(id).value();
   }
 
-  // Changes the start time of the fixture's process: a restart with the same PID.
+  // Restarts the fixture's process: start time 5353535, under `pid` (the same one by default).
   void
-  restart_source()
+  restart_source(int pid = 4242)
   {
-    std::string stat = read_file(host + "/proc/4242/stat").value();
+    std::string dir = fmt::format("{}/proc/{}", host, pid);
+    if (pid != 4242) {
+      fs::rename(host + "/proc/4242", dir);
+    }
+    std::string stat = read_file(dir + "/stat").value();
     size_t at = stat.find(" 4242424 ");
     ASSERT_NE(at, std::string::npos);
     stat.replace(at, 9, " 5353535 ");
-    ASSERT_TRUE(write_file_atomic(host + "/proc/4242/stat", stat));
+    ASSERT_EQ(stat.rfind("4242 (java) ", 0), 0u);
+    stat.replace(0, 4, std::to_string(pid));
+    ASSERT_TRUE(write_file_atomic(dir + "/stat", stat));
+  }
+
+  // resume --reanalyze of a --confirm job whose source restarted as `pid`: analyzed anew, what
+  // changed shown, waiting again; confirmed, it completes.
+  void
+  reanalyze_and_confirm(const std::string& id, int pid)
+  {
+    workflow::ResumeOptions reanalyze;
+    reanalyze.reanalyze = true;
+    auto again = workflow::resume_job(context, id, reanalyze);
+    ASSERT_TRUE(again) << again.error().message;
+    ASSERT_TRUE(again->status()) << again->status().error().message;
+    EXPECT_EQ(again->job.state, JobState::awaiting_confirmation);
+    EXPECT_EQ(again->job.source.pid, pid);
+    EXPECT_EQ(again->job.source.start_time, 5353535u);
+    ASSERT_FALSE(again->changes.empty());
+    EXPECT_EQ(again->changes[0].area, "process");
+    auto done = workflow::confirm_job(context, id);
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_EQ(done->job.state, JobState::completed) << done->status().error().message;
   }
 
   // Stops the job when the pack stage has sent its last progress event: it is then interrupted
@@ -123,16 +166,8 @@ TEST_F(WorkflowMigrate, RunsEveryStageAndRecordsThem)
   options.name = "shop-web";
   options.description = "the shop";
   auto report = migrate();
-  ASSERT_TRUE(report.status()) << report.status().error().message;
+  ASSERT_NO_FATAL_FAILURE(expect_completed(report));
   const job::Job& job = report.job;
-  EXPECT_EQ(job.state, JobState::completed);
-  for (JobStage stage : {JobStage::analyze, JobStage::pack, JobStage::push, JobStage::generate}) {
-    EXPECT_EQ(job.record(stage).state, StageState::done) << to_string(stage);
-    EXPECT_FALSE(job.record(stage).ended_at.empty());
-  }
-  for (JobStage stage : {JobStage::confirm, JobStage::checksum, JobStage::verify}) {
-    EXPECT_EQ(job.record(stage).state, StageState::skipped) << to_string(stage);
-  }
   EXPECT_EQ(job.application_id, job.record(JobStage::analyze).result["applicationId"]);
   EXPECT_EQ(job.source.pid, 4242);
   EXPECT_EQ(job.source.start_time, 4242424u);
@@ -192,13 +227,8 @@ TEST_F(WorkflowMigrate, MachineJobPacksPushesAndGeneratesTheWholeServer)
   options.target.clear();
   options.image = registry->address() + "/backup/web01:1";
   auto report = migrate();
-  ASSERT_TRUE(report.status()) << report.status().error().message;
+  ASSERT_NO_FATAL_FAILURE(expect_completed(report));
   const job::Job& job = report.job;
-  EXPECT_EQ(job.state, JobState::completed);
-  for (JobStage stage : {JobStage::analyze, JobStage::pack, JobStage::push, JobStage::generate}) {
-    EXPECT_EQ(job.record(stage).state, StageState::done) << to_string(stage);
-  }
-  EXPECT_EQ(job.record(JobStage::verify).state, StageState::skipped);
   EXPECT_EQ(job.source.pid, 0) << "a machine job watches no process";
   ASSERT_FALSE(job.image_digest.empty());
   EXPECT_EQ(job.pushed_reference, options.image + "@" + job.image_digest);
@@ -299,19 +329,7 @@ TEST_F(WorkflowMigrate, SourceRestartIsExit7AndResumeNeedsReanalyze)
   ASSERT_FALSE(resumed);
   EXPECT_EQ(resumed.error().code, ErrorCode::source_changed);
   EXPECT_NE(resumed.error().hint.find("--reanalyze"), std::string::npos);
-  // --reanalyze: analyzed anew, what changed shown, and (--confirm) waiting again.
-  workflow::ResumeOptions reanalyze;
-  reanalyze.reanalyze = true;
-  auto again = workflow::resume_job(context, waiting.job.id, reanalyze);
-  ASSERT_TRUE(again) << again.error().message;
-  ASSERT_TRUE(again->status()) << again->status().error().message;
-  EXPECT_EQ(again->job.state, JobState::awaiting_confirmation);
-  ASSERT_FALSE(again->changes.empty());
-  EXPECT_EQ(again->changes[0].area, "process");
-  EXPECT_EQ(again->job.source.start_time, 5353535u);
-  auto done = workflow::confirm_job(context, waiting.job.id);
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->job.state, JobState::completed);
+  reanalyze_and_confirm(waiting.job.id, 4242);
 }
 
 // A restarted server usually has a new PID: --reanalyze finds it by the application id.
@@ -320,32 +338,15 @@ TEST_F(WorkflowMigrate, ReanalyzeFindsTheRestartedServerUnderItsNewPid)
   options.confirm = true;
   auto waiting = migrate();
   ASSERT_EQ(waiting.job.source.pid, 4242);
-  fs::rename(host + "/proc/4242", host + "/proc/5353");
-  std::string stat = read_file(host + "/proc/5353/stat").value();
-  ASSERT_EQ(stat.rfind("4242 (java) ", 0), 0u);
-  stat.replace(0, 4, "5353");
-  stat.replace(stat.find(" 4242424 "), 9, " 5353535 ");
-  ASSERT_TRUE(write_file_atomic(host + "/proc/5353/stat", stat));
+  restart_source(5353);
   auto confirmed = workflow::confirm_job(context, waiting.job.id);
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   ASSERT_FALSE(confirmed->status());
   EXPECT_EQ(confirmed->status().error().code, ErrorCode::source_changed);
   EXPECT_NE(confirmed->status().error().message.find("now PID 5353 started at"), std::string::npos)
       << confirmed->status().error().message;
-  workflow::ResumeOptions reanalyze;
-  reanalyze.reanalyze = true;
-  auto again = workflow::resume_job(context, waiting.job.id, reanalyze);
-  ASSERT_TRUE(again) << again.error().message;
-  ASSERT_TRUE(again->status()) << again->status().error().message;
-  EXPECT_EQ(again->job.state, JobState::awaiting_confirmation);
-  EXPECT_EQ(again->job.source.pid, 5353);
-  EXPECT_EQ(again->job.source.start_time, 5353535u);
-  EXPECT_EQ(again->job.application_id, waiting.job.application_id);
-  ASSERT_FALSE(again->changes.empty());
-  EXPECT_EQ(again->changes[0].area, "process");
-  auto done = workflow::confirm_job(context, waiting.job.id);
-  ASSERT_TRUE(done) << done.error().message;
-  EXPECT_EQ(done->job.state, JobState::completed) << done->status().error().message;
+  reanalyze_and_confirm(waiting.job.id, 5353);
+  EXPECT_EQ(stored(waiting.job.id).application_id, waiting.job.application_id);
 }
 
 TEST_F(WorkflowMigrate, ResumeDoesNotRedoFinishedStages)
