@@ -28,7 +28,8 @@ image REFERENCE@DIGEST, its layers, the verification table, the manifests' direc
 time per stage (standard error); the job id goes to standard output.
 
 Exit: the job's exit code (0 completed, or waiting after --confirm / --create-only; 7 the
-source restarted; 10 verification or --checksum found differences; ...).
+source restarted; 10 verification or --checksum found differences; ...). A target that is not
+running (3) or that decant cannot analyze (4) is refused before a job is created.
 
 Examples:
   decant migrate 1234 --image registry.example.com/shop/tomcat:1.0

@@ -501,6 +501,11 @@ TEST_F(WorkflowMigrate, RefusesBadOptionsBeforeMakingAJob)
   bad.username = "ci";
   refused(bad, ErrorCode::usage);
   bad = options;
+  bad.target = "31337"; // no such process
+  refused(bad, ErrorCode::not_found);
+  bad.target = "java-tomcat-00000000"; // no such application
+  refused(bad, ErrorCode::not_found);
+  bad = options;
   bad.deploy_dir = dir.write("deploy/notes.txt", "mine");
   bad.deploy_dir = dir.path() + "/deploy";
   refused(bad, ErrorCode::output_exists);

@@ -1,3 +1,4 @@
+#include <decant/analyzer/inventory.hpp>
 #include <decant/job/labels.hpp>
 #include <decant/job/process_tree.hpp>
 #include <decant/oci/compress.hpp>
@@ -374,6 +375,17 @@ migrate(const JobContext& context, const MigrateOptions& options)
                                                : "--username needs --password-stdin",
                       "e.g. printf '%s' \"$TOKEN\" | decant migrate 1234 --image REG/REPO:TAG "
                       "--username ci --password-stdin"));
+  }
+  if (!options.machine) {
+    // A target that names no application decant can analyze (a mistyped PID, a process no
+    // analyzer recognizes, one in a container) is refused before a job exists: such a job could
+    // only fail, and would stay in the workspace until removed.
+    auto pid = find_target(*context.root, *context.analyzers, options.target);
+    auto target = pid ? select_analyzer(*context.root, *context.analyzers, *pid)
+                      : Result<Target>(fail(pid.error()));
+    if (!target) {
+      return fail(target.error());
+    }
   }
   auto store = open_store(context.workspace, true);
   if (!store) {

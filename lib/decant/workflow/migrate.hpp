@@ -84,8 +84,9 @@ struct JobReport {
   Status status() const;
 };
 
-// Creates the job and, unless create_only, runs it. Errors before the job exists (options,
-// workspace, deploy directory) come back as errors; after, as the report's status.
+// Creates the job and, unless create_only, runs it. Errors before the job exists (options, a
+// target that names no application decant can analyze, workspace, deploy directory) come back
+// as errors; after, as the report's status.
 Result<JobReport> migrate(const JobContext& context, const MigrateOptions& options);
 // Runs a job created with create_only.
 Result<JobReport> start_job(const JobContext& context, const std::string& id);
