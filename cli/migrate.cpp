@@ -29,7 +29,8 @@ time per stage (standard error); the job id goes to standard output.
 
 Exit: the job's exit code (0 completed, or waiting after --confirm / --create-only; 7 the
 source restarted; 10 verification or --checksum found differences; ...). A target that is not
-running (3) or that decant cannot analyze (4) is refused before a job is created.
+running (3) or that decant cannot analyze (4) is refused before a job is created (with
+--create-only, when `decant jobs start` runs it).
 
 Examples:
   decant migrate 1234 --image registry.example.com/shop/tomcat:1.0

@@ -461,6 +461,15 @@ TEST_F(WorkflowMigrate, CreateOnlyThenStart)
   auto cancel_done = workflow::cancel_job(context.workspace, created.job.id);
   ASSERT_FALSE(cancel_done);
   EXPECT_EQ(cancel_done.error().code, ErrorCode::usage);
+  // A job made to be started later may name a server that is not running yet; starting it
+  // while it still is not fails at the analysis.
+  options.target = "31337";
+  auto later = migrate();
+  EXPECT_EQ(later.job.state, JobState::created);
+  auto not_running = workflow::start_job(context, later.job.id);
+  ASSERT_TRUE(not_running) << not_running.error().message;
+  ASSERT_FALSE(not_running->status());
+  EXPECT_EQ(not_running->status().error().code, ErrorCode::not_found);
 }
 
 TEST_F(WorkflowMigrate, SecondJobForTheSameApplicationNamesTheFirst)
@@ -505,6 +514,7 @@ TEST_F(WorkflowMigrate, RefusesBadOptionsBeforeMakingAJob)
   refused(bad, ErrorCode::not_found);
   bad.target = "java-tomcat-00000000"; // no such application
   refused(bad, ErrorCode::not_found);
+  EXPECT_FALSE(fs::exists(context.workspace)) << "a refused target made the workspace";
   bad = options;
   bad.deploy_dir = dir.write("deploy/notes.txt", "mine");
   bad.deploy_dir = dir.path() + "/deploy";

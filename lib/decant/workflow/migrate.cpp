@@ -376,10 +376,11 @@ migrate(const JobContext& context, const MigrateOptions& options)
                       "e.g. printf '%s' \"$TOKEN\" | decant migrate 1234 --image REG/REPO:TAG "
                       "--username ci --password-stdin"));
   }
-  if (!options.machine) {
+  if (!options.machine && !options.create_only) {
     // A target that names no application decant can analyze (a mistyped PID, a process no
     // analyzer recognizes, one in a container) is refused before a job exists: such a job could
-    // only fail, and would stay in the workspace until removed.
+    // only fail, and would stay in the workspace until removed. A job made to be started later
+    // may name a server that is not running yet: `jobs start` finds out.
     auto pid = find_target(*context.root, *context.analyzers, options.target);
     auto target = pid ? select_analyzer(*context.root, *context.analyzers, *pid)
                       : Result<Target>(fail(pid.error()));

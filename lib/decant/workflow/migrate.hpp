@@ -85,8 +85,8 @@ struct JobReport {
 };
 
 // Creates the job and, unless create_only, runs it. Errors before the job exists (options, a
-// target that names no application decant can analyze, workspace, deploy directory) come back
-// as errors; after, as the report's status.
+// target that names no application decant can analyze unless create_only, workspace, deploy
+// directory) come back as errors; after, as the report's status.
 Result<JobReport> migrate(const JobContext& context, const MigrateOptions& options);
 // Runs a job created with create_only.
 Result<JobReport> start_job(const JobContext& context, const std::string& id);
