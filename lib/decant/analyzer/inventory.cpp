@@ -157,4 +157,14 @@ select_analyzer(const HostRoot& root, const AnalyzerList& analyzers, int pid)
                     "`decant inventory` lists the processes decant recognizes"));
 }
 
+Result<Target>
+resolve_target(const HostRoot& root, const AnalyzerList& analyzers, const std::string& target)
+{
+  auto pid = find_target(root, analyzers, target);
+  if (!pid) {
+    return fail(pid.error());
+  }
+  return select_analyzer(root, analyzers, *pid);
+}
+
 } // namespace decant

@@ -34,5 +34,8 @@ struct Target {
   std::string note; // why the target is not the PID asked for, "" when it is
 };
 Result<Target> select_analyzer(const HostRoot& root, const AnalyzerList& analyzers, int pid);
+// find_target, then select_analyzer: a PID or application id to the process and its analyzer.
+Result<Target>
+resolve_target(const HostRoot& root, const AnalyzerList& analyzers, const std::string& target);
 
 } // namespace decant

@@ -199,9 +199,7 @@ JobRunner::lock_application()
   if (application.empty()) {
     // Before the analysis: the id of the target's application, as inventory computes it. When
     // it cannot be found, the analysis says why; the lock is taken after it.
-    auto pid = find_target(*m_context.root, *m_context.analyzers, m_job.settings.target);
-    auto target = pid ? select_analyzer(*m_context.root, *m_context.analyzers, *pid)
-                      : Result<Target>(fail(pid.error()));
+    auto target = resolve_target(*m_context.root, *m_context.analyzers, m_job.settings.target);
     auto identity = target ? target->analyzer->identify(target->process, *m_context.root)
                            : Result<AppIdentity>(fail(target.error()));
     if (!identity) {

@@ -381,9 +381,7 @@ migrate(const JobContext& context, const MigrateOptions& options)
     // analyzer recognizes, one in a container) is refused before a job exists: such a job could
     // only fail, and would stay in the workspace until removed. A job made to be started later
     // may name a server that is not running yet: `jobs start` finds out.
-    auto pid = find_target(*context.root, *context.analyzers, options.target);
-    auto target = pid ? select_analyzer(*context.root, *context.analyzers, *pid)
-                      : Result<Target>(fail(pid.error()));
+    auto target = resolve_target(*context.root, *context.analyzers, options.target);
     if (!target) {
       return fail(target.error());
     }
