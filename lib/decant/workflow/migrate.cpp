@@ -512,31 +512,31 @@ cancel_job(const std::string& workspace, const std::string& id)
   if (!stored) {
     return fail(stored.error());
   }
-  job::JobStore* store = &stored->store;
-  Result<Job> job = std::move(stored->job);
-  if (job->shown_state() == JobState::completed) {
-    return fail(wrong_state(*job,
+  job::JobStore& store = stored->store;
+  const Job& found = stored->job;
+  if (found.shown_state() == JobState::completed) {
+    return fail(wrong_state(found,
                             "running or stopped",
                             fmt::format("a completed job has nothing to cancel; decant jobs rm "
                                         "{} removes it",
-                                        job->id)));
+                                        found.id)));
   }
-  if (job->shown_state() == JobState::cancelled) {
-    return job;
+  if (found.shown_state() == JobState::cancelled) {
+    return found;
   }
-  if (auto killed = job::kill_process_tree(job->runner, std::chrono::seconds(10)); !killed) {
-    return fail(killed.error().context("cancelling job " + job->id));
+  if (auto killed = job::kill_process_tree(found.runner, std::chrono::seconds(10)); !killed) {
+    return fail(killed.error().context("cancelling job " + found.id));
   }
-  auto lock = job::JobLock::acquire(*store, job->id);
+  auto lock = job::JobLock::acquire(store, found.id);
   if (!lock) {
-    return fail(lock.error().context("cancelling job " + job->id));
+    return fail(lock.error().context("cancelling job " + found.id));
   }
-  job = store->load(job->id); // as its process last wrote it
+  auto job = store.load(found.id); // as its process last wrote it
   if (!job) {
     return fail(job.error());
   }
-  JobPaths paths = JobPaths::of(*store, *job);
-  remove_job_temporaries(paths, store->workspace() + "/cache/layers", true);
+  JobPaths paths = JobPaths::of(store, *job);
+  remove_job_temporaries(paths, store.workspace() + "/cache/layers", true);
   std::error_code ignored;
   fs::remove(paths.push_state, ignored);
   fs::remove(paths.checksums, ignored);
@@ -548,8 +548,8 @@ cancel_job(const std::string& workspace, const std::string& id)
   job->state = JobState::cancelled;
   job->runner = {};
   job->progress.reset();
-  store->log(job->id, "migrate", "cancelled; its image and temporary files removed");
-  if (auto saved = store->save(*job); !saved) {
+  store.log(job->id, "migrate", "cancelled; its image and temporary files removed");
+  if (auto saved = store.save(*job); !saved) {
     return fail(saved.error());
   }
   return job;
