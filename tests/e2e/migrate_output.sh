@@ -16,19 +16,10 @@ FIXTURES=${DECANT_FIXTURES_DIR:-$(cd "$(dirname "$0")/../../fixtures" && pwd)}
 WORK=$(mktemp -d /tmp/decant-e2e-migrate-output.XXXXXX)
 trap 'stop_started; if [ "$ok" != 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi' EXIT
 ok=0
-fail() { echo "FAIL: $*"; exit 1; }
 export XDG_CACHE_HOME=$WORK/cache
 cd "$WORK"
 cp -a "$FIXTURES/hosts/tomcat-debian" host
 
-# start_fake NAME: a registry of its own (sets PORT), so every push below sends its blobs.
-start_fake() {
-  PORT=$(free_port)
-  python3 "$LIB/fake_registry.py" "$PORT" 0 "$1.log" >"$1.out" 2>&1 &
-  STARTED_PIDS+=("$!")
-  for _ in $(seq 1 300); do grep -q ready "$1.out" 2>/dev/null && break; sleep 0.1; done
-  grep -q ready "$1.out" || { cat "$1.out"; fail "fake registry did not start"; }
-}
 migrate() { # migrate WORKSPACE TAG [options]
   local ws="$1" tag="$2"
   shift 2
@@ -37,7 +28,7 @@ migrate() { # migrate WORKSPACE TAG [options]
 }
 
 echo "== --json: JSON lines, nothing else"
-start_fake registry-json
+start_fake_registry 0 registry-json.log
 migrate ws-json 1 --json >json.out 2>json.err || { cat json.err; fail "migrate --json"; }
 [ ! -s json.err ] || { cat json.err; fail "--json wrote to standard error"; }
 jq -e -s 'length > 0 and all(.[]; type == "object" and (.event | type == "string") and (.stage | type == "string"))' \
@@ -60,7 +51,7 @@ jq -e -s '.[-1] as $last | $last.event == "result" and $last.job.state == "compl
 echo "  ok: $(wc -l <json.out) JSON lines, $(jq -s '[.[] | select(.event == "progress")] | length' json.out) of them progress"
 
 echo "== on a terminal: progress lines rewritten in place"
-start_fake registry-tty
+start_fake_registry 0 registry-tty.log
 script -qfec "$DECANT --root $WORK/host --workspace $WORK/ws-tty migrate 4242 --image 127.0.0.1:$PORT/shop/app:2 --insecure --no-verify" \
   tty.out >/dev/null </dev/null || { cat tty.out; fail "migrate on a terminal"; }
 grep -q $'\r\033\[Kpacking .* / .*/s .* left' tty.out || { cat -v tty.out; fail "no packing line with rate and time left"; }
@@ -69,7 +60,7 @@ grep -q '^stages .*analyze .*pack .*push .*generate' tty.out || { cat -v tty.out
 grep -q '^j-[0-9a-f]*'$'\r''\?$' tty.out || { cat -v tty.out; fail "the job id is not printed on its own line"; }
 
 echo "== in a pipe: plain lines"
-start_fake registry-pipe
+start_fake_registry 0 registry-pipe.log
 migrate ws-pipe 3 >pipe.out 2>pipe.err || { cat pipe.err; fail "migrate in a pipe"; }
 ! grep -q $'\033' pipe.err pipe.out || { cat -v pipe.err; fail "terminal control sequences in a pipe"; }
 grep -q '^j-[0-9a-f]*$' pipe.out && [ "$(wc -l <pipe.out)" = 1 ] || { cat pipe.out; fail "standard output is not the job id alone"; }

@@ -120,11 +120,7 @@ stop_registry
 echo "== 403: a user who may pull but not push"
 # docker-registry itself never answers 403; Harbor, Docker Hub and cloud registries do, for a
 # repository the user can read but not write. tests/e2e/lib/fake_registry.py denies one.
-PORT=$(free_port)
-python3 "$LIB/fake_registry.py" "$PORT" 0 denied.log locked/app >denied.out 2>&1 &
-STARTED_PIDS+=("$!")
-for _ in $(seq 1 300); do grep -q ready denied.out 2>/dev/null && break; sleep 0.1; done
-grep -q ready denied.out || { cat denied.out; fail "fake registry did not start"; }
+start_fake_registry 0 denied.log locked/app
 set +e
 printf '%s' "$PASSWORD" | "$DECANT" push oci "127.0.0.1:$PORT/locked/app:1" --insecure --username alice --password-stdin --retries 3 >denied.json 2>denied.err; rc=$?
 set -e

@@ -17,15 +17,7 @@ export XDG_CACHE_HOME=$WORK/cache
 cd "$WORK"
 make_image oci app 5242880 >/dev/null   # one 5 MiB layer: five 1 MiB chunks with --chunk-mb 1
 
-start_fake() {
-  PORT=$(free_port)
-  python3 "$LIB/fake_registry.py" "$PORT" "$1" "$2" >"$2.out" 2>&1 &
-  STARTED_PIDS+=("$!")
-  for _ in $(seq 1 300); do grep -q ready "$2.out" 2>/dev/null && break; sleep 0.1; done
-  grep -q ready "$2.out" || fail "fake registry did not start"
-}
-
-start_fake 3 first.log
+start_fake_registry 3 first.log
 set +e
 "$DECANT" push oci "127.0.0.1:$PORT/r/app:1" --insecure --chunk-mb 1 --retries 0 >first.out 2>first.err; rc=$?
 set -e

@@ -1,6 +1,7 @@
 # Shared by the push e2e tests: sourced, not run. Starts Debian's docker-registry on a free
-# 127.0.0.1 port with a fixed http.secret (upload sessions survive a restart), builds small OCI
-# images with umoci, and stops exactly the processes it started, by PID.
+# 127.0.0.1 port with a fixed http.secret (upload sessions survive a restart) or
+# tests/e2e/lib/fake_registry.py, builds small OCI images with umoci, and stops exactly the
+# processes it started, by PID.
 
 need_tools() {
   for tool in "$@"; do
@@ -65,6 +66,17 @@ start_registry() {
 stop_registry() {
   kill "$REGISTRY_PID" 2>/dev/null || true
   wait "$REGISTRY_PID" 2>/dev/null || true
+}
+
+# start_fake_registry FAIL_AT_PATCH LOG [DENIED_REPOSITORY] -> sets PORT: fake_registry.py (its
+# usage says what the arguments do) on a free port, its output in LOG.out; waits (up to 30 s)
+# until it is ready.
+start_fake_registry() {
+  PORT=$(free_port)
+  python3 "$(dirname "${BASH_SOURCE[0]}")/fake_registry.py" "$PORT" "$@" >"$2.out" 2>&1 &
+  STARTED_PIDS+=("$!")
+  for _ in $(seq 1 300); do grep -q ready "$2.out" 2>/dev/null && return 0; sleep 0.1; done
+  cat "$2.out"; fail "fake registry did not start"
 }
 
 # make_image LAYOUT NAME SIZE_BYTES... : one layer of random bytes per size (random data does not
