@@ -20,12 +20,14 @@ export XDG_CACHE_HOME=$WORK/cache
 cd "$WORK"
 cp -a "$FIXTURES/hosts/tomcat-debian" host
 
-migrate() { # migrate WORKSPACE TAG [options]
+# migrate_command WORKSPACE TAG [options]: the command line, quoted for a shell (script -c).
+migrate_command() {
   local ws="$1" tag="$2"
   shift 2
-  "$DECANT" --root "$WORK/host" --workspace "$WORK/$ws" migrate 4242 \
+  printf '%q ' "$DECANT" --root "$WORK/host" --workspace "$WORK/$ws" migrate 4242 \
     --image "127.0.0.1:$PORT/shop/app:$tag" --insecure --no-verify "$@"
 }
+migrate() { eval "$(migrate_command "$@")"; }
 
 echo "== --json: JSON lines, nothing else"
 start_fake_registry 0 registry-json.log
@@ -52,8 +54,7 @@ echo "  ok: $(wc -l <json.out) JSON lines, $(jq -s '[.[] | select(.event == "pro
 
 echo "== on a terminal: progress lines rewritten in place"
 start_fake_registry 0 registry-tty.log
-script -qfec "$DECANT --root $WORK/host --workspace $WORK/ws-tty migrate 4242 --image 127.0.0.1:$PORT/shop/app:2 --insecure --no-verify" \
-  tty.out >/dev/null </dev/null || { cat tty.out; fail "migrate on a terminal"; }
+script -qfec "$(migrate_command ws-tty 2)" tty.out >/dev/null </dev/null || { cat tty.out; fail "migrate on a terminal"; }
 grep -q $'\r\033\[Kpacking .* / .*/s .* left' tty.out || { cat -v tty.out; fail "no packing line with rate and time left"; }
 grep -q $'\r\033\[Kpushing [0-9]*/[0-9]* sha256:' tty.out || { cat -v tty.out; fail "no pushing line naming its blob"; }
 grep -q '^stages .*analyze .*pack .*push .*generate' tty.out || { cat -v tty.out; fail "no time per stage"; }
