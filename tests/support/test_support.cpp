@@ -140,6 +140,22 @@ TempDir::symlink(const std::string& target, const std::string& relative) const
   std::filesystem::create_symlink(target, path);
 }
 
+std::string
+write_fake_server(const TempDir& dir, const std::string& relative)
+{
+  std::string root = dir.path() + "/" + relative;
+  dir.write(relative + "/etc/os-release",
+            "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n");
+  dir.write(relative + "/etc/hostname", "web01\n");
+  dir.write(relative + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+  std::filesystem::create_directories(root + "/usr/bin");
+  std::filesystem::copy_file("/bin/sh", root + "/usr/bin/sh");
+  dir.symlink("usr/bin", relative + "/bin");
+  dir.write(relative + "/srv/www/index.html", "<h1>hi</h1>");
+  dir.write(relative + "/tmp/junk", "left out");
+  return root;
+}
+
 CommandResult
 run_command(const std::string& command)
 {

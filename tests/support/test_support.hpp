@@ -35,6 +35,11 @@ private:
   std::string m_path;
 };
 
+// A small Debian 12 server for machine mode at dir/relative: os-release, hostname, passwd,
+// /usr/bin/sh (this machine's, which gives the architecture) with /bin -> usr/bin, a web root
+// /srv/www/index.html and /tmp/junk (left out by default). Returns its path.
+std::string write_fake_server(const TempDir& dir, const std::string& relative);
+
 // Runs a shell command, returns its exit status and captures stdout (and stderr if asked).
 struct CommandResult {
   int status = -1;

@@ -18,21 +18,6 @@ using test::TempDir;
 using workflow::Event;
 namespace fs = std::filesystem;
 
-// A Debian 12 server with a web root; /tmp is left out by default.
-HostRoot
-fake_server(const TempDir& dir)
-{
-  dir.write("host/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n");
-  dir.write("host/etc/hostname", "web01\n");
-  dir.write("host/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-  fs::create_directories(dir.path() + "/host/usr/bin");
-  fs::copy_file("/bin/sh", dir.path() + "/host/usr/bin/sh"); // the architecture comes from it
-  dir.symlink("usr/bin", "host/bin");
-  dir.write("host/srv/www/index.html", "<h1>hi</h1>");
-  dir.write("host/tmp/junk", "left out");
-  return HostRoot::open(dir.path() + "/host").value();
-}
-
 class WorkflowMachine : public ::testing::Test
 {
 protected:
@@ -50,7 +35,7 @@ protected:
   }
 
   TempDir dir;
-  HostRoot root = fake_server(dir);
+  HostRoot root = HostRoot::open(test::write_fake_server(dir, "host")).value();
   workflow::MachineImageOptions options;
   std::vector<Event> events;
 };

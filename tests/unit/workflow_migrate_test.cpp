@@ -213,15 +213,7 @@ TEST_F(WorkflowMigrate, RunsEveryStageAndRecordsThem)
 // manifests as for an application.
 TEST_F(WorkflowMigrate, MachineJobPacksPushesAndGeneratesTheWholeServer)
 {
-  std::string server = dir.path() + "/server";
-  dir.write("server/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n");
-  dir.write("server/etc/hostname", "web01\n");
-  dir.write("server/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-  fs::create_directories(server + "/usr/bin");
-  fs::copy_file("/bin/sh", server + "/usr/bin/sh"); // the architecture comes from it
-  dir.symlink("usr/bin", "server/bin");
-  dir.write("server/srv/www/index.html", "<h1>web01</h1>");
-  root = HostRoot::open(server).value();
+  root = HostRoot::open(test::write_fake_server(dir, "server")).value();
   context.root = &*root;
   options.machine = true;
   options.target.clear();
