@@ -55,14 +55,37 @@ protected:
     analysis.add_env("DB_PASSWORD", "hunter2", true);
     analysis.ports.push_back({8080, "tcp", "", PortRole::http, true, true, "socket", ""});
     analysis.files.push_back({"/opt/app", "app", FileRole::app, false, false});
-    auto root = HostRoot::open(tree.path()).value();
-    ExpandOptions options;
-    options.system_files = false;
-    auto expanded = expand_file_set(analysis, root, options);
+    auto expanded = expand();
     ASSERT_TRUE(expanded) << expanded.error().message;
     set = *expanded;
     blobs = out.path() + "/blobs";
     fs::create_directories(blobs);
+  }
+
+  // The analysis' file set as the tree has it now (system files left out).
+  Result<FileSet>
+  expand()
+  {
+    ExpandOptions options;
+    options.system_files = false;
+    return expand_file_set(analysis, HostRoot::open(tree.path()).value(), options);
+  }
+
+  // The analysis expanded anew and written as a --reproducible layout (SOURCE_DATE_EPOCH
+  // 1700000000, deflate level 1) to out/NAME.
+  Result<ImageSummary>
+  reproducible_layout(const std::string& name)
+  {
+    auto expanded = expand();
+    if (!expanded) {
+      return fail(expanded.error());
+    }
+    ImageOptions options;
+    options.output = out.path() + "/" + name;
+    options.reference = *parse_reference("test:1");
+    options.compression = make_compression(1, false);
+    options.source_date_epoch = 1700000000;
+    return write_image_layout(analysis, *expanded, HostRoot::open(tree.path()).value(), options);
   }
 
   LayerResult
@@ -140,21 +163,11 @@ TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
   struct timespec old_times[2] = {{1600000000, 0}, {1600000000, 0}};
   ::utimensat(AT_FDCWD, (tree.path() + "/usr/lib/libshared.so.1").c_str(), old_times, 0);
   analysis.files.push_back({"/usr/lib/libshared.so.1", "library", FileRole::system, false, false});
-  auto root = HostRoot::open(tree.path()).value();
-  ExpandOptions expand;
-  expand.system_files = false;
-  auto expanded = expand_file_set(analysis, root, expand);
-  ASSERT_TRUE(expanded) << expanded.error().message;
-  ImageOptions options;
-  options.output = out.path() + "/layout";
-  options.reference = *parse_reference("test:1");
-  options.compression = make_compression(1, false);
-  options.source_date_epoch = 1700000000;
-  auto layout = write_image_layout(analysis, *expanded, root, options);
+  auto layout = reproducible_layout("layout");
   ASSERT_TRUE(layout) << layout.error().message;
   ASSERT_EQ(layout->layers.size(), 2u);
   for (const auto& layer : layout->layers) {
-    auto listing = run_command("gzip -dc " + options.output + "/blobs/sha256/"
+    auto listing = run_command("gzip -dc " + out.path() + "/layout/blobs/sha256/"
                                + layer.digest.substr(7) + " | TZ=UTC tar -tv --full-time");
     ASSERT_EQ(listing.status, 0) << listing.err;
     for (const auto& line : split(trim(listing.out), '\n')) {
@@ -173,21 +186,8 @@ TEST_F(LayerTest, ReproducibleSharedLayersHaveOneFixedMtime)
 // a moment later give the same layers.
 TEST_F(LayerTest, ReproducibleLayersDoNotDependOnDirectoryMtimes)
 {
-  auto root = HostRoot::open(tree.path()).value();
   auto pack = [&](const std::string& name) {
-    ExpandOptions expand;
-    expand.system_files = false;
-    auto expanded = expand_file_set(analysis, root, expand);
-    EXPECT_TRUE(expanded) << expanded.error().message;
-    if (!expanded) {
-      return std::string();
-    }
-    ImageOptions options;
-    options.output = out.path() + "/" + name;
-    options.reference = *parse_reference("test:1");
-    options.compression = make_compression(1, false);
-    options.source_date_epoch = 1700000000;
-    auto layout = write_image_layout(analysis, *expanded, root, options);
+    auto layout = reproducible_layout(name);
     EXPECT_TRUE(layout) << layout.error().message;
     return layout ? layout->manifest_digest : std::string();
   };
