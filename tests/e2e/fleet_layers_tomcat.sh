@@ -158,12 +158,12 @@ t0=$(date +%s%N)
 push_as_host "$W/push-a" "$W/h3/work/one:fleet/one:1" fleet/one:1 "$W/push1.json"
 echo "fleet: first push ms $(ms_since "$t0") bytes $(jq .bytesUploaded "$W/push1.json")"
 after1=$(storage_bytes "$W/storage")
-# The second server as another host pushes it: it knows nothing of the first push, only the
-# repository to mount shared layers from.
 # The host goes on between the packs: a directory's mtime changes whenever an entry in it comes
 # or goes (here past the analysis' date, to which file mtimes are clamped; /tmp above the
 # instance changes all the time).
 touch "$W/two" "$W/two/webapps"
+# The second server as another host pushes it: it knows nothing of the first push, only the
+# repository to mount shared layers from.
 pack_as_host "$W/h4" "$W/two-out/analysis.json" "$W/two-h4.json" two --tag fleet/two:1
 diff <(layers "$W/two.json") <(layers "$W/two-h4.json") || fail "instance two packed on a fresh host differs"
 t0=$(date +%s%N)
