@@ -56,7 +56,7 @@ jq '.extensions.machine.services = [{"name": "marker.service", "source": "system
       "command": "sh -c '\''trap \"echo stopped > /srv/stopped; exit 0\" TERM; echo up > /srv/up; while :; do sleep 0.2; done'\''",
       "user": "root", "uid": 0, "gid": 0, "workingDirectory": "/srv", "ports": [], "pid": 0},
     {"name": "listener.service", "source": "systemd", "type": "simple",
-      "command": "perl -MIO::Socket::INET -e '\''$SIG{TERM} = sub { exit 0 }; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die $!; while (my $c = $s->accept) { print $c \"hello\\n\"; close $c }'\''",
+      "command": "perl -MIO::Socket::INET -e '\''$SIG{TERM} = sub { exit 0 }; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die $!; open(my $m, \">\", \"/srv/listening\"); close $m; while (my $c = $s->accept) { print $c \"hello\\n\"; close $c }'\''",
       "user": "root", "uid": 0, "gid": 0, "workingDirectory": "/", "ports": [8080], "pid": 0}]' "$A" > "$W/a2.json"
 mv "$W/a2.json" "$A"
 
@@ -85,8 +85,10 @@ echo "$out" | grep -q "^hello from 12" || fail "image sh said: $out"
 echo "== the entry script under /.decant/init as PID 1; SIGTERM stops the service"
 bwrap --bind "$B" / --proc /proc --dev /dev --unshare-all --as-pid-1 /.decant/init /.decant/entrypoint.sh &
 bw=$!
-for _ in $(seq 100); do [ -f "$B/srv/up" ] && break; sleep 0.1; done
-[ -f "$B/srv/up" ] || fail "the service did not start"
+# Both services have their SIGTERM handlers once they say so: a signal before that (perl still
+# starting on a loaded machine) would kill the listener instead of stopping it.
+for _ in $(seq 300); do [ -f "$B/srv/up" ] && [ -f "$B/srv/listening" ] && break; sleep 0.1; done
+[ -f "$B/srv/up" ] && [ -f "$B/srv/listening" ] || fail "the services did not start"
 init_host_pid="$(cat "/proc/$bw/task/$bw/children")"
 kill -TERM $init_host_pid
 set +e; wait "$bw"; code=$?; set -e
